@@ -1,0 +1,53 @@
+# The verbs a user types. Each target calls a script in scripts/ so that the
+# logic lives in one place and CI runs exactly what a person runs.
+SHELL := /bin/bash
+ARGS ?=
+
+.PHONY: demo site test test-go test-wasm test-python test-trainer test-browser train paper bench bench-browser export default-model fuzz
+
+## demo: build the static site with the bundled model and serve it on localhost
+demo:
+	bash scripts/site.sh serve
+
+## site: write build/site/, ready for any static host
+site:
+	bash scripts/site.sh build
+
+## test: every test (what .ci/run calls)
+test:
+	bash scripts/test.sh
+
+test-go:
+	bash scripts/test.sh go
+test-wasm:
+	bash scripts/test.sh wasm
+test-python:
+	bash scripts/test.sh python
+test-trainer:
+	bash scripts/test.sh trainer
+test-browser:
+	bash scripts/test.sh browser
+
+## train: the native trainer (libtorch fetched on first use); ARGS="--dataset mnist ..."
+train:
+	bash scripts/train.sh $(ARGS)
+
+## paper: the paper protocol (abnormal digits x seeds, 15 epochs) as a markdown table
+paper:
+	bash scripts/paper.sh $(ARGS)
+
+## default-model: retrain and export the bundled demo model
+default-model:
+	bash scripts/default-model.sh
+
+## bench: native and wasm (node) engine benchmarks
+bench:
+	bash scripts/bench.sh
+
+## bench-browser: the engine in headless Chromium, one JSON object per line
+bench-browser:
+	bash scripts/bench-browser.sh
+
+## fuzz: run the model-file reader's fuzzer for FUZZTIME (default 60s)
+fuzz:
+	go test ./modelfile -run '^$$' -fuzz FuzzRead -fuzztime $${FUZZTIME:-60s}
