@@ -77,6 +77,12 @@ func (f *File) Float32s(name string) ([]float32, []int, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("modelfile: scale of %q: %w", name, err)
 	}
+	if axis < 0 {
+		for i := range v {
+			v[i] *= scale[0]
+		}
+		return v, t.Shape, nil
+	}
 	inner := 1
 	for _, d := range t.Shape[axis+1:] {
 		inner *= d
@@ -96,18 +102,14 @@ func broadcastAxis(w, s []int) (int, error) {
 	axis := -1
 	for i := range s {
 		switch {
-		case s[i] == 1 && w[i] != 1:
-		case s[i] == w[i] && axis < 0:
+		case s[i] == w[i] && w[i] != 1 && axis < 0:
 			axis = i
 		case s[i] == 1:
 		default:
 			return 0, fmt.Errorf("scale shape %v does not broadcast against weight shape %v along one axis", s, w)
 		}
 	}
-	if axis < 0 {
-		axis = 0
-	}
-	return axis, nil
+	return axis, nil // -1: one scale for the whole tensor
 }
 
 // Quantize quantises w (shape, output channels along axis) to int8 with one
