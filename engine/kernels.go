@@ -12,15 +12,14 @@ import "math"
 // c has m rows of stride np; rows of the last panel beyond m are not stored.
 func gemm(ap, bp, c []float32, m, k, np int) {
 	for i0 := 0; i0 < m; i0 += tileM {
-		a := ap[i0*k : i0*k+tileM*k]
+		panel := ap[i0*k : i0*k+tileM*k]
 		for j0 := 0; j0 < np; j0 += tileN {
-			b := bp[j0*k : j0*k+tileN*k]
+			a, b := panel, bp[j0*k:j0*k+tileN*k]
 			var c00, c01, c02, c03, c10, c11, c12, c13 float32
 			var c20, c21, c22, c23, c30, c31, c32, c33 float32
-			b = b[:len(a)]
-			for p := 0; p+3 < len(a) && p+3 < len(b); p += 4 {
-				a0, a1, a2, a3 := a[p], a[p+1], a[p+2], a[p+3]
-				b0, b1, b2, b3 := b[p], b[p+1], b[p+2], b[p+3]
+			for len(a) >= 4 && len(b) >= 4 {
+				a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
+				b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
 				c00 += float32(a0 * b0)
 				c01 += float32(a0 * b1)
 				c02 += float32(a0 * b2)
@@ -37,6 +36,7 @@ func gemm(ap, bp, c []float32, m, k, np int) {
 				c31 += float32(a3 * b1)
 				c32 += float32(a3 * b2)
 				c33 += float32(a3 * b3)
+				a, b = a[4:], b[4:]
 			}
 			rows := [tileM][tileN]float32{
 				{c00, c01, c02, c03}, {c10, c11, c12, c13},

@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/ganomaly-go/ganomaly/modelfile"
+)
+
+// Benchmarks for the default architectures (isize 32, nz 100, ngf 64) at
+// nc 1 and 3. Each reports ms/image and GFLOP/s (2 FLOPs per multiply-add).
+// BenchmarkDirect runs the same network with a plain direct convolution
+// (float32, folded weights, no tiling), the baseline the fast path is
+// compared with in the same run: `make bench` prints the ratio.
+
+var benchArchs = []modelfile.Arch{
+	{ISize: 32, NC: 1, NZ: 100, NGF: 64},
+	{ISize: 32, NC: 3, NZ: 100, NGF: 64},
+}
+
+func report(b *testing.B, macs int64) {
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	b.ReportMetric(ns/1e6, "ms/image")
+	b.ReportMetric(2*float64(macs)/ns, "GFLOP/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+func BenchmarkForward(b *testing.B) {
+	for _, a := range benchArchs {
+		b.Run(fmt.Sprintf("%dx%dx%d", a.ISize, a.ISize, a.NC), func(b *testing.B) {
+			m, err := Load(Init(a, 1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			x := randomInput(m.InputLen(), 1)
+			m.Forward(x) // warm-up
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := m.Forward(x); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b, m.MACs())
+		})
+	}
+}
+
+// directLayer is a direct (naive) float32 convolution with folded weights.
+func directLayer(l foldedLayer, in, out []float32) {
+	s := l.spec
+	H, OH, k := s.InH, s.OutH, s.K
+	if s.Op == Conv {
+		for o := 0; o < s.OutC; o++ {
+			for y := 0; y < OH; y++ {
+				for x := 0; x < OH; x++ {
+					sum := l.b[o]
+					for i := 0; i < s.InC; i++ {
+						for ky := 0; ky < k; ky++ {
+							iy := y*s.S - s.P + ky
+							if iy < 0 || iy >= H {
+								continue
+							}
+							for kx := 0; kx < k; kx++ {
+								ix := x*s.S - s.P + kx
+								if ix < 0 || ix >= H {
+									continue
+								}
+								sum += l.w[((o*s.InC+i)*k+ky)*k+kx] * in[(i*H+iy)*H+ix]
+							}
+						}
+					}
+					out[(o*OH+y)*OH+x] = sum
+				}
+			}
+		}
+	} else {
+		for o := 0; o < s.OutC; o++ {
+			for p := o * OH * OH; p < (o+1)*OH*OH; p++ {
+				out[p] = l.b[o]
+			}
+		}
+		for i := 0; i < s.InC; i++ {
+			for y := 0; y < H; y++ {
+				for x := 0; x < H; x++ {
+					v := in[(i*H+y)*H+x]
+					for o := 0; o < s.OutC; o++ {
+						for ky := 0; ky < k; ky++ {
+							oy := y*s.S - s.P + ky
+							if oy < 0 || oy >= OH {
+								continue
+							}
+							for kx := 0; kx < k; kx++ {
+								ox := x*s.S - s.P + kx
+								if ox < 0 || ox >= OH {
+									continue
+								}
+								out[(o*OH+oy)*OH+ox] += v * l.w[((i*s.OutC+o)*k+ky)*k+kx]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	activate(out, out, 0, s.Act)
+}
+
+func BenchmarkDirect(b *testing.B) {
+	for _, a := range benchArchs {
+		b.Run(fmt.Sprintf("%dx%dx%d", a.ISize, a.ISize, a.NC), func(b *testing.B) {
+			layers, err := foldLayers(Init(a, 1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			bufs := make([][]float32, len(layers))
+			var macs int64
+			for i, l := range layers {
+				bufs[i] = make([]float32, l.spec.OutC*l.spec.OutH*l.spec.OutH)
+				macs += l.spec.MACs()
+			}
+			x := randomInput(a.NC*a.ISize*a.ISize, 1)
+			b.ResetTimer()
+			for n := 0; n < b.N; n++ {
+				in := x
+				for i, l := range layers {
+					directLayer(l, in, bufs[i])
+					in = bufs[i]
+				}
+			}
+			report(b, macs)
+		})
+	}
+}
+
+// TestDirectMatchesEngine keeps the benchmark's baseline honest: it computes
+// the same network.
+func TestDirectMatchesEngine(t *testing.T) {
+	a := modelfile.Arch{ISize: 16, NC: 3, NZ: 8, NGF: 4, ExtraLayers: 1}
+	ck := testCheckpoint(t, a, 11)
+	layers, _ := foldLayers(ck)
+	m, _ := Load(ck)
+	x := randomInput(m.InputLen(), 4)
+	in := x
+	for _, l := range layers {
+		out := make([]float32, l.spec.OutC*l.spec.OutH*l.spec.OutH)
+		directLayer(l, in, out)
+		in = out
+	}
+	r, _ := m.Forward(x)
+	if d := maxRelDiff(t, "latentO", in, r.LatentO); d > 10*naiveTol {
+		t.Errorf("direct baseline differs from the engine: %g", d)
+	}
+}
