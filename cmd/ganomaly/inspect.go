@@ -1,0 +1,183 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ganomaly-go/ganomaly/engine"
+	"github.com/ganomaly-go/ganomaly/modelfile"
+)
+
+const inspectAbout = `Prints a model file's (or training checkpoint's) metadata: format version,
+kind, architecture, normalisation, calibration (threshold, validation
+quantiles, test AUROC), dataset and training summary; then the table of its
+tensors (name, dtype, shape, bytes); then whether the engine can load it.
+
+Exit status: 0 the file is valid and loads, 1 it cannot be read or loaded,
+2 usage error.`
+
+// inspectReport is the -json output.
+type inspectReport struct {
+	Path        string              `json:"path"`
+	FileBytes   int64               `json:"file_bytes"`
+	Metadata    modelfile.Metadata  `json:"metadata"`
+	Tensors     []inspectTensorInfo `json:"tensors"`
+	Parameters  int64               `json:"parameters"`
+	MACs        int64               `json:"macs_per_image,omitempty"`
+	EngineError string              `json:"engine_error,omitempty"`
+}
+
+type inspectTensorInfo struct {
+	Name  string `json:"name"`
+	DType string `json:"dtype"`
+	Shape []int  `json:"shape"`
+	Bytes int    `json:"bytes"`
+}
+
+func runInspect(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
+	fs := newFlagSet("inspect", "ganomaly inspect FILE [-json]", inspectAbout, stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object (path, file_bytes, metadata, tensors, parameters, macs_per_image, engine_error) instead of text")
+	paths, status, ok := parseInterspersed(fs, args)
+	if !ok {
+		return status
+	}
+	if len(paths) != 1 {
+		fmt.Fprintln(stderr, "ganomaly inspect: give exactly one model file")
+		return exitUsage
+	}
+	path := paths[0]
+	f, err := modelfile.Open(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "ganomaly inspect: %s: %v\n", path, err)
+		return exitFail
+	}
+	rep := inspectReport{Path: path, Metadata: f.Meta}
+	if st, err := os.Stat(path); err == nil {
+		rep.FileBytes = st.Size()
+	}
+	for _, t := range f.Tensors() {
+		rep.Tensors = append(rep.Tensors, inspectTensorInfo{Name: t.Name, DType: string(t.DType), Shape: t.Shape, Bytes: len(t.Data)})
+		if isParameter(t.Name) {
+			rep.Parameters += int64(t.NumElements())
+		}
+	}
+	if m, err := engine.Load(f); err != nil {
+		rep.EngineError = err.Error()
+	} else {
+		rep.MACs = m.MACs()
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintf(stderr, "ganomaly inspect: %v\n", err)
+			return exitFail
+		}
+	} else {
+		writeInspect(stdout, rep)
+	}
+	if rep.EngineError != "" {
+		log.Error("the engine cannot load this file", "path", path, "err", rep.EngineError)
+		return exitFail
+	}
+	return exitOK
+}
+
+// isParameter excludes bookkeeping tensors (BatchNorm's batch counter,
+// running statistics and I8 scales) from the parameter count.
+func isParameter(name string) bool {
+	return !strings.HasSuffix(name, ".num_batches_tracked") && !strings.HasSuffix(name, ".running_mean") &&
+		!strings.HasSuffix(name, ".running_var") && !strings.HasSuffix(name, modelfile.ScaleSuffix)
+}
+
+func g6(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+func writeInspect(w io.Writer, r inspectReport) {
+	m := r.Metadata
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	line := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, a...)) }
+	line("file", "%s (%s)", r.Path, humanBytes(r.FileBytes))
+	line("format", "ganomaly model file, version %d, kind %s", m.FormatVersion, m.Kind)
+	line("architecture", "isize %d, nc %d, nz %d, ngf %d, extralayers %d", m.Arch.ISize, m.Arch.NC, m.Arch.NZ, m.Arch.NGF, m.Arch.ExtraLayers)
+	line("normalisation", "x = (p - mean) / std, p in [0,1]: mean %v, std %v", m.Norm.Mean, m.Norm.Std)
+	line("parameters", "%d", r.Parameters)
+	if r.MACs > 0 {
+		line("compute", "%.1f M multiply-adds per image", float64(r.MACs)/1e6)
+	}
+	if c := m.Calibration; c != nil {
+		line("threshold", "%s (anomalous above it; %.1f%% of %d validation normals are above it)", g6(c.Threshold), 100*c.ThresholdFPR, c.ValCount)
+		var qs []string
+		for _, q := range c.ValQuantiles {
+			qs = append(qs, fmt.Sprintf("p%g=%s", 100*q.P, g6(q.Score)))
+		}
+		if len(qs) > 0 {
+			line("val quantiles", "%s", strings.Join(qs, " "))
+		}
+		line("score scale", "[%s, %s]", g6(c.ScoreScale.Min), g6(c.ScoreScale.Max))
+		if h := c.ValHistogram; h != nil && len(h.Counts) > 0 {
+			line("val histogram", "%d bins from %s to %s: %v", len(h.Counts), g6(h.Edges[0]), g6(h.Edges[len(h.Edges)-1]), h.Counts)
+		}
+		if t := c.Test; t != nil {
+			line("test", "AUROC %.4f, AUPRC %.4f, F1 %.4f on %d normal and %d anomalous images (%d ROC points)", t.AUROC, t.AUPRC, t.F1, t.Normals, t.Anomalies, len(t.ROC))
+		}
+	} else {
+		line("threshold", "none: not calibrated (score with -threshold, or export with -calibrate)")
+	}
+	if d := m.Dataset; d != nil {
+		line("dataset", "%s", d.Name)
+		if len(d.NormalClasses) > 0 {
+			line("normal classes", "%s", strings.Join(d.NormalClasses, ", "))
+		}
+		if len(d.AbnormalClasses) > 0 {
+			line("abnormal classes", "%s", strings.Join(d.AbnormalClasses, ", "))
+		}
+		if d.Description != "" {
+			line("description", "%s", d.Description)
+		}
+	}
+	if t := m.Training; t != nil {
+		line("training", "epoch %d of %d, seed %d, selected %q", t.Epoch, t.Epochs, t.Seed, t.Selected)
+		if t.Device != "" {
+			line("device", "%s", t.Device)
+		}
+		if t.Date != "" {
+			line("date", "%s", t.Date)
+		}
+		if t.Command != "" {
+			line("command", "%s", t.Command)
+		}
+	}
+	if r.EngineError != "" {
+		line("engine", "CANNOT LOAD: %s", r.EngineError)
+	} else {
+		line("engine", "loads")
+	}
+	tw.Flush()
+
+	fmt.Fprintf(w, "\n%d tensors:\n", len(r.Tensors))
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tDTYPE\tSHAPE\tBYTES")
+	var total int
+	for _, t := range r.Tensors {
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%d\n", t.Name, t.DType, t.Shape, t.Bytes)
+		total += t.Bytes
+	}
+	fmt.Fprintf(tw, "total\t\t\t%d\n", total)
+	tw.Flush()
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,447 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ganomaly-go/ganomaly/engine"
+	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/preprocess"
+)
+
+// small keeps the models of these tests fast: the CLI does not care about
+// the size.
+var small = []string{"-isize", "16", "-nz", "8", "-ngf", "8"}
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func writePNG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// labelledFolder writes root/test/0.normal (flat grey images),
+// root/test/1.abnormal (noise), a corrupt PNG among the anomalies and a
+// text file the walk must skip.
+func labelledFolder(t *testing.T, root string) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range 3 {
+		flat := image.NewGray(image.Rect(0, 0, 20, 24))
+		for j := range flat.Pix {
+			flat.Pix[j] = uint8(100 + 20*i)
+		}
+		writePNG(t, filepath.Join(root, "test", "0.normal", "flat"+string(rune('a'+i))+".png"), flat)
+		noise := image.NewRGBA(image.Rect(0, 0, 24, 20))
+		for j := range noise.Pix {
+			noise.Pix[j] = uint8(rng.IntN(256))
+		}
+		writePNG(t, filepath.Join(root, "test", "1.abnormal", "noise"+string(rune('a'+i))+".png"), noise)
+	}
+	if err := os.WriteFile(filepath.Join(root, "test", "1.abnormal", "zz-corrupt.png"), []byte("\x89PNG\r\n\x1a\nnot really"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "test", "README.txt"), []byte("not an image"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.safetensors")
+	if code, _, stderr := runCLI(t, append([]string{"init", "-out", model}, small...)...); code != 0 {
+		t.Fatalf("init: %d %s", code, stderr)
+	}
+	junk := filepath.Join(dir, "junk.safetensors")
+	os.WriteFile(junk, []byte("definitely not safetensors"), 0o644)
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"no command", nil, exitUsage, "Usage:"},
+		{"unknown command", []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{"score without model", []string{"score", dir}, exitUsage, "-model FILE is required"},
+		{"score without paths", []string{"score", "-model", model}, exitUsage, "at least one image"},
+		{"score bad format", []string{"score", "-model", model, "-format", "xml", dir}, exitUsage, `-format "xml"`},
+		{"score bad flag", []string{"score", "-nope", dir}, exitUsage, "flag provided but not defined"},
+		{"score bad threshold", []string{"score", "-model", model, "-threshold", "abc", dir}, exitUsage, "not a number"},
+		{"score missing model", []string{"score", "-model", filepath.Join(dir, "missing"), dir}, exitUsage, "no such file"},
+		{"score corrupt model", []string{"score", "-model", junk, dir}, exitUsage, "modelfile"},
+		{"inspect two files", []string{"inspect", model, model}, exitUsage, "exactly one"},
+		{"inspect corrupt file", []string{"inspect", junk}, exitFail, "modelfile"},
+		{"init without out", []string{"init"}, exitUsage, "-out FILE is required"},
+		{"init bad isize", []string{"init", "-out", model, "-isize", "20"}, exitUsage, "power of two"},
+		{"init bad nc", []string{"init", "-out", model, "-nc", "2"}, exitUsage, "nc 2"},
+		{"init bad dtype", []string{"init", "-out", model, "-dtype", "f8"}, exitUsage, `-dtype "f8"`},
+		{"init bad std", []string{"init", "-out", model, "-std", "0"}, exitUsage, "std[0]"},
+		{"init bad mean count", []string{"init", "-out", model, "-nc", "3", "-mean", "1,2"}, exitUsage, "want 1 or 3"},
+		{"init stray argument", []string{"init", "-out", model, "extra"}, exitUsage, "unexpected argument"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, tc.code, tc.stderr)
+			}
+		})
+	}
+}
+
+func TestHelpExplainsEveryFlag(t *testing.T) {
+	tests := []struct {
+		cmd   string
+		flags []string
+	}{
+		{"score", []string{"-model", "-format", "-heatmaps", "-threshold", "-workers"}},
+		{"inspect", []string{"-json"}},
+		{"init", []string{"-out", "-isize", "-nc", "-nz", "-ngf", "-extralayers", "-seed", "-dtype", "-mean", "-std"}},
+	}
+	for _, tc := range tests {
+		code, _, stderr := runCLI(t, tc.cmd, "-h")
+		if code != exitOK {
+			t.Errorf("%s -h: exit %d", tc.cmd, code)
+		}
+		for _, f := range tc.flags {
+			if !strings.Contains(stderr, "  "+f+" ") && !strings.Contains(stderr, "  "+f+"\n") {
+				t.Errorf("%s -h does not explain %s:\n%s", tc.cmd, f, stderr)
+			}
+		}
+		if !strings.Contains(stderr, "Usage: ganomaly "+tc.cmd) {
+			t.Errorf("%s -h has no usage line", tc.cmd)
+		}
+	}
+	if code, stdout, _ := runCLI(t, "help"); code != 0 || !strings.Contains(stdout, "ganomaly score") {
+		t.Errorf("help: %d %q", code, stdout)
+	}
+}
+
+// scoreRow mirrors the JSON output, a summary element included.
+type scoreRow struct {
+	Path      *string  `json:"path"`
+	Score     *float64 `json:"score"`
+	Verdict   string   `json:"verdict"`
+	Threshold float64  `json:"threshold"`
+	Error     *string  `json:"error"`
+	Label     string   `json:"label"`
+	Heatmap   string   `json:"heatmap"`
+	Summary   *summary `json:"summary"`
+}
+
+func decodeRows(t *testing.T, stdout string) ([]scoreRow, map[string]any) {
+	t.Helper()
+	var raw []map[string]any
+	if err := json.Unmarshal([]byte(stdout), &raw); err != nil {
+		t.Fatalf("output is not a JSON array: %v\n%s", err, stdout)
+	}
+	var rows []scoreRow
+	if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
+		t.Fatal(err)
+	}
+	var sum map[string]any
+	if last := raw[len(raw)-1]; last["summary"] != nil {
+		sum = last["summary"].(map[string]any)
+		rows = rows[:len(rows)-1]
+	}
+	return rows, sum
+}
+
+// TestInitInspectScore writes random models in every dtype, inspects them
+// and scores a labelled folder with each.
+func TestInitInspectScore(t *testing.T) {
+	dir := t.TempDir()
+	labelledFolder(t, dir)
+	test := filepath.Join(dir, "test")
+	for _, tc := range []struct {
+		dtype, nc  string
+		weightType string
+	}{{"f32", "1", "F32"}, {"f16", "1", "F16"}, {"i8", "3", "I8"}} {
+		t.Run(tc.dtype, func(t *testing.T) {
+			model := filepath.Join(dir, tc.dtype+".safetensors")
+			args := append([]string{"init", "-out", model, "-seed", "7", "-dtype", tc.dtype, "-nc", tc.nc}, small...)
+			if code, stdout, stderr := runCLI(t, args...); code != 0 || !strings.Contains(stdout, "meaningless") {
+				t.Fatalf("init: exit %d\n%s\n%s", code, stdout, stderr)
+			}
+
+			code, stdout, stderr := runCLI(t, "inspect", model, "-json")
+			if code != 0 {
+				t.Fatalf("inspect: exit %d: %s", code, stderr)
+			}
+			var rep inspectReport
+			if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+				t.Fatal(err)
+			}
+			m := rep.Metadata
+			if m.Kind != modelfile.KindModel || m.Arch.ISize != 16 || m.Arch.NZ != 8 || m.Calibration == nil || m.Calibration.Threshold <= 0 || rep.EngineError != "" || rep.MACs <= 0 {
+				t.Errorf("inspect report %+v", rep)
+			}
+			weights, scales := 0, 0
+			for _, tn := range rep.Tensors {
+				if strings.HasSuffix(tn.Name, ".weight") {
+					weights++
+					if tn.DType != tc.weightType {
+						t.Errorf("%s stored as %s, want %s", tn.Name, tn.DType, tc.weightType)
+					}
+				}
+				if strings.HasSuffix(tn.Name, ".weight_scale") {
+					scales++
+				}
+				if strings.Contains(tn.Name, "batchnorm") {
+					t.Errorf("BatchNorm tensor %s left in a model file", tn.Name)
+				}
+			}
+			if (tc.dtype == "i8") != (scales == weights) || weights == 0 {
+				t.Errorf("%d weights, %d scales", weights, scales)
+			}
+			code, text, _ := runCLI(t, "inspect", model)
+			if code != 0 || !strings.Contains(text, "isize 16") || !strings.Contains(text, "NAME") || !strings.Contains(text, "engine         loads") {
+				t.Errorf("inspect text: exit %d\n%s", code, text)
+			}
+
+			// Flags after the paths work too.
+			code, stdout, stderr = runCLI(t, "score", test, "-model", model, "-format", "json")
+			if code != exitFail {
+				t.Fatalf("score with a corrupt file: exit %d, want 1\n%s", code, stderr)
+			}
+			rows, sum := decodeRows(t, stdout)
+			if len(rows) != 7 {
+				t.Fatalf("%d rows, want 6 images + 1 corrupt (README.txt skipped):\n%s", len(rows), stdout)
+			}
+			f, err := modelfile.Open(model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			eng, err := engine.Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				if r.Path == nil || r.Error == nil {
+					t.Fatalf("row without path or error field: %+v", r)
+				}
+				if r.Threshold != m.Calibration.Threshold {
+					t.Errorf("%s: threshold %v, want the model's %v", *r.Path, r.Threshold, m.Calibration.Threshold)
+				}
+				wantLabel := "normal"
+				if strings.Contains(*r.Path, "1.abnormal") {
+					wantLabel = "anomalous"
+				}
+				if r.Label != wantLabel {
+					t.Errorf("%s: label %q, want %q", *r.Path, r.Label, wantLabel)
+				}
+				if strings.HasSuffix(*r.Path, "zz-corrupt.png") {
+					if r.Score != nil || r.Verdict != "" || !strings.Contains(*r.Error, "png") {
+						t.Errorf("corrupt row %+v", r)
+					}
+					continue
+				}
+				if *r.Error != "" || r.Score == nil {
+					t.Fatalf("%s: not scored: %s", *r.Path, *r.Error)
+				}
+				// The score is exactly the engine's on the preprocessed file.
+				x, err := preprocess.LoadFile(*r.Path, 16, eng.Arch().NC, eng.Meta().Norm)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := eng.Forward(x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if *r.Score != res.Score {
+					t.Errorf("%s: score %v, engine %v", *r.Path, *r.Score, res.Score)
+				}
+				if want := map[bool]string{true: "anomalous", false: "normal"}[res.Score > r.Threshold]; r.Verdict != want {
+					t.Errorf("%s: verdict %q, want %q", *r.Path, r.Verdict, want)
+				}
+			}
+			if sum == nil {
+				t.Fatalf("no summary element:\n%s", stdout)
+			}
+			auroc := sum["auroc"].(float64)
+			if sum["normals"].(float64) != 3 || sum["anomalies"].(float64) != 3 || sum["failed"].(float64) != 1 ||
+				!(auroc >= 0 && auroc <= 1) || sum["auprc"] == nil {
+				t.Errorf("summary %v", sum)
+			}
+		})
+	}
+}
+
+func TestInitIsDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	read := func(name, seed string) []byte {
+		path := filepath.Join(dir, name)
+		// Same command line (the file records it), different output folder.
+		if code, _, stderr := runCLI(t, append([]string{"init", "-out", path, "-seed", seed}, small...)...); code != 0 {
+			t.Fatal(stderr)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	a := read("a.safetensors", "1")
+	os.Rename(filepath.Join(dir, "a.safetensors"), filepath.Join(dir, "first.safetensors"))
+	b := read("a.safetensors", "1")
+	if !bytes.Equal(a, b) {
+		t.Error("the same init command wrote different files")
+	}
+	c := read("a.safetensors", "2")
+	if bytes.Equal(a, c) {
+		t.Error("different seeds wrote the same file")
+	}
+}
+
+func TestScoreFormatsAndOptions(t *testing.T) {
+	dir := t.TempDir()
+	labelledFolder(t, dir)
+	model := filepath.Join(dir, "m.safetensors")
+	if code, _, stderr := runCLI(t, append([]string{"init", "-out", model}, small...)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	normals := filepath.Join(dir, "test", "0.normal")
+	flat := filepath.Join(normals, "flata.png")
+
+	t.Run("table", func(t *testing.T) {
+		code, stdout, _ := runCLI(t, "score", "-model", model, filepath.Join(dir, "test"))
+		if code != exitFail {
+			t.Errorf("exit %d, want 1 (corrupt file)", code)
+		}
+		for _, want := range []string{"PATH", "SCORE", "VERDICT", "THRESHOLD", "LABEL", "ERROR", "7 images: 6 scored, 1 failed", "AUROC", "AUPRC"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("table lacks %q:\n%s", want, stdout)
+			}
+		}
+	})
+	t.Run("csv", func(t *testing.T) {
+		code, stdout, stderr := runCLI(t, "score", "-model", model, "-format", "csv", normals)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		recs, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 4 || strings.Join(recs[0], ",") != "path,score,verdict,threshold,label,error" {
+			t.Fatalf("csv %v", recs)
+		}
+		for _, r := range recs[1:] {
+			if r[2] != "normal" && r[2] != "anomalous" || r[4] != "normal" || r[5] != "" {
+				t.Errorf("csv row %v", r)
+			}
+		}
+	})
+	t.Run("threshold override", func(t *testing.T) {
+		for _, tc := range []struct{ threshold, verdict string }{{"0", "anomalous"}, {"1e9", "normal"}} {
+			_, stdout, _ := runCLI(t, "score", "-model", model, "-format", "json", "-threshold", tc.threshold, normals)
+			rows, sum := decodeRows(t, stdout)
+			if sum != nil {
+				t.Error("summary without anomalies")
+			}
+			for _, r := range rows {
+				if r.Verdict != tc.verdict {
+					t.Errorf("threshold %s: %s is %s", tc.threshold, *r.Path, r.Verdict)
+				}
+			}
+		}
+	})
+	t.Run("missing path and empty folder", func(t *testing.T) {
+		empty := filepath.Join(dir, "empty")
+		os.Mkdir(empty, 0o755)
+		code, stdout, _ := runCLI(t, "score", "-model", model, "-format", "json", flat, filepath.Join(dir, "nope.png"), empty, flat)
+		if code != exitFail {
+			t.Errorf("exit %d, want 1", code)
+		}
+		rows, _ := decodeRows(t, stdout)
+		if len(rows) != 3 || *rows[0].Error != "" || !strings.Contains(*rows[1].Error, "no such file") || !strings.Contains(*rows[2].Error, "no image files") {
+			t.Errorf("rows %+v (the repeated file is scored once)", rows)
+		}
+	})
+	t.Run("workers do not change results", func(t *testing.T) {
+		_, one, _ := runCLI(t, "score", "-model", model, "-format", "json", "-workers", "1", filepath.Join(dir, "test"))
+		_, four, _ := runCLI(t, "score", "-model", model, "-format", "json", "-workers", "4", filepath.Join(dir, "test"))
+		if one != four {
+			t.Error("-workers 1 and -workers 4 give different output")
+		}
+	})
+	t.Run("heatmaps", func(t *testing.T) {
+		heat := filepath.Join(dir, "heat")
+		code, stdout, _ := runCLI(t, "score", "-model", model, "-format", "json", "-heatmaps", heat, normals, flat)
+		if code != exitOK {
+			t.Fatalf("exit %d", code)
+		}
+		rows, _ := decodeRows(t, stdout)
+		for _, r := range rows {
+			if r.Heatmap == "" {
+				t.Fatalf("%s: no heatmap", *r.Path)
+			}
+			f, err := os.Open(r.Heatmap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(f)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// isize 16 is drawn 8x: three 128-pixel panels, two 4-pixel gaps.
+			if img.Bounds() != image.Rect(0, 0, 3*128+2*panelGap, 128) {
+				t.Errorf("%s: %v", r.Heatmap, img.Bounds())
+			}
+		}
+		if !strings.HasPrefix(rows[0].Heatmap, filepath.Join(heat, "0.normal")+string(filepath.Separator)) {
+			t.Errorf("folder structure not mirrored: %s", rows[0].Heatmap)
+		}
+	})
+}
+
+func TestLabelOf(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"data/test/0.normal/a.png", "normal"},
+		{"data/test/1.abnormal/sub/a.png", "anomalous"},
+		{"data/1.abnormal/0.normal/a.png", "normal"}, // the nearest folder wins
+		{"data/test/a.png", ""},
+		{"0.normal.png", ""},
+	}
+	for _, tc := range tests {
+		if got := labelOf(filepath.FromSlash(tc.path)); got != tc.want {
+			t.Errorf("labelOf(%s) = %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestInferno(t *testing.T) {
+	if c := inferno(0); c != (color.NRGBA{0, 0, 4, 255}) {
+		t.Errorf("inferno(0) = %v", c)
+	}
+	if c := inferno(math.NaN()); c != inferno(1) {
+		t.Errorf("NaN maps to %v, want the hottest colour", c)
+	}
+	if inferno(-1) != inferno(0) || inferno(7) != inferno(1) {
+		t.Error("values outside [0,1] are not clamped")
+	}
+}
