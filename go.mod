@@ -5,6 +5,10 @@ go 1.26.8
 require github.com/x448/float16 v0.8.4
 
 require (
+	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
+	github.com/google/uuid v1.3.0 // indirect
+	github.com/maxence-charriere/go-app/v9 v9.8.0 // indirect
+	github.com/nlpodyssey/gopickle v0.2.0 // indirect
 	golang.org/x/image v0.30.0 // indirect
 	gonum.org/v1/gonum v0.17.0 // indirect
 )
