@@ -7,19 +7,28 @@ import "math"
 // the add into an FMA, which the compiler does on amd64 with GOAMD64=v3 but
 // cannot do in WebAssembly. That keeps native and wasm results bit-identical.
 
-// gemm computes c[i][j] = Σ_k A[i][k]·B[k][j] for i < m, j < np, with A packed
-// in panels of tileM rows (ap) and B packed in panels of tileN columns (bp).
-// c has m rows of stride np; rows of the last panel beyond m are not stored.
-func gemm(ap, bp, c []float32, m, k, np int) {
-	for i0 := 0; i0 < m; i0 += tileM {
-		panel := ap[i0*k : i0*k+tileM*k]
+// gemm computes c[i][j] = Σ_k A[i][k]·B[k][j] for i < mp, j < np, with A
+// packed in panels of tileM = 2 rows (ap, mp rows, k-major) and B packed in
+// panels of tileN = 4 columns (bp, k-major). c has mp rows of stride np. Each
+// sum runs over k in increasing order.
+//
+// The 2×4 tile is sized for Go's WebAssembly backend, which has 16 float
+// registers: the compiler schedules a loop iteration's multiplies before its
+// accumulating adds, so 8 accumulators plus 8 products fill the 16 registers
+// exactly; larger tiles spill to memory on every step (4×4 runs at about half
+// the speed in wasm, and is slower natively too). Unrolling k by 4 amortises
+// the loop overhead, which is high in wasm (every branch goes through the
+// function's dispatch loop).
+func gemm(ap, bp, c []float32, mp, k, np int) {
+	for i0 := 0; i0 < mp; i0 += tileM {
+		panel := ap[i0*k : (i0+tileM)*k]
 		for j0 := 0; j0 < np; j0 += tileN {
-			a, b := panel, bp[j0*k:j0*k+tileN*k]
+			a, b := panel, bp[j0*k:(j0+tileN)*k]
 			var c00, c01, c02, c03, c10, c11, c12, c13 float32
-			var c20, c21, c22, c23, c30, c31, c32, c33 float32
-			for len(a) >= 4 && len(b) >= 4 {
-				a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
-				b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+			var a0, a1, b0, b1, b2, b3 float32
+			for len(a) >= 4*tileM && len(b) >= 4*tileN {
+				b0, b1, b2, b3 = b[0], b[1], b[2], b[3]
+				a0, a1 = a[0], a[1]
 				c00 += float32(a0 * b0)
 				c01 += float32(a0 * b1)
 				c02 += float32(a0 * b2)
@@ -28,25 +37,99 @@ func gemm(ap, bp, c []float32, m, k, np int) {
 				c11 += float32(a1 * b1)
 				c12 += float32(a1 * b2)
 				c13 += float32(a1 * b3)
-				c20 += float32(a2 * b0)
-				c21 += float32(a2 * b1)
-				c22 += float32(a2 * b2)
-				c23 += float32(a2 * b3)
-				c30 += float32(a3 * b0)
-				c31 += float32(a3 * b1)
-				c32 += float32(a3 * b2)
-				c33 += float32(a3 * b3)
-				a, b = a[4:], b[4:]
+				b0, b1, b2, b3 = b[4], b[5], b[6], b[7]
+				a0, a1 = a[2], a[3]
+				c00 += float32(a0 * b0)
+				c01 += float32(a0 * b1)
+				c02 += float32(a0 * b2)
+				c03 += float32(a0 * b3)
+				c10 += float32(a1 * b0)
+				c11 += float32(a1 * b1)
+				c12 += float32(a1 * b2)
+				c13 += float32(a1 * b3)
+				b0, b1, b2, b3 = b[8], b[9], b[10], b[11]
+				a0, a1 = a[4], a[5]
+				c00 += float32(a0 * b0)
+				c01 += float32(a0 * b1)
+				c02 += float32(a0 * b2)
+				c03 += float32(a0 * b3)
+				c10 += float32(a1 * b0)
+				c11 += float32(a1 * b1)
+				c12 += float32(a1 * b2)
+				c13 += float32(a1 * b3)
+				b0, b1, b2, b3 = b[12], b[13], b[14], b[15]
+				a0, a1 = a[6], a[7]
+				c00 += float32(a0 * b0)
+				c01 += float32(a0 * b1)
+				c02 += float32(a0 * b2)
+				c03 += float32(a0 * b3)
+				c10 += float32(a1 * b0)
+				c11 += float32(a1 * b1)
+				c12 += float32(a1 * b2)
+				c13 += float32(a1 * b3)
+				a, b = a[4*tileM:], b[4*tileN:]
 			}
-			rows := [tileM][tileN]float32{
-				{c00, c01, c02, c03}, {c10, c11, c12, c13},
-				{c20, c21, c22, c23}, {c30, c31, c32, c33},
+			for len(a) >= tileM && len(b) >= tileN {
+				b0, b1, b2, b3 = b[0], b[1], b[2], b[3]
+				a0, a1 = a[0], a[1]
+				c00 += float32(a0 * b0)
+				c01 += float32(a0 * b1)
+				c02 += float32(a0 * b2)
+				c03 += float32(a0 * b3)
+				c10 += float32(a1 * b0)
+				c11 += float32(a1 * b1)
+				c12 += float32(a1 * b2)
+				c13 += float32(a1 * b3)
+				a, b = a[tileM:], b[tileN:]
 			}
-			for r := 0; r < tileM && i0+r < m; r++ {
-				dst := c[(i0+r)*np+j0 : (i0+r)*np+j0+tileN]
-				dst[0], dst[1], dst[2], dst[3] = rows[r][0], rows[r][1], rows[r][2], rows[r][3]
-			}
+			r := c[i0*np+j0 : i0*np+j0+tileN]
+			r[0], r[1], r[2], r[3] = c00, c01, c02, c03
+			r = c[(i0+1)*np+j0 : (i0+1)*np+j0+tileN]
+			r[0], r[1], r[2], r[3] = c10, c11, c12, c13
 		}
+	}
+}
+
+// gemv computes y[i] = Σ_k A[i][k]·x[k] for i < mp, with A packed in panels
+// of gemvM = 4 rows, k-major. Each sum runs over k in increasing order.
+func gemv(ap, x, y []float32, mp, k int) {
+	x = x[:k]
+	for i0 := 0; i0 < mp; i0 += gemvM {
+		a, b := ap[i0*k:(i0+gemvM)*k], x
+		var c0, c1, c2, c3, x float32
+		for len(a) >= 4*gemvM && len(b) >= 4 {
+			x = b[0]
+			c0 += float32(a[0] * x)
+			c1 += float32(a[1] * x)
+			c2 += float32(a[2] * x)
+			c3 += float32(a[3] * x)
+			x = b[1]
+			c0 += float32(a[4] * x)
+			c1 += float32(a[5] * x)
+			c2 += float32(a[6] * x)
+			c3 += float32(a[7] * x)
+			x = b[2]
+			c0 += float32(a[8] * x)
+			c1 += float32(a[9] * x)
+			c2 += float32(a[10] * x)
+			c3 += float32(a[11] * x)
+			x = b[3]
+			c0 += float32(a[12] * x)
+			c1 += float32(a[13] * x)
+			c2 += float32(a[14] * x)
+			c3 += float32(a[15] * x)
+			a, b = a[4*gemvM:], b[4:]
+		}
+		for len(a) >= gemvM && len(b) >= 1 {
+			x = b[0]
+			c0 += float32(a[0] * x)
+			c1 += float32(a[1] * x)
+			c2 += float32(a[2] * x)
+			c3 += float32(a[3] * x)
+			a, b = a[gemvM:], b[1:]
+		}
+		r := y[i0 : i0+gemvM]
+		r[0], r[1], r[2], r[3] = c0, c1, c2, c3
 	}
 }
 
@@ -163,6 +246,24 @@ func activate(dst, src []float32, bias float32, act Act) {
 			dst[i] = v + bias
 		}
 	}
+}
+
+// act applies one activation to v (the bias already added), exactly as
+// activate does.
+func act(v float32, a Act) float32 {
+	switch a {
+	case LeakyReLU:
+		if v < 0 {
+			v *= LeakySlope
+		}
+	case ReLU:
+		if v < 0 {
+			v = 0
+		}
+	case Tanh:
+		v = tanh32(v)
+	}
+	return v
 }
 
 // tanh32 is tanh for float32 computed in float64 with our own exp, so that it

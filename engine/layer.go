@@ -1,54 +1,117 @@
 package engine
 
-// A layer is lowered to C = A·B:
+// Every layer is lowered to one or more matrix products C = A·B computed by
+// the register-tiled kernel in kernels.go. The lowering depends on the layer
+// (newLayer picks it):
 //
-//	Conv2d:          A = W as [OutC][InC·k·k],  B = im2col(x) [InC·k·k][OutH·OutW]
-//	ConvTranspose2d: A = Wᵀ as [OutC·k·k][InC], B = x [InC][InH·InW], then col2im
+//   - kindWinoConv: Conv2d k4 s2 p1 (the encoders' stride-2 convolutions).
+//     Split into its four input phases (polyphase / space-to-depth) it is a
+//     2×2 stride-1 convolution over 4·InC channels, computed with Winograd
+//     F(2×2, 2×2): 9 products of A = U_ξ [OutC][4·InC] and
+//     B = V_ξ [4·InC][tiles], 9 multiplies per 2×2 output tile instead of 16.
+//   - kindWinoConvT: ConvTranspose2d k4 s2 p1 (the decoder's upsampling).
+//     Each of the four output phases (oy mod 2, ox mod 2) is a 2×2 stride-1
+//     convolution of the input, again with Winograd F(2×2, 2×2): 4·9 products
+//     of U [OutC][InC] and V [InC][tiles]. No col2im scatter-add.
+//   - kindGEMV: a layer with a 1×1 output (the encoders' final Conv2d) or a
+//     1×1 input (the decoder's first ConvTranspose2d): a matrix-vector
+//     product reading the input (or writing the output) in place.
+//   - kindGEMM: anything else (the 3×3 extra layers): im2col + GEMM for
+//     Conv2d, GEMM + col2im for ConvTranspose2d.
 //
-// A is packed once at load time into panels of tileM rows, k-major, and B is
-// packed per call into panels of tileN columns, so the micro-kernel reads
-// both sequentially.
+// A (weights, transformed for Winograd) is packed once at load time into
+// panels of tileM rows, k-major; B is packed per call into panels of tileN
+// columns, k-major, so the micro-kernel reads both sequentially. Bias and
+// activation are applied as the results are stored.
 
 const (
-	tileM = 4
-	tileN = 4
+	tileM = 2 // rows of A per register tile (see gemm)
+	tileN = 4 // columns of B per register tile
+	gemvM = 4 // rows of A per GEMV panel
+)
+
+type kind int
+
+const (
+	kindGEMM kind = iota
+	kindGEMV
+	kindWinoConv
+	kindWinoConvT
 )
 
 type layer struct {
 	spec    LayerSpec
-	m, k, n int       // GEMM dimensions
+	kind    kind
+	m, k, n int       // GEMM dimensions (per product for Winograd)
 	mp, np  int       // m and n rounded up to the tile sizes
-	ap      []float32 // packed A
+	groups  int       // number of products: 1, 9 (Winograd conv) or 36 (Winograd convT)
+	tt      int       // Winograd: 2×2 output tiles per side (of each phase)
+	ap      []float32 // packed A, groups × mp × k
 	bias    []float32
 }
 
 // workspace holds the scratch buffers shared by all layers of one Model.
 type workspace struct {
-	bp []float32 // packed B
-	c  []float32 // C, m rows of stride np
+	bp  []float32 // packed B (groups × k × np)
+	c   []float32 // C (groups × mp rows of stride np)
+	pad []float32 // zero-padded input planes for the Winograd layers
 }
 
 func (w *workspace) reserve(l *layer) {
-	if n := l.np * l.k; n > len(w.bp) {
-		w.bp = make([]float32, n)
+	grow := func(b *[]float32, n int) {
+		if n > len(*b) {
+			*b = make([]float32, n)
+		}
 	}
-	if n := l.m * l.np; n > len(w.c) {
-		w.c = make([]float32, n)
+	grow(&w.bp, l.groups*l.k*l.np)
+	grow(&w.c, l.groups*l.mp*l.np)
+	if l.kind == kindWinoConv || l.kind == kindWinoConvT {
+		grow(&w.pad, l.spec.InC*(l.spec.InH+2)*(l.spec.InH+2))
 	}
 }
 
 func roundUp(x, t int) int { return (x + t - 1) / t * t }
 
+// layerKind chooses the lowering of a layer (see the comment at the top).
+func layerKind(s LayerSpec) kind {
+	switch {
+	case s.K == 4 && s.S == 2 && s.P == 1 && s.Op == Conv && s.InH%4 == 0 && s.OutH == s.InH/2:
+		return kindWinoConv
+	case s.K == 4 && s.S == 2 && s.P == 1 && s.Op == ConvT && s.InH%2 == 0 && s.OutH == 2*s.InH:
+		return kindWinoConvT
+	case s.Op == Conv && s.P == 0 && s.K == s.InH && s.OutH == 1:
+		return kindGEMV // the im2col column is the input itself, in CHW order
+	case s.Op == ConvT && s.P == 0 && s.InH == 1 && s.OutH == s.K:
+		return kindGEMV // the GEMM's output rows (oc, ky, kx) are the output in CHW order
+	}
+	return kindGEMM
+}
+
 func newLayer(f foldedLayer) *layer {
 	s := f.spec
-	l := &layer{spec: s, bias: f.b}
+	l := &layer{spec: s, bias: f.b, kind: layerKind(s), groups: 1}
 	kk := s.K * s.K
+	switch l.kind {
+	case kindWinoConv:
+		l.newWinoConv(f.w)
+		return l
+	case kindWinoConvT:
+		l.newWinoConvT(f.w)
+		return l
+	}
 	if s.Op == Conv {
 		l.m, l.k, l.n = s.OutC, s.InC*kk, s.OutH*s.OutH
 	} else {
 		l.m, l.k, l.n = s.OutC*kk, s.InC, s.InH*s.InH
 	}
-	l.mp, l.np = roundUp(l.m, tileM), roundUp(l.n, tileN)
+	rows := tileM
+	if l.kind == kindGEMV {
+		rows = gemvM
+		l.np = 1
+	} else {
+		l.np = roundUp(l.n, tileN)
+	}
+	l.mp = roundUp(l.m, rows)
 	l.ap = make([]float32, l.mp*l.k)
 	for r := 0; r < l.m; r++ {
 		for c := 0; c < l.k; c++ {
@@ -59,7 +122,7 @@ func newLayer(f foldedLayer) *layer {
 				oc, q := r/kk, r%kk
 				v = f.w[(c*s.OutC+oc)*kk+q] // [in][out][k][k]
 			}
-			l.ap[(r/tileM)*l.k*tileM+c*tileM+r%tileM] = v
+			l.ap[(r/rows)*l.k*rows+c*rows+r%rows] = v
 		}
 	}
 	return l
@@ -67,15 +130,41 @@ func newLayer(f foldedLayer) *layer {
 
 // forward computes the layer's output (CHW) from in (CHW) into out.
 func (l *layer) forward(in, out []float32, ws *workspace) {
+	switch l.kind {
+	case kindWinoConv:
+		l.forwardWinoConv(in, out, ws)
+		return
+	case kindWinoConvT:
+		l.forwardWinoConvT(in, out, ws)
+		return
+	}
 	s := l.spec
+	if l.kind == kindGEMV {
+		if s.Op == Conv {
+			c := ws.c[:l.mp]
+			gemv(l.ap, in[:l.k], c, l.mp, l.k)
+			for o := 0; o < s.OutC; o++ { // one value per channel
+				c[o] += l.bias[o]
+			}
+			activate(out[:s.OutC], c, 0, s.Act)
+			return
+		}
+		c := ws.c[:l.mp]
+		gemv(l.ap, in[:l.k], c, l.mp, l.k)
+		hw := s.OutH * s.OutH
+		for o := 0; o < s.OutC; o++ {
+			activate(out[o*hw:(o+1)*hw], c[o*hw:(o+1)*hw], l.bias[o], s.Act)
+		}
+		return
+	}
 	bp := ws.bp[:l.np*l.k]
-	c := ws.c[:l.m*l.np]
+	c := ws.c[:l.mp*l.np]
 	if s.Op == Conv {
 		im2colPacked(in, bp, s, l.k, l.np)
 	} else {
 		packRows(in, bp, l.k, l.n, l.np)
 	}
-	gemm(l.ap, bp, c, l.m, l.k, l.np)
+	gemm(l.ap, bp, c, l.mp, l.k, l.np)
 	if s.Op == Conv {
 		hw := l.n
 		for o := 0; o < s.OutC; o++ {

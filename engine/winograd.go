@@ -1,0 +1,251 @@
+package engine
+
+// Stride-2 4×4 convolutions (padding 1) as polyphase Winograd F(2×2, 2×2).
+//
+// Conv2d. Split the input into its four phases (q, r) = (row mod 2, column
+// mod 2), shifted so that phase q holds rows 2u−1+q. Output (y, x) then reads
+// rows y+a and columns x+b (a, b ∈ {0, 1}) of every phase with the weight
+// w[o][c][2a+q][2b+r]: a 2×2 stride-1 convolution over 4·InC channels.
+//
+// ConvTranspose2d. Output phase (p, s) = (oy mod 2, ox mod 2) at (2y+p, 2x+s)
+// reads input (y−1+p+a, x−1+s+b) with the weight w[c][o][3−p−2a][3−s−2b]: four
+// 2×2 stride-1 convolutions of the input, one per phase, and no scatter-add.
+//
+// Each 2×2 convolution is computed with Winograd's minimal filtering
+// F(2×2, 2×2) on 2×2 output tiles: per tile and channel pair 9 multiplies
+// instead of 16. With the interpolation points 0, −1 and ∞ (1-D: y0 = m1 + m2,
+// y1 = m2 + m3 with m1 = (d0−d1)g0, m2 = d1(g0+g1), m3 = (d2−d1)g1) all three
+// transforms only add and subtract (no constants), so they cost little and
+// lose little accuracy:
+//
+//	V = Bᵀ d B   Bᵀ = [1 −1 0; 0 1 0; 0 −1 1]   (3×3 input tile)
+//	U = G g Gᵀ   G  = [1 0; 1 1; 0 1]          (2×2 kernel, at load time)
+//	Y = Aᵀ M A   Aᵀ = [1 1 0; 0 1 1]           M = Σ_channels U ⊙ V
+//
+// The sum over channels is, for each of the 9 positions ξ of the 3×3 tile, a
+// matrix product U_ξ [OutC][channels] · V_ξ [channels][tiles], computed by
+// gemm. The transforms use only additions, so no FMA can change a result
+// between platforms.
+
+// winoKernel returns U = G g Gᵀ (3×3, row-major) for the 2×2 kernel g
+// (row-major), computed in float64 and rounded once to float32.
+func winoKernel(g [4]float64) [9]float32 {
+	var t [3][2]float64 // G g
+	for b := 0; b < 2; b++ {
+		t[0][b] = g[b]
+		t[1][b] = g[b] + g[2+b]
+		t[2][b] = g[2+b]
+	}
+	var u [9]float32
+	for i := 0; i < 3; i++ {
+		u[3*i] = float32(t[i][0])
+		u[3*i+1] = float32(t[i][0] + t[i][1])
+		u[3*i+2] = float32(t[i][1])
+	}
+	return u
+}
+
+// putU stores the transformed weights u of output channel o and GEMM column
+// kk into the packed A of product groups base … base+8.
+func (l *layer) putU(u [9]float32, o, kk, base int) {
+	for x, v := range u {
+		g := (base + x) * l.mp * l.k
+		l.ap[g+(o/tileM)*l.k*tileM+kk*tileM+o%tileM] = v
+	}
+}
+
+func (l *layer) newWinoConv(w []float32) {
+	s := l.spec
+	l.groups, l.tt = 9, s.OutH/2
+	l.m, l.k, l.n = s.OutC, 4*s.InC, l.tt*l.tt
+	l.mp, l.np = roundUp(l.m, tileM), roundUp(l.n, tileN)
+	l.ap = make([]float32, l.groups*l.mp*l.k)
+	for o := 0; o < s.OutC; o++ {
+		for c := 0; c < s.InC; c++ {
+			for q := 0; q < 2; q++ {
+				for r := 0; r < 2; r++ {
+					var g [4]float64
+					for a := 0; a < 2; a++ {
+						for b := 0; b < 2; b++ {
+							g[2*a+b] = float64(w[((o*s.InC+c)*4+2*a+q)*4+2*b+r]) // [out][in][k][k]
+						}
+					}
+					l.putU(winoKernel(g), o, 4*c+2*q+r, 0)
+				}
+			}
+		}
+	}
+}
+
+func (l *layer) newWinoConvT(w []float32) {
+	s := l.spec
+	l.groups, l.tt = 36, s.InH/2
+	l.m, l.k, l.n = s.OutC, s.InC, l.tt*l.tt
+	l.mp, l.np = roundUp(l.m, tileM), roundUp(l.n, tileN)
+	l.ap = make([]float32, l.groups*l.mp*l.k)
+	for c := 0; c < s.InC; c++ {
+		for o := 0; o < s.OutC; o++ {
+			for p := 0; p < 2; p++ {
+				for ps := 0; ps < 2; ps++ {
+					var g [4]float64
+					for a := 0; a < 2; a++ {
+						for b := 0; b < 2; b++ {
+							g[2*a+b] = float64(w[((c*s.OutC+o)*4+3-p-2*a)*4+3-ps-2*b]) // [in][out][k][k]
+						}
+					}
+					l.putU(winoKernel(g), o, c, 9*(2*p+ps))
+				}
+			}
+		}
+	}
+}
+
+// padPlanes copies the C planes of H×H in into pad as (H+2)×(H+2) planes
+// with a border of zeros, and returns that part of pad.
+func padPlanes(in, pad []float32, C, H int) []float32 {
+	W := H + 2
+	pad = pad[:C*W*W]
+	for c := 0; c < C; c++ {
+		dst := pad[c*W*W : (c+1)*W*W]
+		src := in[c*H*H : (c+1)*H*H]
+		clear(dst[:W])
+		clear(dst[(W-1)*W:])
+		for y := 0; y < H; y++ {
+			row := dst[(y+1)*W : (y+2)*W]
+			row[0], row[W-1] = 0, 0
+			copy(row[1:W-1], src[y*H:(y+1)*H])
+		}
+	}
+	return pad
+}
+
+// winoInput transforms the 3×3 input tile of plane whose top-left element is
+// at p0, with rs between rows and cs between columns, and stores V = Bᵀ d B at
+// v[o + ξ·gs] for ξ = 0…8.
+func winoInput(plane []float32, p0, rs, cs int, v []float32, o, gs int) {
+	d := plane[p0 : p0+2*rs+2*cs+1]
+	d00, d01, d02 := d[0], d[cs], d[2*cs]
+	d10, d11, d12 := d[rs], d[rs+cs], d[rs+2*cs]
+	d20, d21, d22 := d[2*rs], d[2*rs+cs], d[2*rs+2*cs]
+	e00, e01, e02 := d00-d10, d01-d11, d02-d12 // Bᵀ d
+	e20, e21, e22 := d20-d10, d21-d11, d22-d12
+	v = v[o : o+8*gs+1]
+	v[0], v[gs], v[2*gs] = e00-e01, e01, e02-e01 // (Bᵀ d) B
+	v[3*gs], v[4*gs], v[5*gs] = d10-d11, d11, d12-d11
+	v[6*gs], v[7*gs], v[8*gs] = e20-e21, e21, e22-e21
+}
+
+// winoOutput reads M at c[i + ξ·gs] for ξ = 0…8 and returns the 2×2 output
+// tile Y = Aᵀ M A (row-major).
+func winoOutput(c []float32, i, gs int) (y00, y01, y10, y11 float32) {
+	m := c[i : i+8*gs+1]
+	f00, f01, f02 := m[0]+m[3*gs], m[gs]+m[4*gs], m[2*gs]+m[5*gs] // Aᵀ M
+	f10, f11, f12 := m[3*gs]+m[6*gs], m[4*gs]+m[7*gs], m[5*gs]+m[8*gs]
+	return f00 + f01, f01 + f02, f10 + f11, f11 + f12 // (Aᵀ M) A
+}
+
+// clearPad zeroes the packed-B columns n … np−1 of every product group, so
+// that the padding columns of the GEMM hold finite values.
+func clearPad(v []float32, groups, k, n, np int) {
+	if n == np {
+		return
+	}
+	for g := 0; g < groups; g++ {
+		panel := v[g*k*np+(n/tileN)*k*tileN : g*k*np+(n/tileN+1)*k*tileN]
+		for q := 0; q < k; q++ {
+			for t := n % tileN; t < tileN; t++ {
+				panel[q*tileN+t] = 0
+			}
+		}
+	}
+}
+
+// gemms runs the layer's product groups: C_g = A_g · V_g.
+func (l *layer) gemms(v, c []float32) {
+	as, vs, cs := l.mp*l.k, l.k*l.np, l.mp*l.np
+	for g := 0; g < l.groups; g++ {
+		gemm(l.ap[g*as:(g+1)*as], v[g*vs:(g+1)*vs], c[g*cs:(g+1)*cs], l.mp, l.k, l.np)
+	}
+}
+
+func (l *layer) forwardWinoConv(in, out []float32, ws *workspace) {
+	s := l.spec
+	W, K, np, tt := s.InH+2, l.k, l.np, l.tt
+	pad := padPlanes(in, ws.pad, s.InC, s.InH)
+	v := ws.bp[:l.groups*K*np]
+	gs := K * np
+	for c := 0; c < s.InC; c++ {
+		plane := pad[c*W*W : (c+1)*W*W]
+		for q := 0; q < 2; q++ {
+			for r := 0; r < 2; r++ {
+				kk := 4*c + 2*q + r
+				for ty := 0; ty < tt; ty++ {
+					for tx := 0; tx < tt; tx++ {
+						t := ty*tt + tx
+						// Tile rows 4ty−1+q+2i of the input are rows 4ty+q+2i of the padded plane.
+						winoInput(plane, (4*ty+q)*W+4*tx+r, 2*W, 2, v, (t/tileN)*K*tileN+kk*tileN+t%tileN, gs)
+					}
+				}
+			}
+		}
+	}
+	clearPad(v, l.groups, K, l.n, np)
+	c := ws.c[:l.groups*l.mp*np]
+	l.gemms(v, c)
+	OH, cs := s.OutH, l.mp*np
+	for o := 0; o < s.OutC; o++ {
+		bias, dst := l.bias[o], out[o*OH*OH:(o+1)*OH*OH]
+		for ty := 0; ty < tt; ty++ {
+			for tx := 0; tx < tt; tx++ {
+				y00, y01, y10, y11 := winoOutput(c, o*np+ty*tt+tx, cs)
+				p := 2*ty*OH + 2*tx
+				r := dst[p : p+OH+2]
+				r[0], r[1] = act(y00+bias, s.Act), act(y01+bias, s.Act)
+				r[OH], r[OH+1] = act(y10+bias, s.Act), act(y11+bias, s.Act)
+			}
+		}
+	}
+}
+
+func (l *layer) forwardWinoConvT(in, out []float32, ws *workspace) {
+	s := l.spec
+	W, K, np, tt := s.InH+2, l.k, l.np, l.tt
+	pad := padPlanes(in, ws.pad, s.InC, s.InH)
+	v := ws.bp[:l.groups*K*np]
+	gs := K * np
+	for ph := 0; ph < 4; ph++ {
+		p, ps := ph/2, ph%2
+		vph := v[9*ph*gs : 9*(ph+1)*gs]
+		for c := 0; c < s.InC; c++ {
+			plane := pad[c*W*W : (c+1)*W*W]
+			for ty := 0; ty < tt; ty++ {
+				for tx := 0; tx < tt; tx++ {
+					t := ty*tt + tx
+					// Tile rows 2ty−1+p+i of the input are rows 2ty+p+i of the padded plane.
+					winoInput(plane, (2*ty+p)*W+2*tx+ps, W, 1, vph, (t/tileN)*K*tileN+c*tileN+t%tileN, gs)
+				}
+			}
+		}
+	}
+	clearPad(v, l.groups, K, l.n, np)
+	c := ws.c[:l.groups*l.mp*np]
+	l.gemms(v, c)
+	OH, cs := s.OutH, l.mp*np
+	for ph := 0; ph < 4; ph++ {
+		p, ps := ph/2, ph%2
+		cph := c[9*ph*cs : 9*(ph+1)*cs]
+		for o := 0; o < s.OutC; o++ {
+			bias, dst := l.bias[o], out[o*OH*OH:(o+1)*OH*OH]
+			for ty := 0; ty < tt; ty++ {
+				for tx := 0; tx < tt; tx++ {
+					y00, y01, y10, y11 := winoOutput(cph, o*np+ty*tt+tx, cs)
+					// Tile output (y, x) of phase (p, ps) is (2(2ty+y)+p, 2(2tx+x)+ps).
+					q := (4*ty+p)*OH + 4*tx + ps
+					r := dst[q : q+2*OH+3]
+					r[0], r[2] = act(y00+bias, s.Act), act(y01+bias, s.Act)
+					r[2*OH], r[2*OH+2] = act(y10+bias, s.Act), act(y11+bias, s.Act)
+				}
+			}
+		}
+	}
+}
