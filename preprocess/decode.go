@@ -13,7 +13,7 @@ import (
 	_ "image/png"
 
 	_ "golang.org/x/image/bmp"
-	_ "golang.org/x/image/tiff"
+	"golang.org/x/image/tiff"
 	_ "golang.org/x/image/webp"
 )
 
@@ -91,7 +91,22 @@ func DecodeBytes(b []byte) (img image.Image, err error) {
 	if len(b) > MaxFileBytes {
 		return nil, &LimitError{Bytes: int64(len(b)), Reason: fmt.Sprintf("more than %d bytes", MaxFileBytes)}
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+	decodeConfig, decode := image.DecodeConfig, image.Decode
+	if isTIFF(b) {
+		// image.DecodeConfig hands the TIFF decoder a bufio.Reader, which it
+		// wraps in a buffer that grows to whatever offset the file names
+		// (4 GiB for a hostile 40-byte file); given an io.ReaderAt it reads
+		// only what is there.
+		decodeConfig = func(r io.Reader) (image.Config, string, error) {
+			c, err := tiff.DecodeConfig(r)
+			return c, "tiff", err
+		}
+		decode = func(r io.Reader) (image.Image, string, error) {
+			m, err := tiff.Decode(r)
+			return m, "tiff", err
+		}
+	}
+	cfg, format, err := decodeConfig(bytes.NewReader(b))
 	if err != nil {
 		return nil, &FormatError{Format: format, Err: err}
 	}
@@ -105,7 +120,7 @@ func DecodeBytes(b []byte) (img image.Image, err error) {
 			img, err = nil, &FormatError{Format: format, Err: fmt.Errorf("decoder failed on malformed data: %v", p)}
 		}
 	}()
-	img, format, err = image.Decode(bytes.NewReader(b))
+	img, format, err = decode(bytes.NewReader(b))
 	if err != nil {
 		return nil, &FormatError{Format: format, Err: err}
 	}
@@ -124,6 +139,11 @@ func DecodeBytes(b []byte) (img image.Image, err error) {
 		}
 	}
 	return img, nil
+}
+
+// isTIFF reports whether b starts with a TIFF byte-order mark.
+func isTIFF(b []byte) bool {
+	return len(b) >= 4 && (string(b[:4]) == "II*\x00" || string(b[:4]) == "MM\x00*")
 }
 
 func checkLimits(format string, w, h int) error {
