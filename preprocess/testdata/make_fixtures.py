@@ -6,7 +6,8 @@ implementation of torchvision's image pipeline).
 
 Every file is small and deterministic (no randomness without a seed). The
 script checks its own output where Pillow can (EXIF orientation) and fails
-loudly otherwise.
+loudly otherwise. tiff_offset_bomb.tiff is not written here: it is an input
+found by the Go fuzzer (FuzzDecode), kept verbatim as a regression test.
 """
 
 import os
