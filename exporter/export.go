@@ -1,0 +1,344 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ganomaly-go/ganomaly/engine"
+	"github.com/ganomaly-go/ganomaly/metrics"
+	"github.com/ganomaly-go/ganomaly/modelfile"
+)
+
+// Storage types of the exported weights (-dtype).
+const (
+	dtypeF32 = "f32"
+	dtypeF16 = "f16"
+	dtypeI8  = "i8"
+)
+
+// config is everything the exporter was asked to do.
+type config struct {
+	Checkpoint string
+	Out        string
+	DType      string
+	Calibrate  string // folder of normal images; "" = use the checkpoint's calibration
+	Test       string // labelled folder (0.normal/, 1.abnormal/); "" = keep the checkpoint's
+	FPR        float64
+	Arch       archFlags
+	Norm       *modelfile.Norm // from -mean/-std; nil when neither was given
+	Dataset    string
+	Workers    int
+	Command    string // the exporter's own command line, for the log
+}
+
+// sourceKind tells the two accepted inputs apart.
+type sourceKind int
+
+const (
+	sourceSafetensors sourceKind = iota // our checkpoint or model file
+	sourcePth                           // the original code's netG.pth
+)
+
+// sniffSource looks at the first bytes of the file: a zip archive or a
+// pickle is a PyTorch file, anything else is read as safetensors.
+func sniffSource(path string) (sourceKind, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, legacyMagic) {
+		return sourcePth, nil
+	}
+	return sourceSafetensors, nil
+}
+
+// loadSource reads the input as a generator checkpoint (or model file) with
+// complete metadata.
+func loadSource(cfg *config) (*modelfile.File, error) {
+	kind, err := sniffSource(cfg.Checkpoint)
+	if err != nil {
+		return nil, fmt.Errorf("reading -checkpoint: %w", err)
+	}
+	if kind == sourcePth {
+		sd, err := readPth(cfg.Checkpoint)
+		if err != nil {
+			return nil, err
+		}
+		norm := modelfile.Norm{}
+		if cfg.Norm != nil {
+			norm = *cfg.Norm
+		}
+		fl := cfg.Arch
+		nc := fl.NC
+		if !fl.set["nc"] {
+			if a, err := inferArch(sd); err == nil {
+				nc = a.NC
+			}
+		}
+		if cfg.Norm == nil {
+			norm = modelfile.DefaultNorm(nc)
+			slog.Info("no -mean/-std given: assuming the [-1, 1] normalisation (mean 0.5, std 0.5); the original code's MNIST models need -mean 0.1307 -std 0.3081")
+		} else if len(norm.Mean) == 1 && nc > 1 {
+			norm = broadcastNorm(norm, nc)
+		}
+		f, err := checkpointFromStateDict(sd, fl, norm)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cfg.Checkpoint, err)
+		}
+		f.Meta.Training = &modelfile.Training{Selected: "imported from the original code's netG.pth"}
+		if sd.Epoch >= 0 {
+			f.Meta.Training.Epoch = sd.Epoch
+		}
+		slog.Info("read the original code's state dict", "path", cfg.Checkpoint, "tensors", len(sd.Names), "epoch", sd.Epoch,
+			"isize", f.Meta.Arch.ISize, "nc", f.Meta.Arch.NC, "nz", f.Meta.Arch.NZ, "ngf", f.Meta.Arch.NGF, "extralayers", f.Meta.Arch.ExtraLayers)
+		return f, nil
+	}
+	f, err := modelfile.Open(cfg.Checkpoint)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := resolveArch(f.Meta.Arch, cfg.Arch); err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Checkpoint, err)
+	}
+	if cfg.Norm != nil {
+		want := *cfg.Norm
+		if len(want.Mean) == 1 && f.Meta.Arch.NC > 1 {
+			want = broadcastNorm(want, f.Meta.Arch.NC)
+		}
+		if !sameFloats(want.Mean, f.Meta.Norm.Mean) || !sameFloats(want.Std, f.Meta.Norm.Std) {
+			return nil, fmt.Errorf("%s records the normalisation it was trained with (mean %v, std %v); -mean/-std %v/%v would change it: drop -mean/-std (they are for netG.pth files)",
+				cfg.Checkpoint, f.Meta.Norm.Mean, f.Meta.Norm.Std, want.Mean, want.Std)
+		}
+	}
+	for _, t := range f.Tensors() {
+		if t.DType == modelfile.I8 || t.DType == modelfile.F16 {
+			slog.Warn("the input is already quantised; exporting it again compounds the rounding", "tensor", t.Name, "dtype", t.DType)
+			break
+		}
+	}
+	return f, nil
+}
+
+func broadcastNorm(n modelfile.Norm, nc int) modelfile.Norm {
+	out := modelfile.Norm{}
+	for i := 0; i < nc; i++ {
+		out.Mean = append(out.Mean, n.Mean[0])
+		out.Std = append(out.Std, n.Std[0])
+	}
+	return out
+}
+
+func sameFloats(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// convert stores the BN-folded F32 model's weights as dtype: F32 as is, F16
+// rounded to nearest even, I8 quantised per output channel (axis 0 for
+// Conv2d, 1 for ConvTranspose2d) with a broadcastable F32 scale. Biases stay
+// F32 in every case.
+func convert(folded *modelfile.File, dtype string) (*modelfile.File, error) {
+	out := modelfile.New(folded.Meta)
+	out.Meta.Kind = modelfile.KindModel
+	for _, s := range engine.GeneratorSpecs(folded.Meta.Arch) {
+		name := s.Key() + ".weight"
+		w, shape, err := folded.Float32s(name)
+		if err != nil {
+			return nil, err
+		}
+		switch dtype {
+		case dtypeF32:
+			out.Add(modelfile.NewF32(name, shape, w))
+		case dtypeF16:
+			out.Add(modelfile.NewF16(name, shape, w))
+		case dtypeI8:
+			q, scale := modelfile.Quantize(name, shape, w, s.OutputAxis())
+			out.Add(q)
+			out.Add(scale)
+		default:
+			return nil, fmt.Errorf("-dtype %q: want f32, f16 or i8", dtype)
+		}
+		b, bshape, err := folded.Float32s(s.Key() + ".bias")
+		if err != nil {
+			return nil, err
+		}
+		out.Add(modelfile.NewF32(s.Key()+".bias", bshape, b))
+	}
+	return out, nil
+}
+
+// export runs the whole pipeline and writes cfg.Out.
+func export(cfg *config) error {
+	src, err := loadSource(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.Dataset != "" {
+		if src.Meta.Dataset == nil {
+			src.Meta.Dataset = &modelfile.Dataset{}
+		}
+		src.Meta.Dataset.Name = cfg.Dataset
+	}
+	folded, err := engine.Fold(src)
+	if err != nil {
+		return fmt.Errorf("folding BatchNorm: %w", err)
+	}
+	out, err := convert(folded, cfg.DType)
+	if err != nil {
+		return err
+	}
+	model, err := engine.Load(out)
+	if err != nil {
+		return fmt.Errorf("loading the exported weights: %w", err)
+	}
+	cal, err := calibrate(cfg, src.Meta.Calibration, model, folded)
+	if err != nil {
+		return err
+	}
+	out.Meta.Calibration = cal
+	if err := os.MkdirAll(filepath.Dir(cfg.Out), 0o755); err != nil {
+		return err
+	}
+	if err := out.Save(cfg.Out); err != nil {
+		return err
+	}
+	st, _ := os.Stat(cfg.Out)
+	attrs := []any{"path", cfg.Out, "dtype", cfg.DType}
+	if st != nil {
+		attrs = append(attrs, "bytes", st.Size())
+	}
+	if cal != nil {
+		attrs = append(attrs, "threshold", cal.Threshold, "threshold_fpr", cal.ThresholdFPR, "val_count", cal.ValCount)
+		if cal.Test != nil {
+			attrs = append(attrs, "test_auroc", cal.Test.AUROC, "test_auprc", cal.Test.AUPRC, "test_f1", cal.Test.F1)
+		}
+	}
+	slog.Info("wrote model file", attrs...)
+	return nil
+}
+
+// calibrate decides the exported model's calibration (see docs/exporter.md,
+// "Calibration rules"):
+//   - -calibrate DIR: the threshold at -fpr over DIR's normal images scored
+//     by the exported (possibly quantised) model;
+//   - otherwise F32 keeps the checkpoint's calibration (F32 export reproduces
+//     the checkpoint's scores), while F16 and I8 refuse a calibration that
+//     describes other weights and ask for -calibrate;
+//   - -test DIR: test numbers on the labelled folder scored by the exported
+//     model; otherwise the checkpoint's test numbers are kept where they still
+//     describe the exported weights and threshold.
+func calibrate(cfg *config, stored *modelfile.Calibration, model *engine.Model, folded *modelfile.File) (*modelfile.Calibration, error) {
+	var cal *modelfile.Calibration
+	recomputed := false
+	switch {
+	case cfg.Calibrate != "":
+		paths, err := listImages(cfg.Calibrate)
+		if err != nil {
+			return nil, fmt.Errorf("-calibrate: %w", err)
+		}
+		scores, err := scoreImages(model, paths, cfg.Workers)
+		if err != nil {
+			return nil, fmt.Errorf("-calibrate: %w", err)
+		}
+		cal = metrics.Calibrate(scores, cfg.FPR)
+		if cal == nil {
+			return nil, fmt.Errorf("-calibrate %s: no finite score among %d images", cfg.Calibrate, len(paths))
+		}
+		recomputed = true
+		slog.Info("calibrated on normal images", "dir", cfg.Calibrate, "images", len(paths), "dtype", cfg.DType, "fpr", cfg.FPR, "threshold", cal.Threshold)
+	case stored != nil && cfg.DType == dtypeF32:
+		c := *stored
+		cal = &c
+		slog.Info("keeping the checkpoint's calibration (computed on its validation normals with these very F32 weights)", "threshold", cal.Threshold, "val_count", cal.ValCount)
+	case stored != nil:
+		return nil, fmt.Errorf("-dtype %s changes the scores, and the calibration stored in %s describes the F32 weights: "+
+			"pass -calibrate DIR with normal images (for example the validation normals) so that the threshold is recomputed on the %s model",
+			cfg.DType, cfg.Checkpoint, cfg.DType)
+	default:
+		slog.Warn("no calibration: the model file will have no threshold, so scores cannot be turned into verdicts; pass -calibrate DIR with normal images")
+	}
+
+	switch {
+	case cfg.Test != "":
+		if cal == nil {
+			return nil, errors.New("-test needs a threshold for F1 and verdicts: pass -calibrate DIR as well")
+		}
+		tr, err := evaluate(cfg, model, cal.Threshold)
+		if err != nil {
+			return nil, err
+		}
+		cal.Test = tr
+		if cfg.DType != dtypeF32 {
+			ref, err := engine.Load(folded)
+			if err != nil {
+				return nil, err
+			}
+			trF32, err := evaluate(cfg, ref, cal.Threshold)
+			if err != nil {
+				return nil, err
+			}
+			slog.Info("test AUROC of the quantised model against F32", "dtype", cfg.DType, "auroc", tr.AUROC, "auroc_f32", trF32.AUROC, "loss", trF32.AUROC-tr.AUROC)
+		}
+	case stored == nil || stored.Test == nil || !recomputed:
+		// Nothing stored, or the stored calibration (with its test numbers)
+		// was kept as a whole.
+	case cfg.DType == dtypeF32:
+		// AUROC, AUPRC and the ROC describe these very weights; F1 belongs
+		// to the stored threshold.
+		t := *stored.Test
+		t.F1 = 0
+		cal.Test = &t
+		slog.Info("kept the checkpoint's test AUROC/AUPRC/ROC; its F1 belongs to another threshold and was dropped (pass -test DIR to recompute it)")
+	default:
+		slog.Warn("the checkpoint's test numbers describe the F32 weights and were dropped: pass -test DIR to record them for the quantised model", "dtype", cfg.DType)
+	}
+	return cal, nil
+}
+
+// evaluate scores the labelled folder cfg.Test with model.
+func evaluate(cfg *config, model *engine.Model, threshold float64) (*modelfile.TestResult, error) {
+	paths, anomalous, err := listLabelled(cfg.Test)
+	if err != nil {
+		return nil, fmt.Errorf("-test: %w", err)
+	}
+	scores, err := scoreImages(model, paths, cfg.Workers)
+	if err != nil {
+		return nil, fmt.Errorf("-test: %w", err)
+	}
+	tr := metrics.Evaluate(scores, anomalous, threshold)
+	if tr == nil {
+		return nil, fmt.Errorf("-test %s: need at least one normal and one abnormal image", cfg.Test)
+	}
+	slog.Info("evaluated the labelled test folder", "dir", cfg.Test, "normals", tr.Normals, "anomalies", tr.Anomalies, "auroc", tr.AUROC, "auprc", tr.AUPRC, "f1", tr.F1)
+	return tr, nil
+}
+
+// parseFloats parses a comma-separated list of numbers.
+func parseFloats(s string) ([]float64, error) {
+	var out []float64
+	for _, p := range strings.Split(s, ",") {
+		var v float64
+		if _, err := fmt.Sscan(strings.TrimSpace(p), &v); err != nil {
+			return nil, fmt.Errorf("%q is not a number", p)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
