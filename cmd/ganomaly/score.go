@@ -284,7 +284,6 @@ func assignHeatmaps(rows []*row, paths []string, dir string) {
 func scoreAll(model *engine.Model, rows []*row, o scoreOptions, log *slog.Logger) {
 	jobs := make(chan *row)
 	var wg sync.WaitGroup
-	arch, norm := model.Arch(), model.Meta().Norm
 	for w := 0; w < o.workers; w++ {
 		m := model
 		if w > 0 {
@@ -294,7 +293,7 @@ func scoreAll(model *engine.Model, rows []*row, o scoreOptions, log *slog.Logger
 		go func() {
 			defer wg.Done()
 			for r := range jobs {
-				scoreOne(m, r, arch, norm, log)
+				scoreOne(m, r, o.threshold, log)
 			}
 		}()
 	}
@@ -307,8 +306,9 @@ func scoreAll(model *engine.Model, rows []*row, o scoreOptions, log *slog.Logger
 	wg.Wait()
 }
 
-func scoreOne(m *engine.Model, r *row, arch modelfile.Arch, norm modelfile.Norm, log *slog.Logger) {
-	x, err := preprocess.LoadFile(r.path, arch.ISize, arch.NC, norm)
+func scoreOne(m *engine.Model, r *row, threshold float64, log *slog.Logger) {
+	arch, meta := m.Arch(), m.Meta()
+	x, err := preprocess.LoadFile(r.path, arch.ISize, arch.NC, meta.Norm)
 	if err != nil {
 		r.err = strings.TrimPrefix(err.Error(), r.path+": ")
 		return
@@ -320,7 +320,8 @@ func scoreOne(m *engine.Model, r *row, arch modelfile.Arch, norm modelfile.Norm,
 	}
 	r.score, r.scored = res.Score, true
 	if r.heatmap != "" {
-		if err := writeHeatmap(r.heatmap, x, res.XHat, res.Diff, arch.ISize, arch.NC, norm); err != nil {
+		card := heatmapCard{title: filepath.Base(r.path), x: x, xhat: res.XHat, diff: res.Diff, score: res.Score, threshold: threshold}
+		if err := writeHeatmap(r.heatmap, card, arch, meta); err != nil {
 			// The score stands; the missing picture is worth a warning.
 			log.Warn("heat map not written", "path", r.path, "err", err)
 			r.heatmap = ""
