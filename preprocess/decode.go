@@ -85,6 +85,14 @@ func Decode(r io.Reader) (image.Image, error) {
 
 // DecodeBytes is Decode for an image already in memory.
 func DecodeBytes(b []byte) (img image.Image, err error) {
+	var format string
+	// A decoder bug must not take the program down: malformed input is an
+	// error like any other.
+	defer func() {
+		if p := recover(); p != nil {
+			img, err = nil, &FormatError{Format: format, Err: fmt.Errorf("decoder failed on malformed data: %v", p)}
+		}
+	}()
 	if len(b) == 0 {
 		return nil, &FormatError{Err: errors.New("empty file")}
 	}
@@ -113,13 +121,6 @@ func DecodeBytes(b []byte) (img image.Image, err error) {
 	if err := checkLimits(format, cfg.Width, cfg.Height); err != nil {
 		return nil, err
 	}
-	// A decoder bug must not take the program down: malformed input is an
-	// error like any other.
-	defer func() {
-		if p := recover(); p != nil {
-			img, err = nil, &FormatError{Format: format, Err: fmt.Errorf("decoder failed on malformed data: %v", p)}
-		}
-	}()
 	img, format, err = decode(bytes.NewReader(b))
 	if err != nil {
 		return nil, &FormatError{Format: format, Err: err}
