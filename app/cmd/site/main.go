@@ -1,0 +1,294 @@
+// Command site writes the demo's static website and can serve it.
+//
+//	go run ./app/cmd/site -out build/site [-prefix /ganomaly] [-wasm build/wasm] [-serve localhost:8080]
+//
+// It copies web/ (styles, icons, gallery, worker.js and the bundled models in
+// web/models/*.safetensors) into OUT/web, writes OUT/web/models/index.json
+// from each model's metadata, copies the two wasm programs built by
+// scripts/site.sh (app.wasm, worker.wasm) from -wasm, runs
+// app.GenerateStaticWebsite, and replaces go-app's wasm_exec.js with the one
+// of the Go toolchain that built the wasm (they must match).
+//
+// -prefix makes the site work under a sub-path (GitHub Pages project sites:
+// https://user.github.io/REPO/ needs -prefix /REPO). -serve serves OUT on
+// that address (under the prefix) and prints the URL.
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/ganomaly-go/ganomaly/app/ui"
+	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+func main() {
+	out := flag.String("out", "build/site", "output folder (replaced)")
+	web := flag.String("web", "web", "source folder of the static assets")
+	wasmDir := flag.String("wasm", "build/wasm", "folder holding app.wasm and worker.wasm")
+	prefix := flag.String("prefix", os.Getenv("SITE_PREFIX"), "URL path prefix, e.g. /ganomaly (default $SITE_PREFIX)")
+	models := flag.String("models", "", "extra folder of model files to bundle besides WEB/models (scripts/site.sh puts a random-weight placeholder here when WEB/models has none)")
+	def := flag.String("default", "mnist.safetensors", "file name of the default model in web/models")
+	serve := flag.String("serve", "", "after writing, serve the site on this address (e.g. localhost:8080)")
+	noBuild := flag.Bool("no-build", false, "with -serve: serve OUT as it is, without writing it")
+	flag.Parse()
+	p := "/" + strings.Trim(*prefix, "/")
+	if p == "/" {
+		p = ""
+	}
+	if !*noBuild {
+		if err := build(*out, *web, *wasmDir, *models, p, *def); err != nil {
+			slog.Error("site", "err", err)
+			os.Exit(1)
+		}
+		fmt.Printf("site written to %s (prefix %q)\n", *out, p)
+	}
+	if *serve != "" {
+		if err := serveDir(*out, p, *serve); err != nil {
+			slog.Error("serve", "err", err)
+			os.Exit(1)
+		}
+	}
+}
+
+func build(out, web, wasmDir, extraModels, prefix, def string) error {
+	for _, f := range []string{"app.wasm", "worker.wasm"} {
+		if _, err := os.Stat(filepath.Join(wasmDir, f)); err != nil {
+			return fmt.Errorf("%s: %w (build it first: scripts/site.sh does)", filepath.Join(wasmDir, f), err)
+		}
+	}
+	tmp := out + ".tmp"
+	if err := os.RemoveAll(tmp); err != nil {
+		return err
+	}
+	if err := copyTree(web, filepath.Join(tmp, "web")); err != nil {
+		return err
+	}
+	for _, f := range []string{"app.wasm", "worker.wasm"} {
+		if err := copyFile(filepath.Join(wasmDir, f), filepath.Join(tmp, "web", f)); err != nil {
+			return err
+		}
+	}
+	if extraModels != "" {
+		extra, err := filepath.Glob(filepath.Join(extraModels, "*.safetensors"))
+		if err != nil {
+			return err
+		}
+		for _, f := range extra {
+			if err := copyFile(f, filepath.Join(tmp, "web", "models", filepath.Base(f))); err != nil {
+				return err
+			}
+		}
+	}
+	models, err := modelIndex(filepath.Join(tmp, "web", "models"), def)
+	if err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(models, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "web", "models", "index.json"), js, 0o644); err != nil {
+		return err
+	}
+	// Everything under web/ is cached by the service worker for offline
+	// use; the version is the hash of those files, so any change updates it.
+	cache, version, err := listWeb(filepath.Join(tmp, "web"))
+	if err != nil {
+		return err
+	}
+	ui.Register()
+	h := ui.Handler(prefix, version, cache)
+	if err := app.GenerateStaticWebsite(tmp, h); err != nil {
+		return fmt.Errorf("generating the static website: %w", err)
+	}
+	// go-app embeds a wasm_exec.js of its own time; the loader must match
+	// the Go that compiled the wasm.
+	goroot := runtime.GOROOT()
+	if env := os.Getenv("GOROOT"); env != "" {
+		goroot = env
+	}
+	src := filepath.Join(goroot, "lib", "wasm", "wasm_exec.js")
+	if _, err := os.Stat(src); err != nil {
+		src = filepath.Join(goroot, "misc", "wasm", "wasm_exec.js")
+	}
+	if err := copyFile(src, filepath.Join(tmp, "wasm_exec.js")); err != nil {
+		return fmt.Errorf("copying Go's wasm_exec.js: %w", err)
+	}
+	if err := os.RemoveAll(out); err != nil {
+		return err
+	}
+	return os.Rename(tmp, out)
+}
+
+// modelIndex describes every bundled model for the picker.
+func modelIndex(dir, def string) ([]ui.BundledModel, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.safetensors"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no model in %s: put a model file there (make default-model, or ganomaly init for a random placeholder)", dir)
+	}
+	sort.Strings(files)
+	var out []ui.BundledModel
+	found := false
+	for _, f := range files {
+		mf, err := modelfile.Open(f)
+		if err != nil {
+			return nil, fmt.Errorf("bundled model %s: %w", f, err)
+		}
+		st, err := os.Stat(f)
+		if err != nil {
+			return nil, err
+		}
+		m := mf.Meta
+		b := ui.BundledModel{
+			File: filepath.Base(f), Name: strings.TrimSuffix(filepath.Base(f), ".safetensors"),
+			ISize: m.Arch.ISize, NC: m.Arch.NC, Bytes: int(st.Size()),
+			Default: filepath.Base(f) == def, Random: ui.IsRandomInit(m),
+		}
+		if m.Dataset != nil {
+			b.Dataset = m.Dataset.Name
+			if len(m.Dataset.AbnormalClasses) > 0 {
+				b.Name += " (anomaly: " + strings.Join(m.Dataset.AbnormalClasses, ", ") + ")"
+			}
+		}
+		if m.Calibration != nil && m.Calibration.Test != nil {
+			b.AUROC = m.Calibration.Test.AUROC
+		}
+		if b.Random {
+			b.Name += " [random weights]"
+		}
+		found = found || b.Default
+		out = append(out, b)
+	}
+	if !found {
+		out[0].Default = true
+	}
+	return out, nil
+}
+
+// listWeb returns the "/web/..." paths of every file under dir and a hash
+// of their contents.
+func listWeb(dir string) ([]string, string, error) {
+	var paths []string
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if strings.HasPrefix(filepath.Base(rel), ".") {
+			return nil
+		}
+		paths = append(paths, "/web/"+rel)
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		io.WriteString(h, rel+"\x00")
+		_, err = io.Copy(h, f)
+		return err
+	})
+	sort.Strings(paths)
+	return paths, hex.EncodeToString(h.Sum(nil))[:16], err
+}
+
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		if rel != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		// Wasm files in web/ are build outputs of older layouts: the
+		// fresh ones come from -wasm.
+		if strings.HasSuffix(d.Name(), ".wasm") {
+			return nil
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		return copyFile(p, target)
+	})
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("copying %s: %w", src, err)
+	}
+	return out.Close()
+}
+
+// serveDir serves dir under prefix with the MIME types browsers insist on
+// (application/wasm for instantiateStreaming) and no caching headers beyond
+// the file server's own, and prints the URL.
+func serveDir(dir, prefix, addr string) error {
+	if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
+		return fmt.Errorf("%s has no index.html: build the site first (make site)", dir)
+	}
+	mime.AddExtensionType(".wasm", "application/wasm")
+	mime.AddExtensionType(".webmanifest", "application/manifest+json")
+	mime.AddExtensionType(".js", "text/javascript")
+	fsrv := http.FileServer(http.Dir(dir))
+	mux := http.NewServeMux()
+	root := prefix + "/"
+	mux.Handle(root, http.StripPrefix(prefix, fsrv))
+	if prefix != "" {
+		mux.Handle("/", http.RedirectHandler(root, http.StatusFound))
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w (another demo running? try -serve localhost:0)", addr, err)
+	}
+	fmt.Printf("serving %s at http://%s%s\n", dir, ln.Addr(), root)
+	err = http.Serve(ln, mux)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/csv"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ganomaly-go/ganomaly/metrics"
+	"github.com/ganomaly-go/ganomaly/modelfile"
+)
+
+// BatchRow is one image of the batch view.
+type BatchRow struct {
+	Name  string  // file name (with its folder when the browser gives one)
+	Label string  // "normal", "abnormal" or "" when unknown
+	Score float64 // NaN while pending or on error
+	Err   string  // why the image could not be scored
+	Thumb string  // data URL of the model's input
+	Done  bool
+}
+
+// LabelFromPath reads the label of a file from a folder in its path named
+// like the CLI's labelled folders: "0.normal" or "1.abnormal" (also "normal",
+// "abnormal").
+func LabelFromPath(p string) string {
+	parts := strings.Split(strings.ReplaceAll(p, "\\", "/"), "/")
+	for i := len(parts) - 2; i >= 0; i-- {
+		switch strings.ToLower(parts[i]) {
+		case "0.normal", "normal":
+			return "normal"
+		case "1.abnormal", "abnormal":
+			return "abnormal"
+		}
+	}
+	return ""
+}
+
+// Verdict is the page's verdict word for a score (metrics.IsAnomalous).
+func Verdict(score, threshold float64) string {
+	if metrics.IsAnomalous(score, threshold) {
+		return "anomalous"
+	}
+	return "normal"
+}
+
+// FormatScore prints a score as a plain decimal number (no exponent) that
+// parses back to the same float64.
+func FormatScore(s float64) string {
+	return strconv.FormatFloat(s, 'f', -1, 64)
+}
+
+// SortRows orders rows by a column ("name", "score", "verdict", "label"),
+// ascending or not. Unscored rows go last either way.
+func SortRows(rows []BatchRow, by string, asc bool) {
+	less := func(a, b BatchRow) int {
+		switch by {
+		case "name":
+			return strings.Compare(a.Name, b.Name)
+		case "label":
+			return strings.Compare(a.Label, b.Label)
+		}
+		switch { // score (verdict sorts the same way at a fixed threshold)
+		case a.Score < b.Score:
+			return -1
+		case a.Score > b.Score:
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		an, bn := !a.Done || a.Err != "", !b.Done || b.Err != ""
+		if an != bn {
+			return bn
+		}
+		c := less(a, b)
+		if asc {
+			return c < 0
+		}
+		return c > 0
+	})
+}
+
+// BatchCSV writes the rows as CSV with the columns of `ganomaly score
+// -format csv` plus the label: path, score, verdict, threshold, error, label.
+func BatchCSV(rows []BatchRow, threshold float64) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write([]string{"path", "score", "verdict", "threshold", "error", "label"})
+	for _, r := range rows {
+		score, verdict := "", ""
+		if r.Done && r.Err == "" {
+			score, verdict = FormatScore(r.Score), Verdict(r.Score, threshold)
+		}
+		w.Write([]string{r.Name, score, verdict, FormatScore(threshold), r.Err, r.Label})
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+// BatchROC computes the live ROC and AUROC of the labelled, scored rows. ok
+// is false when either class is missing.
+func BatchROC(rows []BatchRow) (pts []modelfile.ROCPoint, auroc float64, ok bool) {
+	var scores []float64
+	var anomalous []bool
+	for _, r := range rows {
+		if !r.Done || r.Err != "" || r.Label == "" || math.IsNaN(r.Score) {
+			continue
+		}
+		scores = append(scores, r.Score)
+		anomalous = append(anomalous, r.Label == "abnormal")
+	}
+	pts = metrics.ROC(scores, anomalous)
+	if pts == nil {
+		return nil, 0, false
+	}
+	return pts, metrics.AUROC(scores, anomalous), true
+}

@@ -1,0 +1,333 @@
+package ui
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// Register declares the page's routes. Call it from both the wasm program
+// and the static-site generator so that both render the same tree.
+func Register() {
+	app.Route("/", &Demo{})
+}
+
+// BundledModel is one entry of web/models/index.json, written by the site
+// generator from each bundled model file's metadata.
+type BundledModel struct {
+	File    string  `json:"file"` // relative to web/models/
+	Name    string  `json:"name"`
+	Dataset string  `json:"dataset"`
+	AUROC   float64 `json:"auroc"` // 0 when not measured
+	ISize   int     `json:"isize"`
+	NC      int     `json:"nc"`
+	Bytes   int     `json:"bytes"`
+	Default bool    `json:"default"`
+	Random  bool    `json:"random"` // random weights (a placeholder)
+}
+
+// GalleryItem is one sample image (web/gallery/index.json) with its bytes,
+// fetched at start so that scoring needs no network.
+type GalleryItem struct {
+	File    string `json:"file"`
+	Dataset string `json:"dataset"`
+	Class   string `json:"class"`
+	Bytes   []byte `json:"-"`
+	URL     string `json:"-"` // data URL of the original file
+}
+
+// Views of the page.
+const (
+	viewSingle = "single"
+	viewBatch  = "batch"
+	viewLab    = "lab"
+)
+
+// Demo is the whole page: model picker, input, single-image view, batch view
+// and lab. Its fields are its state; Render draws them.
+type Demo struct {
+	app.Compo
+
+	view  string
+	large bool // projector mode: larger type
+
+	models     []BundledModel
+	sess       *Session
+	modelBusy  string
+	ready      bool
+	startError string
+
+	gallery []GalleryItem
+
+	err       string // the message for the last bad input (data-testid=error)
+	busy      string // what is running, shown with progress
+	cur       *Analysis
+	threshold float64
+	userSetT  bool
+
+	pool      *Pool
+	poolNote  string
+	rows      []BatchRow
+	rowSrc    map[string][]byte
+	sortBy    string
+	sortAsc   bool
+	batchDone int
+	batchGen  int // bumps on every new batch so late results of an old one are dropped
+
+	drawn   bool // the canvas has been cleared to black
+	drawing bool
+	lastX   float64
+	lastY   float64
+
+	lab labState
+
+	removePaste func()
+	started     time.Time
+}
+
+// OnMount loads the default model, the gallery and the workers, then marks
+// <body data-ready="true">.
+func (d *Demo) OnMount(ctx app.Context) {
+	d.started = time.Now()
+	d.view = viewSingle
+	d.threshold = math.NaN()
+	d.sortBy, d.sortAsc = "score", false
+	d.lab.layer = -1
+	d.removePaste = app.Window().AddEventListener("paste", d.onPaste)
+	ctx.Async(func() { d.start(ctx) })
+}
+
+// OnDismount removes the window listeners.
+func (d *Demo) OnDismount() {
+	if d.removePaste != nil {
+		d.removePaste()
+	}
+}
+
+func (d *Demo) start(ctx app.Context) {
+	fail := func(err error) {
+		slog.Error("start", "err", err)
+		ctx.Dispatch(func(ctx app.Context) { d.startError = err.Error() })
+	}
+	idx, err := fetchBytes(ctx.ResolveStaticResource("/web/models/index.json"))
+	if err != nil {
+		fail(fmt.Errorf("cannot load the list of bundled models: %w", err))
+		return
+	}
+	var models []BundledModel
+	if err := json.Unmarshal(idx, &models); err != nil || len(models) == 0 {
+		fail(fmt.Errorf("web/models/index.json is unreadable or empty (%v): rebuild the site with make site", err))
+		return
+	}
+	def := models[0]
+	for _, m := range models {
+		if m.Default {
+			def = m
+		}
+	}
+	ctx.Dispatch(func(ctx app.Context) { d.models = models; d.modelBusy = "loading " + def.Name + "…" })
+
+	// The gallery, the model and the worker pool load side by side.
+	galleryDone := make(chan []GalleryItem, 1)
+	go func() { galleryDone <- d.loadGallery(ctx) }()
+	poolDone := make(chan *Pool, 1)
+	go func() {
+		n := app.Window().Get("navigator").Get("hardwareConcurrency").Int()
+		n = max(1, min(n, MaxWorkers))
+		p, err := StartPool(n, ctx.ResolveStaticResource("/web/worker.js"), ctx.ResolveStaticResource("/web/worker.wasm"))
+		if err != nil {
+			slog.Warn("no worker pool; batches run on the page", "err", err)
+			ctx.Dispatch(func(ctx app.Context) { d.poolNote = "Web Workers unavailable (" + err.Error() + "): batches run on the page, one image at a time." })
+		}
+		poolDone <- p
+	}()
+	b, err := fetchBytes(ctx.ResolveStaticResource("/web/models/" + def.File))
+	if err != nil {
+		fail(err)
+		return
+	}
+	sess, err := LoadSession(def.File, b)
+	if err != nil {
+		fail(err)
+		return
+	}
+	gal := <-galleryDone
+	pool := <-poolDone
+	if pool != nil {
+		if err := pool.Load(b); err != nil {
+			slog.Warn("workers cannot load the model", "err", err)
+			pool = nil
+		}
+	}
+	ctx.Dispatch(func(ctx app.Context) {
+		d.gallery = gal
+		d.pool = pool
+		d.setSession(sess)
+		d.modelBusy = ""
+		d.ready = true
+		setBodyData("ready", "true")
+		slog.Info("ready", "ms", time.Since(d.started).Milliseconds(), "workers", pool.sizeOrZero())
+	})
+}
+
+func (p *Pool) sizeOrZero() int {
+	if p == nil {
+		return 0
+	}
+	return p.Size()
+}
+
+func (d *Demo) loadGallery(ctx app.Context) []GalleryItem {
+	base := ctx.ResolveStaticResource("/web/gallery/")
+	idx, err := fetchBytes(base + "index.json")
+	if err != nil {
+		slog.Warn("no gallery", "err", err)
+		return nil
+	}
+	var items []GalleryItem
+	if err := json.Unmarshal(idx, &items); err != nil {
+		slog.Warn("gallery index", "err", err)
+		return nil
+	}
+	out := items[:0]
+	for _, it := range items {
+		b, err := fetchBytes(base + it.File)
+		if err != nil {
+			slog.Warn("gallery image", "err", err)
+			continue
+		}
+		it.Bytes = b
+		it.URL = "data:image/png;base64," + b64(b)
+		out = append(out, it)
+	}
+	return out
+}
+
+// setSession switches to a loaded model: threshold from its calibration,
+// the current image re-scored, the batch cleared.
+func (d *Demo) setSession(s *Session) {
+	d.sess = s
+	d.threshold = s.DefaultThreshold()
+	d.userSetT = false
+	if math.IsNaN(d.threshold) {
+		d.threshold = 0
+	}
+	d.rows, d.rowSrc, d.batchDone = nil, nil, 0
+	d.batchGen++
+	d.lab = labState{layer: -1}
+	if d.cur != nil && d.cur.Source != nil {
+		a, err := s.AnalyzeBytes(d.cur.Name, d.cur.Source)
+		if err != nil {
+			d.cur, d.err = nil, err.Error()
+		} else {
+			d.cur = a
+		}
+	} else {
+		d.cur = nil
+	}
+}
+
+// galleryLabel is "normal", "abnormal" or "" for a gallery item under the
+// current model.
+func (d *Demo) galleryLabel(it GalleryItem) string {
+	if d.sess == nil {
+		return ""
+	}
+	return ClassLabel(d.sess.Meta, it.Dataset, it.Class)
+}
+
+// galleryFor lists the gallery items that suit the current model (same
+// dataset, or every item when the model does not name one).
+func (d *Demo) galleryFor() []GalleryItem {
+	if d.sess == nil {
+		return nil
+	}
+	var out []GalleryItem
+	ds := ""
+	if d.sess.Meta.Dataset != nil {
+		ds = d.sess.Meta.Dataset.Name
+	}
+	for _, it := range d.gallery {
+		if ds == "" || strings.EqualFold(ds, it.Dataset) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// scoreOne analyses one image on the page (an image takes tens of
+// milliseconds) and shows it in the single-image view.
+func (d *Demo) scoreOne(ctx app.Context, name string, b []byte) {
+	if d.sess == nil {
+		d.err = "The model is still loading; try again in a moment."
+		return
+	}
+	a, err := d.sess.AnalyzeBytes(name, b)
+	if err != nil {
+		d.err = err.Error()
+		return
+	}
+	d.err = ""
+	d.cur = a
+	d.view = viewSingle
+	d.lab.reset()
+	if !d.userSetT && !d.sess.HasCalibration() && d.threshold == 0 {
+		// Leave an uncalibrated model's threshold at 0 until the user moves it.
+		d.threshold = 0
+	}
+}
+
+// takeFiles handles files from the input, a drop or the clipboard: one file
+// goes to the single-image view, several to the batch view.
+func (d *Demo) takeFiles(ctx app.Context, files app.Value) {
+	n := files.Length()
+	if n == 0 {
+		return
+	}
+	list := make([]app.Value, n)
+	names := make([]string, n)
+	for i := 0; i < n; i++ {
+		list[i] = files.Index(i)
+		names[i] = fileName(list[i])
+	}
+	ctx.Async(func() {
+		if n == 1 {
+			b, err := readFile(list[0])
+			ctx.Dispatch(func(ctx app.Context) {
+				if err != nil {
+					d.err = err.Error()
+					return
+				}
+				d.scoreOne(ctx, names[0], b)
+			})
+			return
+		}
+		srcs := make([][]byte, n)
+		var errs []string
+		for i, f := range list {
+			b, err := readFile(f)
+			if err != nil {
+				errs = append(errs, err.Error())
+			}
+			srcs[i] = b
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			labels := make([]string, n)
+			for i := range names {
+				labels[i] = LabelFromPath(names[i])
+			}
+			d.startBatch(ctx, names, labels, srcs)
+			if len(errs) > 0 {
+				d.err = strings.Join(errs, "; ")
+			}
+		})
+	})
+}
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -1,0 +1,234 @@
+package ui
+
+import (
+	"encoding/base64"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+func (d *Demo) onPaste(ctx app.Context, e app.Event) {
+	files := e.Get("clipboardData").Get("files")
+	if files.Truthy() && files.Length() > 0 {
+		e.PreventDefault()
+		d.takeFiles(ctx, files)
+	}
+}
+
+func (d *Demo) onDragOver(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	ctx.PreventUpdate()
+}
+
+func (d *Demo) onDrop(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	files := e.Get("dataTransfer").Get("files")
+	if files.Truthy() {
+		d.takeFiles(ctx, files)
+	}
+}
+
+func (d *Demo) onFiles(ctx app.Context, e app.Event) {
+	in := ctx.JSSrc()
+	d.takeFiles(ctx, in.Get("files"))
+	in.Set("value", "") // choosing the same file again fires change again
+}
+
+func (d *Demo) onGallery(it GalleryItem) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		d.scoreOne(ctx, "gallery/"+it.File, it.Bytes)
+	}
+}
+
+// onGalleryBatch scores every suitable gallery image as a labelled batch.
+func (d *Demo) onGalleryBatch(ctx app.Context, e app.Event) {
+	items := d.galleryFor()
+	names := make([]string, len(items))
+	labels := make([]string, len(items))
+	srcs := make([][]byte, len(items))
+	for i, it := range items {
+		names[i], labels[i], srcs[i] = "gallery/"+it.File, d.galleryLabel(it), it.Bytes
+	}
+	d.startBatch(ctx, names, labels, srcs)
+}
+
+// onModelSelect loads a bundled model.
+func (d *Demo) onModelSelect(ctx app.Context, e app.Event) {
+	file := ctx.JSSrc().Get("value").String()
+	if d.sess != nil && file == d.sess.Name {
+		return
+	}
+	d.modelBusy = "loading " + file + "…"
+	url := ctx.ResolveStaticResource("/web/models/" + file)
+	ctx.Async(func() {
+		b, err := fetchBytes(url)
+		if err != nil {
+			ctx.Dispatch(func(ctx app.Context) { d.modelBusy, d.err = "", err.Error() })
+			return
+		}
+		d.switchModel(ctx, file, b)
+	})
+}
+
+// onModelFile loads a model the user opened.
+func (d *Demo) onModelFile(ctx app.Context, e app.Event) {
+	in := ctx.JSSrc()
+	files := in.Get("files")
+	if files.Length() == 0 {
+		return
+	}
+	f := files.Index(0)
+	name := f.Get("name").String()
+	in.Set("value", "")
+	d.modelBusy = "loading " + name + "…"
+	ctx.Async(func() {
+		b, err := readFile(f)
+		if err != nil {
+			ctx.Dispatch(func(ctx app.Context) { d.modelBusy, d.err = "", err.Error() })
+			return
+		}
+		d.switchModel(ctx, name, b)
+	})
+}
+
+// switchModel runs on a goroutine: load, hand the model to the workers, then
+// switch the page. A bad file leaves the current model in place.
+func (d *Demo) switchModel(ctx app.Context, name string, b []byte) {
+	time.Sleep(20 * time.Millisecond) // let "loading…" paint
+	s, err := LoadSession(name, b)
+	if err != nil {
+		ctx.Dispatch(func(ctx app.Context) {
+			d.modelBusy = ""
+			d.err = err.Error() + " The previous model stays loaded."
+		})
+		return
+	}
+	if d.pool != nil {
+		if err := d.pool.Load(b); err != nil {
+			ctx.Dispatch(func(ctx app.Context) { d.poolNote = "workers could not load the model: " + err.Error() })
+			d.pool = nil
+		}
+	}
+	ctx.Dispatch(func(ctx app.Context) {
+		d.modelBusy = ""
+		d.err = ""
+		d.setSession(s)
+	})
+}
+
+func (d *Demo) onThreshold(ctx app.Context, e app.Event) {
+	v, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
+	if err == nil && !math.IsNaN(v) {
+		d.threshold = v
+		d.userSetT = true
+	}
+}
+
+func (d *Demo) onResetThreshold(ctx app.Context, e app.Event) {
+	if d.sess != nil && d.sess.HasCalibration() {
+		d.threshold = d.sess.DefaultThreshold()
+		d.userSetT = false
+	}
+}
+
+func (d *Demo) onDismissError(ctx app.Context, e app.Event) { d.err = "" }
+
+func (d *Demo) onView(v string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) { d.view = v }
+}
+
+func (d *Demo) onLarge(ctx app.Context, e app.Event) { d.large = !d.large }
+
+// Canvas drawing. Pointer events cover mouse, pen and touch.
+
+func (d *Demo) canvasPoint(c app.Value, e app.Event) (float64, float64) {
+	r := c.Call("getBoundingClientRect")
+	sx := c.Get("width").Float() / r.Get("width").Float()
+	sy := c.Get("height").Float() / r.Get("height").Float()
+	return (e.Get("clientX").Float() - r.Get("left").Float()) * sx, (e.Get("clientY").Float() - r.Get("top").Float()) * sy
+}
+
+func (d *Demo) clearCanvas(c app.Value) {
+	g := c.Call("getContext", "2d")
+	g.Set("fillStyle", "#000")
+	g.Call("fillRect", 0, 0, c.Get("width").Int(), c.Get("height").Int())
+	d.drawn = true
+}
+
+func (d *Demo) onDrawStart(ctx app.Context, e app.Event) {
+	c := ctx.JSSrc()
+	if !d.drawn {
+		d.clearCanvas(c)
+	}
+	e.PreventDefault()
+	c.Call("setPointerCapture", e.Get("pointerId"))
+	d.drawing = true
+	d.lastX, d.lastY = d.canvasPoint(c, e)
+	d.stroke(c, d.lastX, d.lastY)
+	ctx.PreventUpdate()
+}
+
+func (d *Demo) onDrawMove(ctx app.Context, e app.Event) {
+	ctx.PreventUpdate()
+	if !d.drawing {
+		return
+	}
+	x, y := d.canvasPoint(ctx.JSSrc(), e)
+	d.stroke(ctx.JSSrc(), x, y)
+	d.lastX, d.lastY = x, y
+}
+
+func (d *Demo) stroke(c app.Value, x, y float64) {
+	g := c.Call("getContext", "2d")
+	g.Set("strokeStyle", "#fff")
+	g.Set("lineWidth", c.Get("width").Float()/12)
+	g.Set("lineCap", "round")
+	g.Set("lineJoin", "round")
+	g.Call("beginPath")
+	g.Call("moveTo", d.lastX, d.lastY)
+	g.Call("lineTo", x+0.01, y+0.01)
+	g.Call("stroke")
+}
+
+// onDrawEnd scores the drawing: the canvas is encoded as PNG and goes
+// through exactly the same decoding as a file.
+func (d *Demo) onDrawEnd(ctx app.Context, e app.Event) {
+	if !d.drawing {
+		ctx.PreventUpdate()
+		return
+	}
+	d.drawing = false
+	d.scoreCanvas(ctx, ctx.JSSrc())
+}
+
+func (d *Demo) scoreCanvas(ctx app.Context, c app.Value) {
+	url := c.Call("toDataURL", "image/png").String()
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(url, "data:image/png;base64,"))
+	if err != nil {
+		d.err = "cannot read the drawing: " + err.Error()
+		return
+	}
+	d.scoreOne(ctx, "drawing.png", b)
+}
+
+func (d *Demo) onClearCanvas(ctx app.Context, e app.Event) {
+	c := app.Window().GetElementByID("draw-canvas")
+	if c.Truthy() {
+		d.clearCanvas(c)
+	}
+}
+
+// onCanvasKey lets keyboard users score the (empty or drawn) canvas.
+func (d *Demo) onScoreCanvas(ctx app.Context, e app.Event) {
+	c := app.Window().GetElementByID("draw-canvas")
+	if !c.Truthy() {
+		return
+	}
+	if !d.drawn {
+		d.clearCanvas(c)
+	}
+	d.scoreCanvas(ctx, c)
+}

@@ -1,0 +1,258 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// Render draws the page.
+func (d *Demo) Render() app.UI {
+	cls := "page"
+	if d.large {
+		cls += " large"
+	}
+	return app.Div().Class(cls).OnDragOver(d.onDragOver).OnDrop(d.onDrop).Body(
+		app.Header().Class("top").Body(
+			app.Div().Class("title").Body(
+				app.Img().Src("/web/icon-192.png").Alt("").Class("logo"),
+				app.Div().Body(
+					app.H1().Text("GANomaly in your browser"),
+					app.P().Class("muted").Text("An anomaly detector trained only on normal images judges yours — entirely on this page, nothing is uploaded."),
+				),
+			),
+			d.renderPicker(),
+		),
+		d.renderError(),
+		app.Nav().Class("tabs").Aria("label", "views").Body(
+			d.tab(viewSingle, "Single image"),
+			d.tab(viewBatch, "Batch"),
+			d.tab(viewLab, "Lab: how it works"),
+			app.Button().Class("tab toggle").Text(map[bool]string{false: "Larger text", true: "Normal text"}[d.large]).OnClick(d.onLarge).Aria("pressed", d.large),
+		),
+		app.Div().Class("input-strip").Body(
+			app.Label().Class("file-button").Body(
+				app.Text("Choose images…"),
+				app.Input().Type("file").Multiple(true).Accept("image/*,.png,.jpg,.jpeg,.gif,.bmp,.tif,.tiff,.webp").DataSet("testid", "file-input").OnChange(d.onFiles),
+			),
+			app.Span().Class("muted").Text("or drop them anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
+		),
+		app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
+		app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),
+		app.Main().Body(
+			app.If(d.view == viewSingle, d.renderSingle()),
+			app.If(d.view == viewBatch, d.renderBatch()),
+			app.If(d.view == viewLab, d.renderLab()),
+		),
+		app.Footer().Class("muted").Body(
+			app.Text("GANomaly (Akcay et al., ACCV 2018) re-implemented in Go; the same engine runs in the command-line tool, so scores here equal "),
+			app.Code().Text("ganomaly score"),
+			app.Text("'s."),
+		),
+	)
+}
+
+func (d *Demo) tab(v, label string) app.UI {
+	cls := "tab"
+	if d.view == v {
+		cls += " active"
+	}
+	return app.Button().Class(cls).Text(label).OnClick(d.onView(v)).Aria("current", d.view == v)
+}
+
+func (d *Demo) renderError() app.UI {
+	if d.err == "" {
+		return app.Div().Class("no-error")
+	}
+	return app.Div().Class("banner error-banner").Aria("live", "assertive").Body(
+		app.Span().DataSet("testid", "error").Text(d.err),
+		app.Button().Class("dismiss").Text("×").Aria("label", "dismiss").OnClick(d.onDismissError),
+	)
+}
+
+func (d *Demo) renderPicker() app.UI {
+	var info app.UI = app.Div().Class("model-info muted").Text(d.modelBusy)
+	if d.sess != nil {
+		m := d.sess.Meta
+		info = app.Div().Class("model-info").Body(
+			app.Div().Body(app.B().Text(d.sess.Name), app.Text(" — "+Describe(m))),
+			app.Div().Body(app.Text("test AUROC: "), app.B().Text(AUROCText(m))),
+			app.If(IsRandomInit(m), app.Div().Class("warn").Text("Placeholder: this model has random weights (never trained), so its verdicts mean nothing yet.")),
+			app.If(!d.sess.HasCalibration(), app.Div().Class("warn").Text("This model carries no calibration: set the threshold yourself with the slider.")),
+			app.If(d.modelBusy != "", app.Div().Class("muted").Text(d.modelBusy)),
+		)
+	}
+	cur := ""
+	if d.sess != nil {
+		cur = d.sess.Name
+	}
+	return app.Div().Class("picker").Body(
+		app.Label().For("model-select").Text("Model"),
+		app.Select().ID("model-select").OnChange(d.onModelSelect).Body(
+			app.Range(d.models).Slice(func(i int) app.UI {
+				m := d.models[i]
+				label := m.Name
+				if m.AUROC > 0 {
+					label += fmt.Sprintf(" · AUROC %.3f", m.AUROC)
+				}
+				label += fmt.Sprintf(" · %d×%d", m.ISize, m.ISize)
+				return app.Option().Value(m.File).Text(label).Selected(m.File == cur)
+			}),
+			app.If(cur != "" && !d.isBundled(cur), app.Option().Value(cur).Text(cur+" (your file)").Selected(true)),
+		),
+		app.Label().Class("file-button small").Body(
+			app.Text("Open your own model…"),
+			app.Input().Type("file").Accept(".safetensors").DataSet("testid", "model-input").OnChange(d.onModelFile),
+		),
+		info,
+	)
+}
+
+func (d *Demo) isBundled(file string) bool {
+	for _, m := range d.models {
+		if m.File == file {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Demo) renderInputs() app.UI {
+	grey := d.sess == nil || d.sess.Meta.Arch.NC == 1
+	items := d.galleryFor()
+	return app.Div().Class("panel inputs").Body(
+		app.H2().Text("Pick or draw an image"),
+		app.Div().Class("gallery").Body(
+			app.Range(items).Slice(func(i int) app.UI {
+				it := items[i]
+				lbl := d.galleryLabel(it)
+				return app.Button().Class("sample "+lbl).OnClick(d.onGallery(it)).
+					Title(fmt.Sprintf("%s %s (%s)", it.Dataset, it.Class, orDash(lbl))).
+					DataSet("class", it.Class).DataSet("label", lbl).DataSet("file", it.File).
+					Body(app.Img().Src(it.URL).Alt(it.Dataset+" "+it.Class), app.Span().Text(labelShort(lbl)))
+			}),
+		),
+		app.If(len(items) > 0, app.P().Class("muted").Text("Sample images from the test set; green = a class the model was trained on, red = the class it never saw.")),
+		app.If(grey, app.Div().Class("draw").Body(
+			app.Canvas().ID("draw-canvas").Width(280).Height(280).
+				On("pointerdown", d.onDrawStart).On("pointermove", d.onDrawMove).
+				On("pointerup", d.onDrawEnd).On("pointercancel", d.onDrawEnd).
+				Aria("label", "drawing area: draw a digit with the mouse or a finger"),
+			app.Div().Class("draw-buttons").Body(
+				app.Button().Text("Clear").OnClick(d.onClearCanvas),
+				app.Button().Text("Score drawing").OnClick(d.onScoreCanvas),
+			),
+			app.P().Class("muted").Text("Draw a digit; it is scored when you lift the pen."),
+		)),
+		app.If(!grey, app.P().Class("muted").Text("Drawing is offered for grey models only.")),
+	)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+func labelShort(l string) string {
+	switch l {
+	case "normal":
+		return "normal"
+	case "abnormal":
+		return "anomaly"
+	}
+	return ""
+}
+
+func (d *Demo) renderSingle() app.UI {
+	return app.Div().Class("single").Body(
+		d.renderInputs(),
+		d.renderResult(),
+	)
+}
+
+func (d *Demo) renderResult() app.UI {
+	if d.sess == nil {
+		return app.Div().Class("panel result")
+	}
+	lo, hi := SliderRange(d.sess.Meta.Calibration, d.scoresSeen()...)
+	if d.threshold > hi {
+		hi = d.threshold * 1.25
+	}
+	step := (hi - lo) / 1000
+	rates := RatesAt(d.sess.Meta.Calibration, d.threshold)
+	var rateText []app.UI
+	if rates.HasVal {
+		rateText = append(rateText, app.Li().Body(app.B().Text(pct(rates.ValFPR)), app.Text(" of held-out normal images score above this threshold (false alarms).")))
+	}
+	if rates.HasTest {
+		rateText = append(rateText,
+			app.Li().Body(app.Text("On the labelled test set: "), app.B().Text(pct(rates.TestTPR)), app.Text(" of anomalies caught (true-positive rate) at "), app.B().Text(pct(rates.TestFPR)), app.Text(" false positives.")))
+	}
+	if len(rateText) == 0 {
+		rateText = append(rateText, app.Li().Text("The model carries no calibration, so there are no rates for this threshold."))
+	}
+	thresholdBox := app.Div().Class("threshold").Body(
+		app.Label().For("threshold").Body(app.Text("Threshold "), app.B().Text(formatTick(d.threshold))),
+		app.Input().ID("threshold").Type("range").DataSet("testid", "threshold").
+			Min(lo).Max(hi).Step(step).Value(fmt.Sprint(d.threshold)).OnInput(d.onThreshold).
+			Aria("valuetext", formatTick(d.threshold)),
+		app.If(d.userSetT && d.sess.HasCalibration(), app.Button().Class("small").Text("back to the calibrated threshold").OnClick(d.onResetThreshold)),
+		app.Ul().Class("rates").Body(rateText...),
+	)
+	if d.cur == nil {
+		return app.Div().Class("panel result").Body(
+			app.H2().Text("Result"),
+			app.P().Class("hint").Text("Pick a sample image, draw a digit, or choose a file: the verdict, the reconstruction and the heat map appear here."),
+			app.Raw(HistogramSVG(d.sess.Meta.Calibration, math.NaN(), d.threshold)),
+			thresholdBox,
+		)
+	}
+	a, m := d.cur, d.sess.Meta
+	verdict := Verdict(a.Score, d.threshold)
+	return app.Div().Class("panel result").Body(
+		app.H2().Body(app.Text("Result: "), app.Span().Class("name").Text(a.Name)),
+		app.Div().Class("verdict-box "+verdict).Body(
+			app.Span().Class("verdict").DataSet("testid", "verdict").Text(verdict),
+			app.Span().Class("score-line").Body(app.Text("score "), app.Span().Class("score").DataSet("testid", "score").Text(FormatScore(a.Score))),
+			app.Span().Class("muted").Text(fmt.Sprintf("threshold %s", formatTick(d.threshold))),
+		),
+		app.Div().Class("images").Body(
+			figure(TensorURL(a.X, m), "x: the input as the model sees it"),
+			figure(TensorURL(a.XHat, m), "x̂: the reconstruction"),
+			figure(PNGDataURL(HeatImage(a.Diff, m)), "|x − x̂|: heat map"),
+			figure(PNGDataURL(OverlayImage(a.X, a.Diff, m)), "heat map over x"),
+		),
+		app.Div().Class("row-buttons").Body(
+			app.Button().Text("Download result card (PNG)").OnClick(d.onCard),
+			app.Button().Text("Open in the lab").OnClick(d.onView(viewLab)),
+		),
+		app.H3().Text("Where the score falls among normal images"),
+		app.Raw(HistogramSVG(m.Calibration, a.Score, d.threshold)),
+		thresholdBox,
+		app.H3().Text("The two latent vectors"),
+		app.Raw(LatentSVG(a.LatentI, a.LatentO)),
+		app.P().Class("muted").Text("The score is the mean squared distance between E1(x) and E2(x̂). For images like the training data the two codes agree; for anything else the reconstruction drifts and so does its code."),
+	)
+}
+
+func figure(src, caption string) app.UI {
+	return app.Figure().Body(app.Img().Src(src).Alt(caption), app.FigCaption().Text(caption))
+}
+
+func pct(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
+
+func (d *Demo) scoresSeen() []float64 {
+	var s []float64
+	if d.cur != nil {
+		s = append(s, d.cur.Score)
+	}
+	for _, r := range d.rows {
+		if r.Done && r.Err == "" {
+			s = append(s, r.Score)
+		}
+	}
+	return s
+}

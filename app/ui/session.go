@@ -1,0 +1,170 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/ganomaly-go/ganomaly/engine"
+	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/preprocess"
+)
+
+// Session is a loaded model with everything the page needs about it. The
+// model bytes are kept so that Web Workers can load the same model.
+type Session struct {
+	Name  string // the file name, e.g. "mnist.safetensors"
+	Bytes []byte // the model file as loaded
+	Meta  modelfile.Metadata
+	Model *engine.Model
+}
+
+// LoadSession parses and loads a model file. Errors are written for the page:
+// what was wrong and what to do.
+func LoadSession(name string, b []byte) (*Session, error) {
+	f, err := modelfile.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a usable ganomaly model file: %w (export one with the exporter, or pick a bundled model)", name, err)
+	}
+	m, err := engine.Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s cannot be loaded: %w", name, err)
+	}
+	return &Session{Name: name, Bytes: b, Meta: m.Meta(), Model: m}, nil
+}
+
+// Analysis is one scored image with copies of everything the views show.
+type Analysis struct {
+	Name    string
+	Source  []byte    // the file bytes (for the lab and the result card)
+	X       []float32 // the model's input, CHW, normalised
+	XHat    []float32 // the reconstruction x̂, CHW, normalised
+	LatentI []float32 // E1(x)
+	LatentO []float32 // E2(x̂)
+	Diff    []float32 // |x − x̂| averaged over channels, isize×isize
+	Score   float64
+}
+
+// Prepare decodes an image file and turns it into the model's input with the
+// same rules as the CLI (package preprocess).
+func (s *Session) Prepare(b []byte) ([]float32, error) {
+	a := s.Meta.Arch
+	x, err := preprocess.LoadBytes(b, a.ISize, a.NC, s.Meta.Norm)
+	if err != nil {
+		return nil, explainImageError(err)
+	}
+	return x, nil
+}
+
+// Analyze runs x through the generator and copies the results.
+func (s *Session) Analyze(name string, src []byte, x []float32) (*Analysis, error) {
+	r, err := s.Model.Forward(x)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &Analysis{
+		Name: name, Source: src,
+		X:       append([]float32(nil), x...),
+		XHat:    append([]float32(nil), r.XHat...),
+		LatentI: append([]float32(nil), r.LatentI...),
+		LatentO: append([]float32(nil), r.LatentO...),
+		Diff:    append([]float32(nil), r.Diff...),
+		Score:   r.Score,
+	}, nil
+}
+
+// AnalyzeBytes is Prepare followed by Analyze.
+func (s *Session) AnalyzeBytes(name string, b []byte) (*Analysis, error) {
+	x, err := s.Prepare(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return s.Analyze(name, b, x)
+}
+
+// explainImageError rewrites preprocess errors for people: the page has no
+// command line, so "downscale it" is the useful part.
+func explainImageError(err error) error {
+	var le *preprocess.LimitError
+	var fe *preprocess.FormatError
+	switch {
+	case errors.As(err, &le):
+		return fmt.Errorf("the image is too large (%s); the limit is %d×%d pixels on a side and %d megapixels, checked from the header before decoding", strings.TrimPrefix(le.Error(), "preprocess: "), preprocess.MaxDimension, preprocess.MaxDimension, preprocess.MaxPixels/1_000_000)
+	case errors.As(err, &fe):
+		return errors.New(strings.TrimPrefix(fe.Error(), "preprocess: "))
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), "preprocess: "))
+}
+
+// HasCalibration reports whether the model carries a calibrated threshold.
+func (s *Session) HasCalibration() bool { return s.Meta.Calibration != nil }
+
+// DefaultThreshold is the model's calibrated threshold, or, for an
+// uncalibrated model, NaN (the page then asks the user to set one).
+func (s *Session) DefaultThreshold() float64 {
+	if c := s.Meta.Calibration; c != nil {
+		return c.Threshold
+	}
+	return math.NaN()
+}
+
+// Describe returns a one-line summary: dataset, classes, input size.
+func Describe(m modelfile.Metadata) string {
+	a := m.Arch
+	chans := "grey"
+	if a.NC == 3 {
+		chans = "RGB"
+	}
+	var b strings.Builder
+	if d := m.Dataset; d != nil && d.Name != "" {
+		fmt.Fprintf(&b, "trained on %s", d.Name)
+		if len(d.NormalClasses) > 0 {
+			fmt.Fprintf(&b, " (normal: %s", strings.Join(d.NormalClasses, ", "))
+			if len(d.AbnormalClasses) > 0 {
+				fmt.Fprintf(&b, "; anomaly: %s", strings.Join(d.AbnormalClasses, ", "))
+			}
+			b.WriteString(")")
+		}
+	} else {
+		b.WriteString("training data not recorded")
+	}
+	fmt.Fprintf(&b, " · input %d×%d %s · nz %d", a.ISize, a.ISize, chans, a.NZ)
+	return b.String()
+}
+
+// AUROCText is the model's test AUROC for display, or "not measured".
+func AUROCText(m modelfile.Metadata) string {
+	if c := m.Calibration; c != nil && c.Test != nil {
+		return fmt.Sprintf("%.3f (%d normal, %d anomalous test images)", c.Test.AUROC, c.Test.Normals, c.Test.Anomalies)
+	}
+	return "not measured"
+}
+
+// IsRandomInit reports a model whose weights were never trained.
+func IsRandomInit(m modelfile.Metadata) bool {
+	return m.Training != nil && m.Training.Selected == "random-init"
+}
+
+// ClassLabel says whether a dataset class is "normal" or "abnormal" for the
+// model, or "" when the model's metadata does not say.
+func ClassLabel(m modelfile.Metadata, dataset, class string) string {
+	d := m.Dataset
+	if d == nil || !strings.EqualFold(d.Name, dataset) {
+		return ""
+	}
+	for _, c := range d.AbnormalClasses {
+		if c == class {
+			return "abnormal"
+		}
+	}
+	for _, c := range d.NormalClasses {
+		if c == class {
+			return "normal"
+		}
+	}
+	if len(d.AbnormalClasses) > 0 && len(d.NormalClasses) == 0 {
+		return "normal" // one-class protocol: everything else is normal
+	}
+	return ""
+}
