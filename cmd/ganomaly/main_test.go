@@ -432,3 +432,29 @@ func TestLabelOf(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckpointFiles covers a training checkpoint (BatchNorm unfolded, no
+// calibration): inspect shows it, score needs -threshold.
+func TestCheckpointFiles(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "netG.safetensors")
+	if err := engine.Init(modelfile.Arch{ISize: 16, NC: 1, NZ: 8, NGF: 8}, 3).Save(ckpt); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "inspect", ckpt)
+	if code != exitOK || !strings.Contains(stdout, "kind checkpoint") || !strings.Contains(stdout, "batchnorm.running_var") ||
+		!strings.Contains(stdout, "not calibrated") {
+		t.Errorf("inspect checkpoint: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	img := image.NewGray(image.Rect(0, 0, 16, 16))
+	path := filepath.Join(dir, "a.png")
+	writePNG(t, path, img)
+	if code, _, stderr := runCLI(t, "score", "-model", ckpt, path); code != exitUsage || !strings.Contains(stderr, "-threshold") {
+		t.Errorf("score with an uncalibrated checkpoint: exit %d, %s", code, stderr)
+	}
+	code, stdout, stderr = runCLI(t, "score", "-model", ckpt, "-threshold", "0.5", "-format", "json", path)
+	rows, _ := decodeRows(t, stdout)
+	if code != exitOK || len(rows) != 1 || rows[0].Score == nil || rows[0].Threshold != 0.5 || rows[0].Verdict != "normal" {
+		t.Errorf("score with -threshold: exit %d %s %+v", code, stderr, rows)
+	}
+}
