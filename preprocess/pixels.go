@@ -102,3 +102,67 @@ func channels(r, g, b, a uint32, nc int, dst []float64) {
 	dst[1] = float64(g) / 0xffff
 	dst[2] = float64(b) / 0xffff
 }
+
+// fastRows enables the specialised row loops (tests turn it off to compare
+// with the generic path).
+var fastRows = true
+
+// rowFunc fills dst with the displayed pixels x0..x1-1 of row y (origin at
+// (0, 0)), nc values each, as channels computes them.
+type rowFunc func(y, x0, x1 int, dst []float64)
+
+// rowReader returns a rowFunc for img seen through orientation. Unrotated
+// images of the types the decoders produce most get loops without a call
+// per pixel; they compute exactly what the generic path computes (the same
+// color conversions), which TestRowReadersMatchGeneric checks.
+func rowReader(img image.Image, orientation, nc int) rowFunc {
+	b := img.Bounds()
+	if orientation <= 1 && fastRows {
+		switch m := img.(type) {
+		case *image.YCbCr:
+			return func(y, x0, x1 int, dst []float64) {
+				sy := b.Min.Y + y
+				for x := x0; x < x1; x++ {
+					sx := b.Min.X + x
+					yi, ci := m.YOffset(sx, sy), m.COffset(sx, sy)
+					r, g, bl, a := color.YCbCr{Y: m.Y[yi], Cb: m.Cb[ci], Cr: m.Cr[ci]}.RGBA()
+					channels(r, g, bl, a, nc, dst[(x-x0)*nc:])
+				}
+			}
+		case *image.Gray:
+			return func(y, x0, x1 int, dst []float64) {
+				row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+				for x := x0; x < x1; x++ {
+					v := uint32(row[x]) * 0x101
+					channels(v, v, v, 0xffff, nc, dst[(x-x0)*nc:])
+				}
+			}
+		case *image.RGBA:
+			return func(y, x0, x1 int, dst []float64) {
+				row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+				for x := x0; x < x1; x++ {
+					p := row[4*x : 4*x+4]
+					r, g, bl, a := color.RGBA{R: p[0], G: p[1], B: p[2], A: p[3]}.RGBA()
+					channels(r, g, bl, a, nc, dst[(x-x0)*nc:])
+				}
+			}
+		case *image.NRGBA:
+			return func(y, x0, x1 int, dst []float64) {
+				row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+				for x := x0; x < x1; x++ {
+					p := row[4*x : 4*x+4]
+					r, g, bl, a := color.NRGBA{R: p[0], G: p[1], B: p[2], A: p[3]}.RGBA()
+					channels(r, g, bl, a, nc, dst[(x-x0)*nc:])
+				}
+			}
+		}
+	}
+	read := pixelReader(img)
+	return func(y, x0, x1 int, dst []float64) {
+		for x := x0; x < x1; x++ {
+			sx, sy := sourcePoint(b, orientation, x, y)
+			r, g, bl, a := read(sx, sy)
+			channels(r, g, bl, a, nc, dst[(x-x0)*nc:])
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -775,4 +776,52 @@ func BenchmarkToTensorPhoto(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestRowReadersMatchGeneric checks that the specialised row loops give
+// exactly the bits of the generic per-pixel path, for every image type they
+// handle, both channel counts, and an image whose bounds do not start at 0.
+func TestRowReadersMatchGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	fill := func(p []uint8) {
+		for i := range p {
+			p[i] = uint8(rng.IntN(256))
+		}
+	}
+	r := image.Rect(3, 5, 40, 31)
+	ycc := image.NewYCbCr(r, image.YCbCrSubsampleRatio420)
+	fill(ycc.Y)
+	fill(ycc.Cb)
+	fill(ycc.Cr)
+	gray := image.NewGray(r)
+	fill(gray.Pix)
+	rgba := image.NewRGBA(r)
+	fill(rgba.Pix)
+	for i := 0; i < len(rgba.Pix); i += 4 { // keep it valid premultiplied
+		a := rgba.Pix[i+3]
+		rgba.Pix[i], rgba.Pix[i+1], rgba.Pix[i+2] = min(rgba.Pix[i], a), min(rgba.Pix[i+1], a), min(rgba.Pix[i+2], a)
+	}
+	nrgba := image.NewNRGBA(r)
+	fill(nrgba.Pix)
+	for _, img := range []image.Image{ycc, gray, rgba, nrgba, ycc.SubImage(image.Rect(10, 10, 30, 20))} {
+		for _, nc := range []int{1, 3} {
+			fastRows = true
+			fast, err := ToTensor(img, 12, nc, modelfile.DefaultNorm(nc))
+			fastRows = false
+			slow, err2 := ToTensor(img, 12, nc, modelfile.DefaultNorm(nc))
+			fastRows = true
+			if err != nil || err2 != nil {
+				t.Fatal(err, err2)
+			}
+			if hashFloats(fast) != hashFloats(slow) {
+				t.Errorf("%T nc %d: the fast row loop differs from the generic path", img, nc)
+			}
+		}
+	}
+}
+
+func BenchmarkToTensorPhotoGeneric(b *testing.B) {
+	fastRows = false
+	defer func() { fastRows = true }()
+	BenchmarkToTensorPhoto(b)
 }

@@ -80,18 +80,14 @@ func ToTensor(img image.Image, isize, nc int, norm modelfile.Norm) ([]float32, e
 	x0, x1 := xt.span()
 	y0, y1 := yt.span()
 
-	read := pixelReader(src)
+	readRow := rowReader(src, orientation, nc)
 	row := make([]float64, (x1-x0)*nc) // one source row, channels interleaved
 	hrow := make([]float64, nc*isize)  // that row filtered horizontally, planar
 	acc := make([]float64, nc*isize*isize)
 	plane := isize * isize
 	first := 0 // the first output row whose taps are not all behind us
 	for y := y0; y < y1; y++ {
-		for x := x0; x < x1; x++ {
-			sx, sy := sourcePoint(sb, orientation, x, y)
-			r, g, b, a := read(sx, sy)
-			channels(r, g, b, a, nc, row[(x-x0)*nc:])
-		}
+		readRow(y, x0, x1, row)
 		for ox := range isize {
 			base := xt.start[ox] - x0
 			for c := range nc {
