@@ -375,7 +375,7 @@ func Calibrate(valScores []float64, fpr float64) *modelfile.Calibration {
 	k := int(math.Floor(fpr*float64(n) + 1e-9))
 	var threshold float64
 	if k >= n {
-		threshold = math.Nextafter(s[0], math.Inf(-1))
+		threshold = clampFinite(math.Nextafter(s[0], math.Inf(-1)))
 	} else {
 		threshold = s[n-1-k]
 	}

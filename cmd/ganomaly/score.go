@@ -80,8 +80,8 @@ func runScore(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 	fs.StringVar(&o.heatmaps, "heatmaps", "", "write a PNG per scored image into `DIR`: the input, its reconstruction and the |x - x̂| heat map side by side (folder structure mirrored)")
 	fs.Func("threshold", "score `T` above which an image is anomalous (default: the model's calibrated threshold)", func(s string) error {
 		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(v) {
-			return fmt.Errorf("not a number: %q", s)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("not a finite number: %q", s)
 		}
 		o.threshold, o.hasThresh = v, true
 		return nil
