@@ -49,7 +49,7 @@ func Card(c CardInput) (*image.NRGBA, error) {
 	cells := []Cell{
 		{Image: c.Input, Caption: "input"},
 		{Image: c.Reconstruction, Caption: "reconstruction"},
-		{Image: heat, Caption: "|x − x̂|"},
+		{Image: heat, Caption: "|x − recon|"},
 	}
 	grid, err := Grid([][]Cell{cells}, GridOptions{CellSize: s, Title: c.Title, FontSize: 13})
 	if err != nil {

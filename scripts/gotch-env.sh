@@ -30,7 +30,7 @@ _lt="$(cd "$LIBTORCH_DIR" && pwd)"
 _gotch_src="$(cd "$_root/trainer" && GOWORK=off GOFLAGS=-mod=mod go mod download -json github.com/sugarme/gotch | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
 [ -d "$_gotch_src/libtch" ] || { echo "gotch-env: cannot find gotch v0.9.1 sources (go mod download failed?)" >&2; return 1 2>/dev/null || exit 1; }
 _dst="$_root/build/gotch"
-_stamp="v0.9.1 $_mode $_lt"
+_stamp="v0.9.1 patch2 $_mode $_lt"
 if [ "$(cat "$_dst/.ganomaly-stamp" 2>/dev/null)" != "$_stamp" ]; then
   rm -rf "$_dst.tmp"
   mkdir -p "$_dst.tmp"
@@ -39,6 +39,19 @@ if [ "$(cat "$_dst/.ganomaly-stamp" 2>/dev/null)" != "$_stamp" ]; then
     cp -r "$f" "$_dst.tmp/"
   done
   chmod -R u+w "$_dst.tmp"
+  # Two memory leaks of gotch v0.9.1's generated bindings, fixed in the copy:
+  # 1. an in-place op (x.Add_(y) ...) stores the new C++ tensor handle the C
+  #    side returns and drops the old one without deleting it, so the old
+  #    handle keeps the tensor's storage (and autograd graph) alive forever:
+  #    about 8 MB per training step here. Delete the old handle first.
+  # 2. every op gets its result through C.malloc(0) and never frees it; the
+  #    buffer is also too small for the pointer written into it. Allocate 16
+  #    bytes and free them when the function returns.
+  sed -i \
+    -e 's|^  ts.ctensor = \*ptr$|  lib.AtFree(ts.ctensor)\n  ts.ctensor = *ptr|' \
+    -e 's|^  ptr := (\*lib.Ctensor)(unsafe.Pointer(C.malloc(0)))$|  ptr := (*lib.Ctensor)(unsafe.Pointer(C.malloc(16)))\n  defer C.free(unsafe.Pointer(ptr))|' \
+    "$_dst.tmp/ts/tensor-generated.go"
+  grep -q 'lib.AtFree(ts.ctensor)' "$_dst.tmp/ts/tensor-generated.go" || { echo "gotch-env: patching gotch failed" >&2; return 1 2>/dev/null || exit 1; }
   _ld="-L$_lt/lib -Wl,-rpath,$_lt/lib"
   _libs="-ltorch_cpu -lc10"
   if [ "$_mode" = cuda ]; then

@@ -1,0 +1,410 @@
+// Package gan is GANomaly's generator and discriminator on libtorch (through
+// gotch), with the original PyTorch state-dict names, the reference
+// initialisation, the training step of the authors' current code and Adam.
+//
+// The layer list comes from engine.EncoderSpecs/DecoderSpecs, the single
+// definition shared with the pure-Go engine, so a checkpoint written here is
+// read by engine.Load without any renaming.
+package gan
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+
+	"github.com/ganomaly-go/ganomaly/engine"
+	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// BatchNorm constants: PyTorch's defaults, as in the original.
+const (
+	bnEps      = 1e-5
+	bnMomentum = 0.1
+	initStd    = 0.02 // N(0, 0.02) convolutions, N(1, 0.02) BatchNorm weights
+)
+
+// BNMode selects how BatchNorm normalises.
+type BNMode int
+
+const (
+	// Train uses the batch statistics and updates the running statistics.
+	Train BNMode = iota
+	// Eval uses the running statistics (what the engine folds).
+	Eval
+	// BatchStats uses the batch statistics without touching the running
+	// statistics: the original code's test-time behaviour (it never calls
+	// eval()), without letting test batches leak into the model.
+	BatchStats
+)
+
+// Param is a named tensor of a network. Trainable parameters require grad;
+// running statistics do not. num_batches_tracked, a 0-d int64 tensor in
+// PyTorch, is kept as a Go counter (T is nil): gotch cannot make 0-d tensors
+// and nothing on the device reads it.
+type Param struct {
+	Name      string
+	Shape     []int64
+	T         *ts.Tensor
+	Trainable bool
+	Count     int64 // num_batches_tracked
+}
+
+// IsCounter reports whether the parameter is a num_batches_tracked counter.
+func (p *Param) IsCounter() bool { return p.T == nil }
+
+// layer is one convolution with its optional BatchNorm and activation.
+type layer struct {
+	spec                   engine.LayerSpec
+	convKey, bnKey         string // state-dict prefixes
+	w                      *Param
+	bnW, bnB, bnRM, bnRV   *Param
+	bnTracked              *Param // num_batches_tracked (I64 scalar)
+	stride, pad, outputPad []int64
+}
+
+// Net is a sequence of layers with its parameters in state-dict order.
+type Net struct {
+	params []*Param
+	byName map[string]*Param
+	device gotch.Device
+}
+
+// Params returns every tensor of the network in state-dict order.
+func (n *Net) Params() []*Param { return n.params }
+
+// Param returns the named tensor or nil.
+func (n *Net) Param(name string) *Param { return n.byName[name] }
+
+// Trainable returns the tensors the optimiser updates.
+func (n *Net) Trainable() []*Param {
+	var out []*Param
+	for _, p := range n.params {
+		if p.Trainable {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (n *Net) add(name string, shape []int, trainable bool, dtype gotch.DType) *Param {
+	s := make([]int64, len(shape))
+	for i, v := range shape {
+		s[i] = int64(v)
+	}
+	if dtype == gotch.Int64 {
+		p := &Param{Name: name, Shape: s}
+		n.params = append(n.params, p)
+		n.byName[name] = p
+		return p
+	}
+	t := ts.MustZeros(s, dtype, n.device)
+	if trainable {
+		t = t.MustSetRequiresGrad(true, true)
+	}
+	p := &Param{Name: name, Shape: s, T: t, Trainable: trainable}
+	n.params = append(n.params, p)
+	n.byName[name] = p
+	return p
+}
+
+func (n *Net) newLayer(spec engine.LayerSpec, convKey, bnKey string) *layer {
+	l := &layer{spec: spec, convKey: convKey, bnKey: bnKey,
+		stride: []int64{int64(spec.S), int64(spec.S)}, pad: []int64{int64(spec.P), int64(spec.P)}, outputPad: []int64{0, 0}}
+	l.w = n.add(convKey+".weight", spec.WeightShape(), true, gotch.Float)
+	if bnKey != "" {
+		c := []int{spec.OutC}
+		l.bnW = n.add(bnKey+".weight", c, true, gotch.Float)
+		l.bnB = n.add(bnKey+".bias", c, true, gotch.Float)
+		l.bnRM = n.add(bnKey+".running_mean", c, false, gotch.Float)
+		l.bnRV = n.add(bnKey+".running_var", c, false, gotch.Float)
+		l.bnTracked = n.add(bnKey+".num_batches_tracked", []int{}, false, gotch.Int64)
+	}
+	return l
+}
+
+var one = []int64{1, 1}
+
+// forward runs the layer: convolution, BatchNorm, activation.
+func (l *layer) forward(x *ts.Tensor, mode BNMode) *ts.Tensor {
+	var y *ts.Tensor
+	if l.spec.Op == engine.ConvT {
+		y = ts.MustConvTranspose2d(x, l.w.T, ts.None, l.stride, l.pad, l.outputPad, 1, one)
+	} else {
+		y = ts.MustConv2d(x, l.w.T, ts.None, l.stride, l.pad, one, 1)
+	}
+	if l.bnW != nil {
+		var z *ts.Tensor
+		switch mode {
+		case Train:
+			z = ts.MustBatchNorm(y, l.bnW.T, l.bnB.T, l.bnRM.T, l.bnRV.T, true, bnMomentum, bnEps, true)
+			l.bnTracked.Count++
+		case Eval:
+			z = ts.MustBatchNorm(y, l.bnW.T, l.bnB.T, l.bnRM.T, l.bnRV.T, false, bnMomentum, bnEps, true)
+		default:
+			z = ts.MustBatchNorm(y, l.bnW.T, l.bnB.T, ts.None, ts.None, true, bnMomentum, bnEps, true)
+		}
+		y.MustDrop()
+		y = z
+	}
+	switch l.spec.Act {
+	case engine.LeakyReLU:
+		z := LeakyReLU(y)
+		y.MustDrop()
+		y = z
+	case engine.ReLU:
+		z := y.MustRelu(false)
+		y.MustDrop()
+		y = z
+	case engine.Tanh:
+		z := y.MustTanh(false)
+		y.MustDrop()
+		y = z
+	}
+	return y
+}
+
+// LeakyReLU is max(x, 0.2·x): gotch v0.9.1's LeakyRelu has PyTorch's default
+// slope 0.01 and takes no argument, while GANomaly uses 0.2 everywhere. For a
+// slope below 1 the maximum equals the definition, and its gradient is 1 for
+// x > 0 and 0.2 for x < 0 as in nn.LeakyReLU(0.2).
+func LeakyReLU(x *ts.Tensor) *ts.Tensor {
+	s := x.MustMulScalar(ts.FloatScalar(engine.LeakySlope), false)
+	y := x.MustMaximum(s, false)
+	s.MustDrop()
+	return y
+}
+
+func runLayers(ls []*layer, x *ts.Tensor, mode BNMode) *ts.Tensor {
+	y := x
+	for i, l := range ls {
+		z := l.forward(y, mode)
+		if i > 0 {
+			y.MustDrop()
+		}
+		y = z
+	}
+	return y
+}
+
+// Generator is GANomaly's G: encoder1 → decoder → encoder2.
+type Generator struct {
+	Net
+	Arch            modelfile.Arch
+	enc1, dec, enc2 []*layer
+}
+
+// NewGenerator makes a generator with zero weights on the device; call
+// InitWeights or load a state dict.
+func NewGenerator(a modelfile.Arch, device gotch.Device) (*Generator, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	g := &Generator{Net: Net{byName: map[string]*Param{}, device: device}, Arch: a}
+	build := func(specs []engine.LayerSpec) []*layer {
+		var ls []*layer
+		for _, s := range specs {
+			ls = append(ls, g.newLayer(s, s.Key(), s.BNKey()))
+		}
+		return ls
+	}
+	g.enc1 = build(engine.EncoderSpecs("encoder1", a))
+	g.dec = build(engine.DecoderSpecs(a))
+	g.enc2 = build(engine.EncoderSpecs("encoder2", a))
+	return g, nil
+}
+
+// Forward returns x̂, latentI (B×nz×1×1) and latentO.
+func (g *Generator) Forward(x *ts.Tensor, mode BNMode) (xhat, latentI, latentO *ts.Tensor) {
+	latentI = runLayers(g.enc1, x, mode)
+	xhat = runLayers(g.dec, latentI, mode)
+	latentO = runLayers(g.enc2, xhat, mode)
+	return xhat, latentI, latentO
+}
+
+// Discriminator is GANomaly's D: an encoder with nz = 1 whose layers up to
+// the last LeakyReLU are `features` and whose final conv + sigmoid is
+// `classifier`. Keys follow nn.Sequential numbering as in the original:
+// features.0 is the initial conv (features.1 its LeakyReLU), then every
+// extra/pyramid block takes three indices (conv, BatchNorm, LeakyReLU).
+type Discriminator struct {
+	Net
+	features   []*layer
+	classifier *layer
+}
+
+// NewDiscriminator makes a discriminator for images of arch (ndf wide).
+func NewDiscriminator(a modelfile.Arch, ndf int, device gotch.Device) (*Discriminator, error) {
+	da := a
+	da.NZ, da.NGF = 1, ndf
+	if err := da.Validate(); err != nil {
+		return nil, fmt.Errorf("discriminator: %w", err)
+	}
+	d := &Discriminator{Net: Net{byName: map[string]*Param{}, device: device}}
+	specs := engine.EncoderSpecs("netD", da)
+	idx := 0
+	for i, s := range specs {
+		if i == len(specs)-1 {
+			d.classifier = d.newLayer(s, "classifier.0", "")
+			break
+		}
+		bn := ""
+		if s.BatchNorm != "" {
+			bn = fmt.Sprintf("features.%d", idx+1)
+		}
+		d.features = append(d.features, d.newLayer(s, fmt.Sprintf("features.%d", idx), bn))
+		if s.BatchNorm != "" {
+			idx += 3
+		} else {
+			idx += 2
+		}
+	}
+	return d, nil
+}
+
+// Forward returns the sigmoid prediction (B) and the features (B×c×4×4).
+func (d *Discriminator) Forward(x *ts.Tensor, mode BNMode) (pred, features *ts.Tensor) {
+	features = d.Features(x, mode)
+	logit := d.classifier.forward(features, mode)
+	p := logit.MustSigmoid(true)
+	pred = p.MustView([]int64{-1}, true)
+	return pred, features
+}
+
+// Features runs the feature layers only (the adversarial loss's input).
+func (d *Discriminator) Features(x *ts.Tensor, mode BNMode) *ts.Tensor {
+	return runLayers(d.features, x, mode)
+}
+
+// InitWeights sets every convolution weight to N(0, 0.02), BatchNorm weights
+// to N(1, 0.02) and biases to 0 (the original's weights_init), drawing from
+// rng in state-dict order so a seed gives the same network on any device.
+// Running statistics are reset to 0/1 only when resetStats is true: the
+// original's D re-initialisation keeps them.
+func (n *Net) InitWeights(rng *rand.Rand, resetStats bool) error {
+	for _, p := range n.params {
+		count := 1
+		for _, s := range p.Shape {
+			count *= int(s)
+		}
+		var vals []float32
+		switch {
+		case p.IsCounter():
+			if resetStats {
+				p.Count = 0
+			}
+			continue
+		case hasSuffix(p.Name, ".running_mean"):
+			if !resetStats {
+				continue
+			}
+			vals = make([]float32, count)
+		case hasSuffix(p.Name, ".running_var"):
+			if !resetStats {
+				continue
+			}
+			vals = fill(count, 1)
+		case hasSuffix(p.Name, ".bias"):
+			vals = make([]float32, count)
+		case len(p.Shape) == 1: // BatchNorm weight
+			vals = normal(rng, count, 1, initStd)
+		default: // convolution weight
+			vals = normal(rng, count, 0, initStd)
+		}
+		if err := n.SetFloat32(p, vals); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
+
+func fill(n int, v float32) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+func normal(rng *rand.Rand, n int, mean, std float64) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = float32(mean + std*rng.NormFloat64())
+	}
+	return out
+}
+
+// SetFloat32 copies values into a float parameter in place (no autograd).
+func (n *Net) SetFloat32(p *Param, vals []float32) error {
+	src, err := FromFloat32(vals, p.Shape, n.device)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.Name, err)
+	}
+	noGrad(func() { p.T.Copy_(src) })
+	src.MustDrop()
+	return ts.TorchErr()
+}
+
+// FromFloat32 makes a float tensor of the given shape on the device.
+func FromFloat32(vals []float32, shape []int64, device gotch.Device) (*ts.Tensor, error) {
+	want := int64(1)
+	for _, s := range shape {
+		want *= s
+	}
+	if int64(len(vals)) != want {
+		return nil, fmt.Errorf("have %d values for shape %v", len(vals), shape)
+	}
+	if len(vals) == 0 {
+		return ts.MustZeros(shape, gotch.Float, device), nil
+	}
+	t, err := ts.OfDataSize(float32Bytes(vals), shape, gotch.Float)
+	if err != nil {
+		return nil, err
+	}
+	if device != gotch.CPU {
+		t = t.MustTo(device, true)
+	}
+	return t, nil
+}
+
+// Float32s copies a float tensor to a new Go slice.
+func Float32s(t *ts.Tensor) ([]float32, error) {
+	c := t
+	if t.MustDevice() != gotch.CPU || !t.MustIsContiguous() {
+		c = t.MustToDevice(gotch.CPU, gotch.Float, false, true, false).MustContiguous(true)
+		defer c.MustDrop()
+	}
+	n := 1
+	for _, s := range c.MustSize() {
+		n *= int(s)
+	}
+	out := make([]float32, n)
+	if n == 0 {
+		return out, nil
+	}
+	if err := c.CopyData(out, uint(n)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Scalar returns a one-element float tensor's value.
+func Scalar(t *ts.Tensor) float64 {
+	v := t.MustFloat64Value([]int64{})
+	return v
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// noGrad runs fn with autograd off. LibTorch's grad mode is thread-local and
+// a goroutine may change OS thread between cgo calls, so the goroutine is
+// locked to its thread for the duration.
+func noGrad(fn func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	ts.NoGrad(fn)
+}
