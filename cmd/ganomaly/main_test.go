@@ -459,3 +459,42 @@ func TestCheckpointFiles(t *testing.T) {
 		t.Errorf("score with -threshold: exit %d %s %+v", code, stderr, rows)
 	}
 }
+
+// TestScoreGolden pins the exact scores of a random model (init) on fixture
+// images, end to end: init, the model file, preprocessing and the engine.
+// The same values must come out natively and under GOOS=js GOARCH=wasm.
+func TestScoreGolden(t *testing.T) {
+	dir := t.TempDir()
+	images := []string{
+		filepath.Join("..", "..", "preprocess", "testdata", "orient_6.jpg"),
+		filepath.Join("..", "..", "preprocess", "testdata", "cmyk.jpg"),
+		filepath.Join("..", "..", "preprocess", "testdata", "gray16.tiff"),
+	}
+	tests := []struct {
+		dtype, nc string
+		want      []string // strconv 'g' -1 of each score
+	}{
+		{"f32", "1", []string{"1.7715302360322572e-06", "1.2529249278884975e-06", "2.107018757482657e-06"}},
+		{"f16", "3", []string{"9.768688513633565e-06", "4.261143893440006e-06", "8.230014146367159e-06"}},
+		{"i8", "3", []string{"9.657376470136748e-06", "4.292132821784205e-06", "8.33266430934591e-06"}},
+	}
+	for _, tc := range tests {
+		model := filepath.Join(dir, tc.dtype+tc.nc+".safetensors")
+		if code, _, stderr := runCLI(t, append([]string{"init", "-out", model, "-seed", "11", "-dtype", tc.dtype, "-nc", tc.nc}, small...)...); code != 0 {
+			t.Fatal(stderr)
+		}
+		code, stdout, stderr := runCLI(t, append([]string{"score", "-model", model, "-format", "csv"}, images...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		recs, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range tc.want {
+			if got := recs[i+1][1]; got != want {
+				t.Errorf("%s nc %s, %s: score %s, want %s", tc.dtype, tc.nc, filepath.Base(images[i]), got, want)
+			}
+		}
+	}
+}

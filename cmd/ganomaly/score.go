@@ -18,6 +18,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
@@ -130,7 +133,8 @@ func runScore(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 		assignHeatmaps(rows, paths, o.heatmaps)
 	}
 	start := time.Now()
-	scoreAll(model, rows, o, log)
+	done := progress(stderr, rows)
+	scoreAll(model, rows, o, done, log)
 	elapsed := time.Since(start)
 
 	var failed, scored int
@@ -281,7 +285,7 @@ func assignHeatmaps(rows []*row, paths []string, dir string) {
 
 // scoreAll scores the rows without an error, o.workers at a time, each
 // worker with its own clone of the model.
-func scoreAll(model *engine.Model, rows []*row, o scoreOptions, log *slog.Logger) {
+func scoreAll(model *engine.Model, rows []*row, o scoreOptions, done func(), log *slog.Logger) {
 	jobs := make(chan *row)
 	var wg sync.WaitGroup
 	for w := 0; w < o.workers; w++ {
@@ -294,6 +298,7 @@ func scoreAll(model *engine.Model, rows []*row, o scoreOptions, log *slog.Logger
 			defer wg.Done()
 			for r := range jobs {
 				scoreOne(m, r, o.threshold, log)
+				done()
 			}
 		}()
 	}
@@ -326,6 +331,36 @@ func scoreOne(m *engine.Model, r *row, threshold float64, log *slog.Logger) {
 			log.Warn("heat map not written", "path", r.path, "err", err)
 			r.heatmap = ""
 		}
+	}
+}
+
+// progress returns the function called after each image: a progress bar
+// on stderr when it is a terminal, nothing otherwise (pipes, files, tests).
+func progress(stderr io.Writer, rows []*row) func() {
+	f, ok := stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return func() {}
+	}
+	n := 0
+	for _, r := range rows {
+		if r.err == "" {
+			n++
+		}
+	}
+	bar := progressbar.NewOptions(n,
+		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetDescription("scoring"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("img"),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	var mu sync.Mutex
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		bar.Add(1)
 	}
 }
 
