@@ -73,14 +73,23 @@ func (e *FormatError) Unwrap() error { return e.Err }
 // the limits, decodes it and applies its EXIF orientation (JPEG). Errors are
 // *LimitError or *FormatError, or the reader's own error.
 func Decode(r io.Reader) (image.Image, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
+	b, err := readLimited(r, MaxFileBytes)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeBytes(b)
+}
+
+// readLimited reads all of r, refusing more than limit bytes.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("preprocess: reading image: %w", err)
 	}
-	if len(b) > MaxFileBytes {
-		return nil, &LimitError{Bytes: int64(len(b)), Reason: fmt.Sprintf("more than %d bytes", MaxFileBytes)}
+	if int64(len(b)) > limit {
+		return nil, &LimitError{Bytes: int64(len(b)), Reason: fmt.Sprintf("more than %d bytes", limit)}
 	}
-	return DecodeBytes(b)
+	return b, nil
 }
 
 // DecodeBytes is Decode for an image already in memory.

@@ -14,11 +14,13 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
@@ -495,6 +497,29 @@ func TestLimits(t *testing.T) {
 		t.Errorf("message %q does not contain %q", err, want)
 	}
 }
+
+func TestFileSizeLimit(t *testing.T) {
+	// The reader stops one byte past the limit, whatever the stream's length.
+	if _, err := readLimited(io.LimitReader(zeros{}, 1<<40), 1000); err == nil {
+		t.Fatal("no error for an endless stream")
+	} else if le := (*LimitError)(nil); !errors.As(err, &le) || le.Bytes != 1001 || !strings.Contains(err.Error(), "MiB") {
+		t.Errorf("error %v", err)
+	}
+	if b, err := readLimited(bytes.NewReader(make([]byte, 1000)), 1000); err != nil || len(b) != 1000 {
+		t.Errorf("a stream of exactly the limit: %d bytes, %v", len(b), err)
+	}
+	if _, err := Decode(errReader{}); err == nil || !strings.Contains(err.Error(), "reading image") {
+		t.Errorf("reader error: %v", err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
 
 func TestTruncatedFiles(t *testing.T) {
 	full := readFixture(t, "orient_1.jpg")
