@@ -248,24 +248,6 @@ func activate(dst, src []float32, bias float32, act Act) {
 	}
 }
 
-// act applies one activation to v (the bias already added), exactly as
-// activate does.
-func act(v float32, a Act) float32 {
-	switch a {
-	case LeakyReLU:
-		if v < 0 {
-			v *= LeakySlope
-		}
-	case ReLU:
-		if v < 0 {
-			v = 0
-		}
-	case Tanh:
-		v = tanh32(v)
-	}
-	return v
-}
-
 // tanh32 is tanh for float32 computed in float64 with our own exp, so that it
 // is identical on every platform (math.Exp has an assembly version on amd64).
 func tanh32(x float32) float32 {

@@ -28,6 +28,8 @@ const (
 	tileM = 2 // rows of A per register tile (see gemm)
 	tileN = 4 // columns of B per register tile
 	gemvM = 4 // rows of A per GEMV panel
+
+	winoMinOutC = 8 // fewest output channels for which Winograd pays
 )
 
 type kind int
@@ -75,9 +77,13 @@ func roundUp(x, t int) int { return (x + t - 1) / t * t }
 // layerKind chooses the lowering of a layer (see the comment at the top).
 func layerKind(s LayerSpec) kind {
 	switch {
-	case s.K == 4 && s.S == 2 && s.P == 1 && s.Op == Conv && s.InH%4 == 0 && s.OutH == s.InH/2:
+	// Winograd trades 7 of every 16 multiplies for an input transform
+	// (about 30 operations per tile and input channel) shared by all output
+	// channels: with few output channels (the decoder's last layer has nc)
+	// the plain GEMM is cheaper.
+	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.Op == Conv && s.InH%4 == 0 && s.OutH == s.InH/2:
 		return kindWinoConv
-	case s.K == 4 && s.S == 2 && s.P == 1 && s.Op == ConvT && s.InH%2 == 0 && s.OutH == 2*s.InH:
+	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.Op == ConvT && s.InH%2 == 0 && s.OutH == 2*s.InH:
 		return kindWinoConvT
 	case s.Op == Conv && s.P == 0 && s.K == s.InH && s.OutH == 1:
 		return kindGEMV // the im2col column is the input itself, in CHW order

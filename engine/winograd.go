@@ -119,29 +119,48 @@ func padPlanes(in, pad []float32, C, H int) []float32 {
 	return pad
 }
 
-// winoInput transforms the 3×3 input tile of plane whose top-left element is
-// at p0, with rs between rows and cs between columns, and stores V = Bᵀ d B at
-// v[o + ξ·gs] for ξ = 0…8.
-func winoInput(plane []float32, p0, rs, cs int, v []float32, o, gs int) {
-	d := plane[p0 : p0+2*rs+2*cs+1]
-	d00, d01, d02 := d[0], d[cs], d[2*cs]
-	d10, d11, d12 := d[rs], d[rs+cs], d[rs+2*cs]
-	d20, d21, d22 := d[2*rs], d[2*rs+cs], d[2*rs+2*cs]
-	e00, e01, e02 := d00-d10, d01-d11, d02-d12 // Bᵀ d
-	e20, e21, e22 := d20-d10, d21-d11, d22-d12
-	v = v[o : o+8*gs+1]
-	v[0], v[gs], v[2*gs] = e00-e01, e01, e02-e01 // (Bᵀ d) B
-	v[3*gs], v[4*gs], v[5*gs] = d10-d11, d11, d12-d11
-	v[6*gs], v[7*gs], v[8*gs] = e20-e21, e21, e22-e21
+// winoInputPlane transforms the tt×tt input tiles of one plane (one
+// channel, or one channel phase) and stores them as GEMM row kk of the packed
+// B of the 9 product groups (group stride gs, K rows each). Tile (ty, tx) has
+// its top-left element at base + ty·tileRS + tx·tileCS, and rs between its
+// rows and cs between its columns. V = Bᵀ d B.
+func winoInputPlane(plane []float32, base, tileRS, tileCS, rs, cs, tt int, v []float32, kk, K, gs int) {
+	for ty := 0; ty < tt; ty++ {
+		for tx := 0; tx < tt; tx++ {
+			p0 := base + ty*tileRS + tx*tileCS
+			d := plane[p0 : p0+2*rs+2*cs+1]
+			d00, d01, d02 := d[0], d[cs], d[2*cs]
+			d10, d11, d12 := d[rs], d[rs+cs], d[rs+2*cs]
+			d20, d21, d22 := d[2*rs], d[2*rs+cs], d[2*rs+2*cs]
+			e00, e01, e02 := d00-d10, d01-d11, d02-d12 // Bᵀ d
+			e20, e21, e22 := d20-d10, d21-d11, d22-d12
+			t := ty*tt + tx
+			o := (t/tileN)*K*tileN + kk*tileN + t%tileN
+			w := v[o : o+8*gs+1]
+			w[0], w[gs], w[2*gs] = e00-e01, e01, e02-e01 // (Bᵀ d) B
+			w[3*gs], w[4*gs], w[5*gs] = d10-d11, d11, d12-d11
+			w[6*gs], w[7*gs], w[8*gs] = e20-e21, e21, e22-e21
+		}
+	}
 }
 
-// winoOutput reads M at c[i + ξ·gs] for ξ = 0…8 and returns the 2×2 output
-// tile Y = Aᵀ M A (row-major).
-func winoOutput(c []float32, i, gs int) (y00, y01, y10, y11 float32) {
-	m := c[i : i+8*gs+1]
-	f00, f01, f02 := m[0]+m[3*gs], m[gs]+m[4*gs], m[2*gs]+m[5*gs] // Aᵀ M
-	f10, f11, f12 := m[3*gs]+m[6*gs], m[4*gs]+m[7*gs], m[5*gs]+m[8*gs]
-	return f00 + f01, f01 + f02, f10 + f11, f11 + f12 // (Aᵀ M) A
+// winoOutputPlane reads M for the tt×tt tiles of one output channel (tile t
+// at m[i0 + t + ξ·gs], ξ = 0…8) and stores Y = Aᵀ M A into dst: tile (ty, tx)
+// has its top-left element at base + ty·tileRS + tx·tileCS, rs between its
+// rows and cs between its columns.
+func winoOutputPlane(m []float32, i0, gs, tt int, dst []float32, base, tileRS, tileCS, rs, cs int) {
+	for ty := 0; ty < tt; ty++ {
+		for tx := 0; tx < tt; tx++ {
+			i := i0 + ty*tt + tx
+			x := m[i : i+8*gs+1]
+			f00, f01, f02 := x[0]+x[3*gs], x[gs]+x[4*gs], x[2*gs]+x[5*gs] // Aᵀ M
+			f10, f11, f12 := x[3*gs]+x[6*gs], x[4*gs]+x[7*gs], x[5*gs]+x[8*gs]
+			p := base + ty*tileRS + tx*tileCS
+			r := dst[p : p+rs+cs+1]
+			r[0], r[cs] = f00+f01, f01+f02 // (Aᵀ M) A
+			r[rs], r[rs+cs] = f10+f11, f11+f12
+		}
+	}
 }
 
 // clearPad zeroes the packed-B columns n … np−1 of every product group, so
@@ -178,14 +197,8 @@ func (l *layer) forwardWinoConv(in, out []float32, ws *workspace) {
 		plane := pad[c*W*W : (c+1)*W*W]
 		for q := 0; q < 2; q++ {
 			for r := 0; r < 2; r++ {
-				kk := 4*c + 2*q + r
-				for ty := 0; ty < tt; ty++ {
-					for tx := 0; tx < tt; tx++ {
-						t := ty*tt + tx
-						// Tile rows 4ty−1+q+2i of the input are rows 4ty+q+2i of the padded plane.
-						winoInput(plane, (4*ty+q)*W+4*tx+r, 2*W, 2, v, (t/tileN)*K*tileN+kk*tileN+t%tileN, gs)
-					}
-				}
+				// Tile rows 4ty−1+q+2i of the input are rows 4ty+q+2i of the padded plane.
+				winoInputPlane(plane, q*W+r, 4*W, 4, 2*W, 2, tt, v, 4*c+2*q+r, K, gs)
 			}
 		}
 	}
@@ -194,16 +207,9 @@ func (l *layer) forwardWinoConv(in, out []float32, ws *workspace) {
 	l.gemms(v, c)
 	OH, cs := s.OutH, l.mp*np
 	for o := 0; o < s.OutC; o++ {
-		bias, dst := l.bias[o], out[o*OH*OH:(o+1)*OH*OH]
-		for ty := 0; ty < tt; ty++ {
-			for tx := 0; tx < tt; tx++ {
-				y00, y01, y10, y11 := winoOutput(c, o*np+ty*tt+tx, cs)
-				p := 2*ty*OH + 2*tx
-				r := dst[p : p+OH+2]
-				r[0], r[1] = act(y00+bias, s.Act), act(y01+bias, s.Act)
-				r[OH], r[OH+1] = act(y10+bias, s.Act), act(y11+bias, s.Act)
-			}
-		}
+		dst := out[o*OH*OH : (o+1)*OH*OH]
+		winoOutputPlane(c, o*np, cs, tt, dst, 0, 2*OH, 2, OH, 1)
+		activate(dst, dst, l.bias[o], s.Act)
 	}
 }
 
@@ -218,34 +224,21 @@ func (l *layer) forwardWinoConvT(in, out []float32, ws *workspace) {
 		vph := v[9*ph*gs : 9*(ph+1)*gs]
 		for c := 0; c < s.InC; c++ {
 			plane := pad[c*W*W : (c+1)*W*W]
-			for ty := 0; ty < tt; ty++ {
-				for tx := 0; tx < tt; tx++ {
-					t := ty*tt + tx
-					// Tile rows 2ty−1+p+i of the input are rows 2ty+p+i of the padded plane.
-					winoInput(plane, (2*ty+p)*W+2*tx+ps, W, 1, vph, (t/tileN)*K*tileN+c*tileN+t%tileN, gs)
-				}
-			}
+			// Tile rows 2ty−1+p+i of the input are rows 2ty+p+i of the padded plane.
+			winoInputPlane(plane, p*W+ps, 2*W, 2, W, 1, tt, vph, c, K, gs)
 		}
 	}
 	clearPad(v, l.groups, K, l.n, np)
 	c := ws.c[:l.groups*l.mp*np]
 	l.gemms(v, c)
 	OH, cs := s.OutH, l.mp*np
-	for ph := 0; ph < 4; ph++ {
-		p, ps := ph/2, ph%2
-		cph := c[9*ph*cs : 9*(ph+1)*cs]
-		for o := 0; o < s.OutC; o++ {
-			bias, dst := l.bias[o], out[o*OH*OH:(o+1)*OH*OH]
-			for ty := 0; ty < tt; ty++ {
-				for tx := 0; tx < tt; tx++ {
-					y00, y01, y10, y11 := winoOutput(cph, o*np+ty*tt+tx, cs)
-					// Tile output (y, x) of phase (p, ps) is (2(2ty+y)+p, 2(2tx+x)+ps).
-					q := (4*ty+p)*OH + 4*tx + ps
-					r := dst[q : q+2*OH+3]
-					r[0], r[2] = act(y00+bias, s.Act), act(y01+bias, s.Act)
-					r[2*OH], r[2*OH+2] = act(y10+bias, s.Act), act(y11+bias, s.Act)
-				}
-			}
+	for o := 0; o < s.OutC; o++ {
+		dst := out[o*OH*OH : (o+1)*OH*OH]
+		for ph := 0; ph < 4; ph++ {
+			p, ps := ph/2, ph%2
+			// Tile output (y, x) of phase (p, ps) is (2(2ty+y)+p, 2(2tx+x)+ps).
+			winoOutputPlane(c[9*ph*cs:9*(ph+1)*cs], o*np, cs, tt, dst, p*OH+ps, 4*OH, 4, 2*OH, 2)
 		}
+		activate(dst, dst, l.bias[o], s.Act)
 	}
 }
