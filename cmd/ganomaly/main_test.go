@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"image"
 	"image/png"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -494,6 +495,47 @@ func TestScoreGolden(t *testing.T) {
 		for i, want := range tc.want {
 			if got := recs[i+1][1]; got != want {
 				t.Errorf("%s nc %s, %s: score %s, want %s", tc.dtype, tc.nc, filepath.Base(images[i]), got, want)
+			}
+		}
+	}
+}
+
+// TestDTypeRoundTrip scores the same images with the same random weights
+// stored as F32, F16 and I8: the reduced precisions stay close to F32.
+// Tolerances: F16 rounds each weight to 11 significant bits (relative error
+// up to 4.9e-4, averaging out over a layer), I8 to 127 levels per output
+// channel (0.4 % of the channel's largest weight); scores are squared
+// latent differences, so their relative error is about twice the latents'.
+func TestDTypeRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	images := []string{
+		filepath.Join("..", "..", "preprocess", "testdata", "orient_6.jpg"),
+		filepath.Join("..", "..", "preprocess", "testdata", "cmyk.jpg"),
+		filepath.Join("..", "..", "preprocess", "testdata", "resize_src_rgb.png"),
+	}
+	scores := map[string][]float64{}
+	for _, dtype := range []string{"f32", "f16", "i8"} {
+		model := filepath.Join(dir, dtype+".safetensors")
+		if code, _, stderr := runCLI(t, append([]string{"init", "-out", model, "-seed", "5", "-dtype", dtype, "-nc", "3"}, small...)...); code != 0 {
+			t.Fatal(stderr)
+		}
+		_, stdout, _ := runCLI(t, append([]string{"score", "-model", model, "-format", "json"}, images...)...)
+		rows, _ := decodeRows(t, stdout)
+		for _, r := range rows {
+			if r.Score == nil {
+				t.Fatalf("%s: %s not scored: %s", dtype, *r.Path, *r.Error)
+			}
+			scores[dtype] = append(scores[dtype], *r.Score)
+		}
+	}
+	for _, tc := range []struct {
+		dtype string
+		tol   float64
+	}{{"f16", 2e-3}, {"i8", 5e-2}} {
+		for i, want := range scores["f32"] {
+			got := scores[tc.dtype][i]
+			if rel := math.Abs(got-want) / want; !(rel <= tc.tol) {
+				t.Errorf("%s %s: score %v vs f32 %v (relative %.2g > %v)", tc.dtype, filepath.Base(images[i]), got, want, rel, tc.tol)
 			}
 		}
 	}
