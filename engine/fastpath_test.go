@@ -1,0 +1,67 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/ganomaly-go/ganomaly/modelfile"
+)
+
+// TestFastPathAccuracy checks each lowering (Winograd conv, Winograd convT,
+// GEMV, GEMM) of the default architectures layer by layer against the naive
+// float64 reference, and logs the largest differences (docs/engine-speed.md
+// quotes them: `go test -run FastPathAccuracy -v ./engine`).
+//
+// Winograd F(2×2, 2×2) with the points 0, −1, ∞ only adds and subtracts in
+// its transforms: the input transform sums up to 4 inputs, the kernel
+// transform up to 4 weights (in float64, rounded once), and the output
+// transform adds 4 products' sums, so its float32 rounding error is a small
+// multiple of the direct sum's. The same tolerance naiveTol (2e-5 relative
+// to the largest output) therefore holds for every path; measured, the
+// Winograd layers stay below 2e-6 (max abs 5e-5 on outputs of magnitude
+// ~30), like the plain 4096-term sums of the GEMV layers.
+func TestFastPathAccuracy(t *testing.T) {
+	for _, a := range []modelfile.Arch{
+		{ISize: 32, NC: 1, NZ: 100, NGF: 64},
+		{ISize: 32, NC: 3, NZ: 100, NGF: 64},
+	} {
+		t.Run(fmt.Sprintf("%dx%dx%d", a.ISize, a.ISize, a.NC), func(t *testing.T) {
+			f := testCheckpoint(t, a, 21)
+			m, err := Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := map[kind]string{kindGEMM: "gemm", kindGEMV: "gemv", kindWinoConv: "winograd-conv", kindWinoConvT: "winograd-convT"}
+			rel := map[kind]float64{}
+			abs := map[kind]float64{}
+			seen := map[kind]bool{}
+			for i, l := range m.layers {
+				s := l.spec
+				in := randomInput(s.InC*s.InH*s.InH, uint64(30+i))
+				out := make([]float32, s.OutC*s.OutH*s.OutH)
+				l.forward(in, out, &m.ws)
+				want := naiveLayer(f, s, in)
+				d := maxRelDiff(t, s.Key(), out, want)
+				if d > naiveTol {
+					t.Errorf("layer %s (%s): max rel diff %.3g > naiveTol %g", s.Key(), names[l.kind], d, naiveTol)
+				}
+				var worst float64
+				for j := range out {
+					worst = math.Max(worst, math.Abs(float64(out[j])-float64(want[j])))
+				}
+				seen[l.kind] = true
+				rel[l.kind] = math.Max(rel[l.kind], d)
+				abs[l.kind] = math.Max(abs[l.kind], worst)
+			}
+			for _, k := range []kind{kindWinoConv, kindWinoConvT, kindGEMV, kindGEMM} {
+				if seen[k] {
+					t.Logf("%-15s max rel diff %.2e, max abs diff %.2e", names[k], rel[k], abs[k])
+				}
+			}
+			if !seen[kindWinoConv] || !seen[kindWinoConvT] || !seen[kindGEMV] {
+				t.Errorf("the default architecture no longer uses every fast path: %v", seen)
+			}
+		})
+	}
+}
