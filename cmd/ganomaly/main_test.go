@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -461,9 +462,14 @@ func TestCheckpointFiles(t *testing.T) {
 	}
 }
 
-// TestScoreGolden pins the exact scores of a random model (init) on fixture
-// images, end to end: init, the model file, preprocessing and the engine.
-// The same values must come out natively and under GOOS=js GOARCH=wasm.
+// TestScoreGolden pins the scores of a random model (init) on fixture
+// images, end to end: init, the model file, preprocessing and the engine, to
+// a relative 1e-9, natively and under GOOS=js GOARCH=wasm alike. Exact bits
+// are pinned where they are decided: preprocess's golden tensor hashes and
+// the engine's own determinism tests; the tolerance here lets the engine
+// change its summation order (speed work) without touching this file, while
+// any real change (a layer, the weights' initialisation, the preprocessing,
+// the calibration) moves scores by far more.
 func TestScoreGolden(t *testing.T) {
 	dir := t.TempDir()
 	images := []string{
@@ -493,8 +499,10 @@ func TestScoreGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, want := range tc.want {
-			if got := recs[i+1][1]; got != want {
-				t.Errorf("%s nc %s, %s: score %s, want %s", tc.dtype, tc.nc, filepath.Base(images[i]), got, want)
+			got, err := strconv.ParseFloat(recs[i+1][1], 64)
+			w, _ := strconv.ParseFloat(want, 64)
+			if err != nil || !(math.Abs(got-w) <= 1e-9*w) {
+				t.Errorf("%s nc %s, %s: score %s, want %s", tc.dtype, tc.nc, filepath.Base(images[i]), recs[i+1][1], want)
 			}
 		}
 	}

@@ -80,7 +80,7 @@ func runScore(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 	fs := newFlagSet("score", "ganomaly score -model FILE [-format table|csv|json] [-heatmaps DIR] [-threshold T] [-workers N] PATH...", scoreAbout, stderr)
 	fs.StringVar(&o.model, "model", "", "model `file` (safetensors, from the exporter or ganomaly init; a training checkpoint works too)")
 	fs.StringVar(&o.format, "format", "table", "output `format`: table (aligned columns), csv, or json (one array of objects with path, score, verdict, threshold, error, and label when known)")
-	fs.StringVar(&o.heatmaps, "heatmaps", "", "write a PNG per scored image into `DIR`: the input, its reconstruction and the |x - x̂| heat map side by side (folder structure mirrored)")
+	fs.StringVar(&o.heatmaps, "heatmaps", "", "write a PNG result card per scored image into `DIR`: the input, its reconstruction, the |x - x̂| heat map, score, threshold and verdict (folder structure mirrored, name = image name + .png)")
 	fs.Func("threshold", "score `T` above which an image is anomalous (default: the model's calibrated threshold)", func(s string) error {
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
