@@ -20,7 +20,7 @@ import (
 // multiple of the direct sum's. The same tolerance naiveTol (2e-5 relative
 // to the largest output) therefore holds for every path; measured, the
 // Winograd layers stay below 2e-6 (max abs 5e-5 on outputs of magnitude
-// ~30), like the plain 4096-term sums of the GEMV layers.
+// ~20), like the plain 4096-term sums of the GEMV layers.
 func TestFastPathAccuracy(t *testing.T) {
 	for _, a := range []modelfile.Arch{
 		{ISize: 32, NC: 1, NZ: 100, NGF: 64},
