@@ -48,6 +48,7 @@ bench:
 bench-browser:
 	bash scripts/bench-browser.sh
 
-## fuzz: run the model-file reader's fuzzer for FUZZTIME (default 60s)
+## fuzz: run the model-file reader's and the image decoder's fuzzers for FUZZTIME each (default 60s)
 fuzz:
 	go test ./modelfile -run '^$$' -fuzz FuzzRead -fuzztime $${FUZZTIME:-60s}
+	go test ./preprocess -run '^$$' -fuzz FuzzDecode -fuzztime $${FUZZTIME:-60s}
