@@ -33,6 +33,7 @@ type config struct {
 	Arch       archFlags
 	Norm       *modelfile.Norm // from -mean/-std; nil when neither was given
 	Dataset    string
+	KeepCal    bool // -keep-calibration: carry a stored F32 calibration into f16/i8
 	Workers    int
 	Command    string // the exporter's own command line, for the log
 }
@@ -267,9 +268,14 @@ func calibrate(cfg *config, stored *modelfile.Calibration, model *engine.Model, 
 		c := *stored
 		cal = &c
 		slog.Info("keeping the checkpoint's calibration (computed on its validation normals with these very F32 weights)", "threshold", cal.Threshold, "val_count", cal.ValCount)
+	case stored != nil && cfg.KeepCal:
+		c := *stored
+		cal = &c
+		slog.Warn("-keep-calibration: the threshold and test numbers of the F32 checkpoint are carried into the quantised file without being recomputed; its scores differ slightly", "dtype", cfg.DType, "threshold", cal.Threshold)
 	case stored != nil:
 		return nil, fmt.Errorf("-dtype %s changes the scores, and the calibration stored in %s describes the F32 weights: "+
-			"pass -calibrate DIR with normal images (for example the validation normals) so that the threshold is recomputed on the %s model",
+			"pass -calibrate DIR with normal images (for example the validation normals) so that the threshold is recomputed on the %s model "+
+			"(or -keep-calibration to carry the F32 numbers over as they are)",
 			cfg.DType, cfg.Checkpoint, cfg.DType)
 	default:
 		slog.Warn("no calibration: the model file will have no threshold, so scores cannot be turned into verdicts; pass -calibrate DIR with normal images")

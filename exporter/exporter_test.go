@@ -374,6 +374,16 @@ func TestCalibrationRules(t *testing.T) {
 		t.Errorf("i8 with a stored calibration and no -calibrate: exit %d, %q; want exit 1 asking for -calibrate", code, msg)
 	}
 
+	out = filepath.Join(dir, "i8-keep.safetensors")
+	mustExport(t, "-checkpoint", ckpt, "-out", out, "-dtype", "i8", "-keep-calibration")
+	f, err = modelfile.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := f.Meta.Calibration; c == nil || c.Threshold != 0.25 || c.Test == nil || c.Test.F1 != 0.7 {
+		t.Errorf("i8 with -keep-calibration: calibration %+v, want the checkpoint's kept whole", c)
+	}
+
 	out = filepath.Join(dir, "f32-recal.safetensors")
 	mustExport(t, "-checkpoint", ckpt, "-out", out, "-calibrate", calib)
 	f, err = modelfile.Open(out)
@@ -438,6 +448,7 @@ func TestFlagAndInputErrors(t *testing.T) {
 		{"mean not a number", []string{"-checkpoint", pth, "-out", out, "-mean", "x", "-std", "1"}, 2, "not a number"},
 		{"zero std", []string{"-checkpoint", pth, "-out", out, "-mean", "0.5", "-std", "0"}, 2, "positive"},
 		{"unknown flag", []string{"-checkpoint", ckpt, "-out", out, "-bogus"}, 2, "bogus"},
+		{"keep and recalibrate", []string{"-checkpoint", ckpt, "-out", out, "-keep-calibration", "-calibrate", calib}, 2, "contradict"},
 		{"extra argument", []string{"-checkpoint", ckpt, "-out", out, "more"}, 2, "unexpected arguments"},
 		{"out overwrites checkpoint", []string{"-checkpoint", ckpt, "-out", ckpt}, 2, "overwrite"},
 		{"missing checkpoint", []string{"-checkpoint", filepath.Join(dir, "nope"), "-out", out}, 1, "no such file"},

@@ -71,7 +71,8 @@ MNIST models need -mean 0.1307 -std 0.3081).
 Calibration: -calibrate DIR scores the normal images below DIR with the
 exported model and sets the threshold at -fpr. Without it, an f32 export keeps
 the checkpoint's calibration; f16 and i8 change the scores and therefore need
--calibrate when the checkpoint has a calibration. -test DIR (with 0.normal/
+-calibrate when the checkpoint has a calibration (or -keep-calibration to carry
+the F32 numbers over unchanged). -test DIR (with 0.normal/
 and 1.abnormal/ below it) records AUROC, AUPRC, F1 and ROC points of the
 exported model.
 
@@ -100,6 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	mean := fs.String("mean", "", "netG.pth: per-channel mean on [0, 1] pixels, one value or nc comma-separated values (default 0.5)")
 	std := fs.String("std", "", "netG.pth: per-channel std, one value or nc comma-separated values (default 0.5)")
 	fs.StringVar(&cfg.Dataset, "dataset", "", "dataset name recorded in the model file (for example mnist)")
+	fs.BoolVar(&cfg.KeepCal, "keep-calibration", false, "f16/i8: carry the checkpoint's F32 calibration over unchanged instead of requiring -calibrate (not recomputed on the quantised model)")
 	fs.IntVar(&cfg.Workers, "workers", runtime.NumCPU(), "images scored in parallel")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -124,6 +126,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, usage("-dtype %q: want f32, f16 or i8", cfg.DType)
 	case !(cfg.FPR >= 0 && cfg.FPR < 1):
 		return nil, usage("-fpr %v: want a rate from 0 to below 1 (0.05 = 5 %% of normal images flagged)", cfg.FPR)
+	case cfg.KeepCal && cfg.Calibrate != "":
+		return nil, usage("-keep-calibration and -calibrate contradict each other: -calibrate recomputes the calibration")
 	case cfg.Workers < 1:
 		return nil, usage("-workers %d: want at least 1", cfg.Workers)
 	case sameFile(cfg.Checkpoint, cfg.Out):
