@@ -64,6 +64,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&cfg.ValFraction, "val_fraction", cfg.ValFraction, "`fraction` of the training normals held out to calibrate the threshold and select the epoch")
 	fs.Float64Var(&cfg.ThresholdFPR, "threshold_fpr", cfg.ThresholdFPR, "false-positive `rate` on the validation normals at which the stored threshold is set")
 	fs.BoolVar(&cfg.MNISTNorm, "mnist_norm", false, "normalise MNIST with the original's mean 0.1307 / std 0.3081 instead of [-1, 1] (for side-by-side comparison only: the Tanh output cannot reach that range)")
+	exportImages := fs.String("export_images", "", "also write the validation normals to `DIR`/val and the test set to DIR/test/{0.normal,1.abnormal} as PNG (for the exporter's -calibrate and -test)")
 	noReport := fs.Bool("no_report", false, "skip report.md and its PNG images")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	verbose := fs.Bool("verbose", false, "debug logs (discriminator re-initialisations ...)")
@@ -113,6 +114,12 @@ Flags:
 	if err != nil {
 		fmt.Fprintln(stderr, "trainer:", err)
 		return 1
+	}
+	if *exportImages != "" {
+		if err := r.WriteSplitImages(*exportImages); err != nil {
+			fmt.Fprintln(stderr, "trainer: --export_images:", err)
+			return 1
+		}
 	}
 	res, err := r.Run(ctx)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/render"
 	"github.com/ganomaly-go/ganomaly/trainer/data"
 	"github.com/ganomaly-go/ganomaly/trainer/gan"
 	"github.com/schollz/progressbar/v3"
@@ -526,4 +527,45 @@ func CommandLine(args []string) string {
 		}
 	}
 	return strings.Join(q, " ")
+}
+
+// WriteSplitImages writes the validation normals to DIR/val/ and the test set
+// to DIR/test/0.normal/ and DIR/test/1.abnormal/ as PNG files, exactly as the
+// model sees them (already at isize), so that the exporter can calibrate a
+// quantised model on the same validation split (-calibrate DIR/val) and
+// score the same test set (-test DIR/test).
+func (r *Runner) WriteSplitImages(dir string) error {
+	per := r.cfg.NC * r.cfg.ISize * r.cfg.ISize
+	x := make([]float32, per)
+	write := func(sub string, s data.Sample, i int) error {
+		if err := r.loader.Image(x, s); err != nil {
+			return err
+		}
+		img, err := render.Tensor(x, r.cfg.ISize, r.cfg.NC, r.norm)
+		if err != nil {
+			return err
+		}
+		return writePNG(filepath.Join(dir, sub, fmt.Sprintf("%06d.png", i)), img)
+	}
+	for _, sub := range []string{"val", "test/0.normal", "test/1.abnormal"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	for i, s := range r.ds.Val {
+		if err := write("val", s, i); err != nil {
+			return err
+		}
+	}
+	for i, s := range r.ds.Test {
+		sub := "test/0.normal"
+		if s.Anomalous {
+			sub = "test/1.abnormal"
+		}
+		if err := write(sub, s, i); err != nil {
+			return err
+		}
+	}
+	r.log.Info("wrote the validation and test images", "dir", dir, "val", len(r.ds.Val), "test", len(r.ds.Test))
+	return nil
 }

@@ -1,0 +1,224 @@
+"""The original GANomaly training step (github.com/samet-akcay/ganomaly, the
+authors' current lib/model.py and lib/networks.py), reproduced from the facts in
+shared/REFERENCE.md for a side-by-side speed comparison with the Go trainer on
+the same libtorch 2.1.0, and for a loss cross-check on identical weights.
+
+  python3 original_step.py bench [--steps N] [--batch 64] [--isize 32] [--nc 1]
+      prints one JSON line: images per second of optimize_params() on random
+      batches (no data loading), torch threads, torch version.
+  python3 original_step.py losses STATE.safetensors BATCH.npy
+      loads G and D from a trainer state file (netG.* / netD.* tensors), runs
+      one optimize_params() on the batch and prints the losses as JSON.
+"""
+
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+
+def weights_init(mod):
+    classname = mod.__class__.__name__
+    if classname.find('Conv') != -1:
+        mod.weight.data.normal_(0.0, 0.02)
+    elif classname.find('BatchNorm') != -1:
+        mod.weight.data.normal_(1.0, 0.02)
+        mod.bias.data.fill_(0)
+
+
+class Encoder(nn.Module):
+    def __init__(self, isize, nz, nc, ndf, n_extra_layers=0, add_final_conv=True):
+        super().__init__()
+        main = nn.Sequential()
+        main.add_module('initial-conv-{0}-{1}'.format(nc, ndf), nn.Conv2d(nc, ndf, 4, 2, 1, bias=False))
+        main.add_module('initial-relu-{0}'.format(ndf), nn.LeakyReLU(0.2, inplace=True))
+        csize, cndf = isize / 2, ndf
+        for t in range(n_extra_layers):
+            main.add_module('extra-layers-{0}-{1}-conv'.format(t, cndf), nn.Conv2d(cndf, cndf, 3, 1, 1, bias=False))
+            main.add_module('extra-layers-{0}-{1}-batchnorm'.format(t, cndf), nn.BatchNorm2d(cndf))
+            main.add_module('extra-layers-{0}-{1}-relu'.format(t, cndf), nn.LeakyReLU(0.2, inplace=True))
+        while csize > 4:
+            in_feat, out_feat = cndf, cndf * 2
+            main.add_module('pyramid-{0}-{1}-conv'.format(in_feat, out_feat), nn.Conv2d(in_feat, out_feat, 4, 2, 1, bias=False))
+            main.add_module('pyramid-{0}-batchnorm'.format(out_feat), nn.BatchNorm2d(out_feat))
+            main.add_module('pyramid-{0}-relu'.format(out_feat), nn.LeakyReLU(0.2, inplace=True))
+            cndf, csize = cndf * 2, csize / 2
+        if add_final_conv:
+            main.add_module('final-{0}-{1}-conv'.format(cndf, 1), nn.Conv2d(cndf, nz, 4, 1, 0, bias=False))
+        self.main = main
+
+    def forward(self, x):
+        return self.main(x)
+
+
+class Decoder(nn.Module):
+    def __init__(self, isize, nz, nc, ngf, n_extra_layers=0):
+        super().__init__()
+        cngf, tisize = ngf // 2, 4
+        while tisize != isize:
+            cngf, tisize = cngf * 2, tisize * 2
+        main = nn.Sequential()
+        main.add_module('initial-{0}-{1}-convt'.format(nz, cngf), nn.ConvTranspose2d(nz, cngf, 4, 1, 0, bias=False))
+        main.add_module('initial-{0}-batchnorm'.format(cngf), nn.BatchNorm2d(cngf))
+        main.add_module('initial-{0}-relu'.format(cngf), nn.ReLU(True))
+        csize = 4
+        while csize < isize // 2:
+            main.add_module('pyramid-{0}-{1}-convt'.format(cngf, cngf // 2), nn.ConvTranspose2d(cngf, cngf // 2, 4, 2, 1, bias=False))
+            main.add_module('pyramid-{0}-batchnorm'.format(cngf // 2), nn.BatchNorm2d(cngf // 2))
+            main.add_module('pyramid-{0}-relu'.format(cngf // 2), nn.ReLU(True))
+            cngf, csize = cngf // 2, csize * 2
+        for t in range(n_extra_layers):
+            main.add_module('extra-layers-{0}-{1}-conv'.format(t, cngf), nn.Conv2d(cngf, cngf, 3, 1, 1, bias=False))
+            main.add_module('extra-layers-{0}-{1}-batchnorm'.format(t, cngf), nn.BatchNorm2d(cngf))
+            main.add_module('extra-layers-{0}-{1}-relu'.format(t, cngf), nn.ReLU(True))
+        main.add_module('final-{0}-{1}-convt'.format(cngf, nc), nn.ConvTranspose2d(cngf, nc, 4, 2, 1, bias=False))
+        main.add_module('final-{0}-tanh'.format(nc), nn.Tanh())
+        self.main = main
+
+    def forward(self, x):
+        return self.main(x)
+
+
+class NetD(nn.Module):
+    def __init__(self, isize, nc, ndf, extra):
+        super().__init__()
+        model = Encoder(isize, 1, nc, ndf, extra)
+        layers = list(model.main.children())
+        self.features = nn.Sequential(*layers[:-1])
+        self.classifier = nn.Sequential(layers[-1])
+        self.classifier.add_module('Sigmoid', nn.Sigmoid())
+
+    def forward(self, x):
+        features = self.features(x)
+        classifier = self.classifier(features).view(-1, 1).squeeze(1)
+        return classifier, features
+
+
+class NetG(nn.Module):
+    def __init__(self, isize, nc, nz, ngf, extra):
+        super().__init__()
+        self.encoder1 = Encoder(isize, nz, nc, ngf, extra)
+        self.decoder = Decoder(isize, nz, nc, ngf, extra)
+        self.encoder2 = Encoder(isize, nz, nc, ngf, extra)
+
+    def forward(self, x):
+        latent_i = self.encoder1(x)
+        gen_imag = self.decoder(latent_i)
+        latent_o = self.encoder2(gen_imag)
+        return gen_imag, latent_i, latent_o
+
+
+def l2_loss(input, target, size_average=True):
+    if size_average:
+        return torch.mean(torch.pow((input - target), 2))
+    return torch.pow((input - target), 2)
+
+
+class Ganomaly:
+    """lib/model.py's Ganomaly: optimize_params() exactly as the authors' code."""
+
+    def __init__(self, isize=32, nc=1, nz=100, ngf=64, ndf=64, extra=0, batch=64, lr=2e-4, beta1=0.5):
+        self.netg = NetG(isize, nc, nz, ngf, extra)
+        self.netd = NetD(isize, nc, ndf, extra)
+        self.netg.apply(weights_init)
+        self.netd.apply(weights_init)
+        self.l_adv, self.l_con, self.l_enc, self.l_bce = l2_loss, nn.L1Loss(), l2_loss, nn.BCELoss()
+        self.real_label = torch.ones(size=(batch,), dtype=torch.float32)
+        self.fake_label = torch.zeros(size=(batch,), dtype=torch.float32)
+        self.w_adv, self.w_con, self.w_enc = 1, 50, 1
+        self.netg.train()
+        self.netd.train()
+        self.optimizer_d = torch.optim.Adam(self.netd.parameters(), lr=lr, betas=(beta1, 0.999))
+        self.optimizer_g = torch.optim.Adam(self.netg.parameters(), lr=lr, betas=(beta1, 0.999))
+
+    def forward_g(self):
+        self.fake, self.latent_i, self.latent_o = self.netg(self.input)
+
+    def forward_d(self):
+        self.pred_real, self.feat_real = self.netd(self.input)
+        self.pred_fake, self.feat_fake = self.netd(self.fake.detach())
+
+    def backward_g(self):
+        self.err_g_adv = self.l_adv(self.netd(self.input)[1], self.netd(self.fake)[1])
+        self.err_g_con = self.l_con(self.fake, self.input)
+        self.err_g_enc = self.l_enc(self.latent_o, self.latent_i)
+        self.err_g = self.err_g_adv * self.w_adv + self.err_g_con * self.w_con + self.err_g_enc * self.w_enc
+        self.err_g.backward(retain_graph=True)
+
+    def backward_d(self):
+        self.err_d_real = self.l_bce(self.pred_real, self.real_label)
+        self.err_d_fake = self.l_bce(self.pred_fake, self.fake_label)
+        self.err_d = (self.err_d_real + self.err_d_fake) * 0.5
+        self.err_d.backward()
+
+    def reinit_d(self):
+        self.netd.apply(weights_init)
+
+    def optimize_params(self, x):
+        self.input = x
+        self.forward_g()
+        self.forward_d()
+        self.optimizer_g.zero_grad()
+        self.backward_g()
+        self.optimizer_g.step()
+        self.optimizer_d.zero_grad()
+        self.backward_d()
+        self.optimizer_d.step()
+        if self.err_d.item() < 1e-5:
+            self.reinit_d()
+
+    def losses(self):
+        return {k: float(getattr(self, k)) for k in
+                ("err_g", "err_g_adv", "err_g_con", "err_g_enc", "err_d", "err_d_real", "err_d_fake")}
+
+
+def bench(argv):
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--isize", type=int, default=32)
+    ap.add_argument("--nc", type=int, default=1)
+    a = ap.parse_args(argv)
+    torch.manual_seed(0)
+    m = Ganomaly(isize=a.isize, nc=a.nc, batch=a.batch)
+    x = torch.rand(a.batch, a.nc, a.isize, a.isize) * 2 - 1
+    for _ in range(a.warmup):
+        m.optimize_params(x)
+    t = time.perf_counter()
+    for _ in range(a.steps):
+        m.optimize_params(x)
+    dt = time.perf_counter() - t
+    print(json.dumps({"impl": "original (PyTorch)", "torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "batch": a.batch, "isize": a.isize, "nc": a.nc, "steps": a.steps,
+                      "images_per_s": a.batch * a.steps / dt}))
+
+
+def losses(argv):
+    import numpy as np
+    from safetensors.numpy import load_file
+    state, batch = argv[0], argv[1]
+    t = load_file(state)
+    x = torch.from_numpy(np.load(batch))
+    b, nc, isize, _ = x.shape
+    nz = t["netG.encoder1.main.final-256-1-conv.weight"].shape[0] if "netG.encoder1.main.final-256-1-conv.weight" in t else 100
+    m = Ganomaly(isize=isize, nc=nc, nz=nz, batch=b)
+    for net, prefix in ((m.netg, "netG."), (m.netd, "netD.")):
+        sd = {k[len(prefix):]: torch.from_numpy(v.copy()) for k, v in t.items() if k.startswith(prefix)}
+        net.load_state_dict(sd, strict=True)
+    m.optimize_params(x)
+    out = m.losses()
+    # a second step: checks Adam's first update and the order G step → D step
+    m.optimize_params(x)
+    out2 = m.losses()
+    print(json.dumps({"step1": out, "step2": out2}))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in ("bench", "losses"):
+        print(__doc__)
+        sys.exit(2)
+    {"bench": bench, "losses": losses}[sys.argv[1]](sys.argv[2:])
