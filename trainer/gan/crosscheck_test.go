@@ -83,7 +83,7 @@ func TestLossesMatchTheOriginalStep(t *testing.T) {
 	for i, key := range []string{"step1", "step2"} {
 		p, l := theirs[key], ours[i]
 		for _, c := range []struct {
-			name      string
+			name     string
 			us, them float64
 		}{{"err_g", l.ErrG, p["err_g"]}, {"err_g_adv", l.ErrGAdv, p["err_g_adv"]}, {"err_g_con", l.ErrGCon, p["err_g_con"]},
 			{"err_g_enc", l.ErrGEnc, p["err_g_enc"]}, {"err_d", l.ErrD, p["err_d"]}, {"err_d_real", l.ErrDReal, p["err_d_real"]}, {"err_d_fake", l.ErrDFake, p["err_d_fake"]}} {
