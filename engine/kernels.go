@@ -2,93 +2,10 @@ package engine
 
 import "math"
 
-// Every product below is converted to float32 before it is added
+// Every product in this package is converted to float32 before it is added
 // (`s += float32(a * b)`): the Go spec then forbids fusing the multiply and
 // the add into an FMA, which the compiler does on amd64 with GOAMD64=v3 but
 // cannot do in WebAssembly. That keeps native and wasm results bit-identical.
-
-// gemm computes c[i][j] = Σ_k A[i][k]·B[k][j] for i < mp, j < np, with A
-// packed in panels of tileM = 2 rows (ap, mp rows, k-major) and B packed in
-// panels of tileN = 4 columns (bp, k-major). c has mp rows of stride np. Each
-// sum runs over k in increasing order.
-//
-// The 2×4 tile is sized for Go's WebAssembly backend, which has 16 float
-// registers: the compiler schedules a loop iteration's multiplies before its
-// accumulating adds, so 8 accumulators plus 8 products fill the 16 registers
-// exactly; larger tiles spill to memory on every step (4×4 runs at about half
-// the speed in wasm, and is slower natively too). Unrolling k by 4 amortises
-// the loop overhead, which is high in wasm (every branch goes through the
-// function's dispatch loop).
-func gemm(ap, bp, c []float32, mp, k, np int) {
-	for i0 := 0; i0 < mp; i0 += tileM {
-		panel := ap[i0*k : (i0+tileM)*k]
-		for j0 := 0; j0 < np; j0 += tileN {
-			a, b := panel, bp[j0*k:(j0+tileN)*k]
-			var c00, c01, c02, c03, c10, c11, c12, c13 float32
-			var a0, a1, b0, b1, b2, b3 float32
-			for len(a) >= 4*tileM && len(b) >= 4*tileN {
-				b0, b1, b2, b3 = b[0], b[1], b[2], b[3]
-				a0, a1 = a[0], a[1]
-				c00 += float32(a0 * b0)
-				c01 += float32(a0 * b1)
-				c02 += float32(a0 * b2)
-				c03 += float32(a0 * b3)
-				c10 += float32(a1 * b0)
-				c11 += float32(a1 * b1)
-				c12 += float32(a1 * b2)
-				c13 += float32(a1 * b3)
-				b0, b1, b2, b3 = b[4], b[5], b[6], b[7]
-				a0, a1 = a[2], a[3]
-				c00 += float32(a0 * b0)
-				c01 += float32(a0 * b1)
-				c02 += float32(a0 * b2)
-				c03 += float32(a0 * b3)
-				c10 += float32(a1 * b0)
-				c11 += float32(a1 * b1)
-				c12 += float32(a1 * b2)
-				c13 += float32(a1 * b3)
-				b0, b1, b2, b3 = b[8], b[9], b[10], b[11]
-				a0, a1 = a[4], a[5]
-				c00 += float32(a0 * b0)
-				c01 += float32(a0 * b1)
-				c02 += float32(a0 * b2)
-				c03 += float32(a0 * b3)
-				c10 += float32(a1 * b0)
-				c11 += float32(a1 * b1)
-				c12 += float32(a1 * b2)
-				c13 += float32(a1 * b3)
-				b0, b1, b2, b3 = b[12], b[13], b[14], b[15]
-				a0, a1 = a[6], a[7]
-				c00 += float32(a0 * b0)
-				c01 += float32(a0 * b1)
-				c02 += float32(a0 * b2)
-				c03 += float32(a0 * b3)
-				c10 += float32(a1 * b0)
-				c11 += float32(a1 * b1)
-				c12 += float32(a1 * b2)
-				c13 += float32(a1 * b3)
-				a, b = a[4*tileM:], b[4*tileN:]
-			}
-			for len(a) >= tileM && len(b) >= tileN {
-				b0, b1, b2, b3 = b[0], b[1], b[2], b[3]
-				a0, a1 = a[0], a[1]
-				c00 += float32(a0 * b0)
-				c01 += float32(a0 * b1)
-				c02 += float32(a0 * b2)
-				c03 += float32(a0 * b3)
-				c10 += float32(a1 * b0)
-				c11 += float32(a1 * b1)
-				c12 += float32(a1 * b2)
-				c13 += float32(a1 * b3)
-				a, b = a[tileM:], b[tileN:]
-			}
-			r := c[i0*np+j0 : i0*np+j0+tileN]
-			r[0], r[1], r[2], r[3] = c00, c01, c02, c03
-			r = c[(i0+1)*np+j0 : (i0+1)*np+j0+tileN]
-			r[0], r[1], r[2], r[3] = c10, c11, c12, c13
-		}
-	}
-}
 
 // gemv computes y[i] = Σ_k A[i][k]·x[k] for i < mp, with A packed in panels
 // of gemvM = 4 rows, k-major. Each sum runs over k in increasing order.

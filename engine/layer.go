@@ -25,8 +25,7 @@ package engine
 // activation are applied as the results are stored.
 
 const (
-	tileM = 2 // rows of A per register tile (see gemm)
-	tileN = 4 // columns of B per register tile
+	tileN = 4 // columns of B per register tile (tileM is per platform: gemm_*.go)
 	gemvM = 4 // rows of A per GEMV panel
 
 	winoMinOutC = 8 // fewest output channels for which Winograd pays
