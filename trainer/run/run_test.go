@@ -3,6 +3,10 @@ package run
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -192,5 +196,55 @@ func TestLearnsMNIST(t *testing.T) {
 	}
 	if mf.Epochs[0].Loss.ErrGCon <= last.Loss.ErrGCon {
 		t.Errorf("reconstruction loss did not fall: %v → %v", mf.Epochs[0].Loss.ErrGCon, last.Loss.ErrGCon)
+	}
+}
+
+// TestFolderDatasetColour trains one epoch on a custom colour folder
+// (train/0.normal, test/0.normal, test/1.abnormal), isize 16, nc 3.
+func TestFolderDatasetColour(t *testing.T) {
+	root := t.TempDir()
+	write := func(sub string, i int, c color.NRGBA) {
+		m := image.NewNRGBA(image.Rect(0, 0, 24, 20))
+		for y := 0; y < 20; y++ {
+			for x := 0; x < 24; x++ {
+				cc := c
+				cc.R += uint8((x + i) % 7 * 5)
+				m.SetNRGBA(x, y, cc)
+			}
+		}
+		p := filepath.Join(root, sub, fmt.Sprintf("%03d.png", i))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		png.Encode(f, m)
+		f.Close()
+	}
+	for i := 0; i < 80; i++ {
+		write("train/0.normal", i, color.NRGBA{40, 120, 200, 255})
+	}
+	for i := 0; i < 10; i++ {
+		write("test/0.normal", i, color.NRGBA{40, 120, 200, 255})
+		write("test/1.abnormal", i, color.NRGBA{220, 30, 30, 255})
+	}
+	c := Defaults()
+	c.Dataset, c.DataRoot, c.NC, c.ISize = "folder", root, 3, 16
+	c.OutF, c.Name = t.TempDir(), "folder"
+	c.NGF, c.NDF, c.NIter, c.BatchSize = 8, 8, 1, 16
+	c.Device, c.Report = "cpu", true
+	mf := train(t, c)
+	if mf.Sizes.Train != 72 || mf.Sizes.Val != 8 || mf.Sizes.TestNormal != 10 || mf.Sizes.TestAnomalous != 10 {
+		t.Errorf("sizes %+v", mf.Sizes)
+	}
+	if mf.Epochs[0].Steps != 4 {
+		t.Errorf("%d steps, want 72/16 = 4 (last partial batch dropped)", mf.Epochs[0].Steps)
+	}
+	f, err := modelfile.Open(filepath.Join(c.Dir(), FileGVal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Meta.Arch.NC != 3 || f.Meta.Arch.ISize != 16 || len(f.Meta.Norm.Mean) != 3 {
+		t.Errorf("checkpoint arch %+v norm %+v", f.Meta.Arch, f.Meta.Norm)
 	}
 }
