@@ -141,3 +141,51 @@ def test_recorded_test_numbers_match_cli(original, bins, dtype):
     with safe_open(original["models"]["f32"], framework="np") as f:
         auroc32 = json.loads(f.metadata()["ganomaly"])["calibration"]["test"]["auroc"]
     assert auroc32 - test["auroc"] <= 0.005, f"{dtype} AUROC {test['auroc']} vs F32 {auroc32}"
+
+
+def trainer_checkpoints():
+    """Generator checkpoints of trainer runs below $GANOMALY_TRAINER_RUNS
+    (for example the run folder of the trainer's CI test), if set."""
+    root = os.environ.get("GANOMALY_TRAINER_RUNS")
+    if not root:
+        return []
+    found = []
+    for dirpath, _, files in os.walk(root):
+        found += [os.path.join(dirpath, f) for f in files if f.startswith("netG") and f.endswith(".safetensors")]
+    return sorted(found)
+
+
+@pytest.mark.skipif(not trainer_checkpoints(), reason="set GANOMALY_TRAINER_RUNS to a folder of trainer runs")
+@pytest.mark.parametrize("ckpt", trainer_checkpoints())
+def test_trainer_checkpoint_matches_torch(ckpt, bins, tmp_path):
+    """A checkpoint written by our trainer loads with strict=True into the
+    original NetG (so its tensor names and shapes are the original's), and the
+    engine on its exported F32 file matches PyTorch's eval-mode forward."""
+    import make_original_netg as original_code
+    from types import SimpleNamespace
+    from safetensors.torch import load_file
+
+    with safe_open(ckpt, framework="pt") as f:
+        meta = json.loads(f.metadata()["ganomaly"])
+    assert meta["kind"] == "checkpoint"
+    a = meta["arch"]
+    net = original_code.NetG(SimpleNamespace(isize=a["isize"], nc=a["nc"], nz=a["nz"], ngf=a["ngf"],
+                                             extralayers=a["extralayers"], ngpu=1))
+    net.load_state_dict(load_file(ckpt), strict=True)
+    net.eval()
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.uniform(-1, 1, size=(4, a["nc"], a["isize"], a["isize"])).astype(np.float32))
+    with torch.no_grad():
+        xhat, li, lo = net(x)
+    score = torch.mean((li - lo) ** 2, dim=1).view(-1)
+    ref = {"cases": [{"x": x[i].reshape(-1).tolist()} for i in range(len(x))]}
+    (tmp_path / "ref.json").write_text(json.dumps(ref))
+    model = str(tmp_path / "model.safetensors")
+    run([bins["exporter"], "-checkpoint", ckpt, "-out", model])
+    got = engine_outputs(bins, model, tmp_path / "ref.json", tmp_path / "engine.json")
+    for i, g in enumerate(got):
+        for k, t in (("xhat", xhat), ("latent_i", li), ("latent_o", lo)):
+            d = np.max(np.abs(t[i].reshape(-1).numpy().astype(np.float64) - np.array(g[k])))
+            assert d <= XTOL, f"case {i}: {k} differs from PyTorch by {d:.3g}"
+        rel = abs(score[i].item() - g["score"]) / abs(score[i].item())
+        assert rel <= SCORE_RTOL, f"case {i}: score {g['score']} vs PyTorch {score[i].item()}"
