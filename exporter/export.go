@@ -35,7 +35,6 @@ type config struct {
 	Dataset    string
 	KeepCal    bool // -keep-calibration: carry a stored F32 calibration into f16/i8
 	Workers    int
-	Command    string // the exporter's own command line, for the log
 }
 
 // sourceKind tells the two accepted inputs apart.

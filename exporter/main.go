@@ -20,7 +20,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"strings"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
 )
@@ -154,7 +153,6 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 		cfg.Norm = &n
 	}
-	cfg.Command = "exporter " + strings.Join(args, " ")
 	return cfg, nil
 }
 
