@@ -2,7 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,6 +111,50 @@ func BenchmarkSpeedup(b *testing.B) {
 			b.ReportMetric(mf/1e6, "ms/image")
 			b.ReportMetric(ms/1e6, "foundation-ms/image")
 			b.ReportMetric(ms/mf, "speedup")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// BenchmarkThroughput runs W goroutines, each with its own Clone of one
+// model (the weights are shared), splitting b.N images between them, for
+// W = 1 and W = GOMAXPROCS, and reports images/s: the batch view's scaling
+// with one worker per core. (In the browser, where Go's wasm has no threads,
+// the same shape is one Web Worker per core, each with its own engine.)
+func BenchmarkThroughput(b *testing.B) {
+	a := benchArchs[0]
+	m, err := Load(Init(a, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, w := range slices.Compact([]int{1, runtime.GOMAXPROCS(0)}) {
+		b.Run(fmt.Sprintf("%dx%dx%d/workers=%d", a.ISize, a.ISize, a.NC, w), func(b *testing.B) {
+			clones := make([]*Model, w)
+			for i := range clones {
+				clones[i] = m.Clone()
+				clones[i].Forward(randomInput(m.InputLen(), 1)) // warm-up
+			}
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for i, c := range clones {
+				n := b.N / w
+				if i < b.N%w {
+					n++
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					x := randomInput(c.InputLen(), uint64(i))
+					for range n {
+						if _, err := c.Forward(x); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "images/s")
 			b.ReportMetric(0, "ns/op")
 		})
 	}

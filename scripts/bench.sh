@@ -5,6 +5,7 @@
 #     engine/baseline_test.go; BenchmarkSpeedup alternates it with the engine
 #     image by image, so the ratio holds even when the machine's load changes;
 #   - a plain direct convolution (BenchmarkDirect).
+# Then native throughput with one goroutine per core (BenchmarkThroughput).
 # BENCHTIME (default 3s) sets go test's -benchtime; SPEEDUP_N (default 100)
 # the images per model in BenchmarkSpeedup.
 set -euo pipefail
@@ -21,6 +22,8 @@ run() { # label, then env for go test
 }
 run "native-$(go env GOARCH)-$(go env GOAMD64 2>/dev/null || true)"
 run "wasm-node$(node --version)" GOOS=js GOARCH=wasm
+echo "# native throughput, one goroutine (own Clone) per core"
+go test -run '^$' -bench '^BenchmarkThroughput$' -benchtime "$bt" ./engine | tee "$out/throughput.log"
 ratio() { # file arch
   awk -v a="$2" '
     function val(unit,   i) { for (i = 1; i < NF; i++) if ($(i+1) == unit) return $i; return 0 }
@@ -37,3 +40,6 @@ echo "# summary (isize 32, nz 100, ngf 64; GFLOP/s counts 2 per multiply-add of 
 for t in "$out"/*.txt; do
   for a in 32x32x1 32x32x3; do printf '%-24s ' "$(basename "$t" .txt)"; ratio "$t" "$a"; done
 done
+awk '$1 ~ /workers=1(-|$)/ { for (i = 1; i < NF; i++) if ($(i+1) == "images/s") one = $i }
+     $1 ~ /workers=/ && $1 !~ /workers=1(-|$)/ { for (i = 1; i < NF; i++) if ($(i+1) == "images/s") { many = $i; w = $1; sub(/.*workers=/, "", w); sub(/-.*/, "", w) } }
+     END { if (one > 0 && many > 0) printf "native throughput: %.1f images/s with 1 worker, %.1f with %s: %.2fx\n", one, many, w, many/one }' "$out/throughput.log"
