@@ -3,6 +3,11 @@ package engine
 import (
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
@@ -63,5 +68,40 @@ func TestFastPathAccuracy(t *testing.T) {
 				t.Errorf("the default architecture no longer uses every fast path: %v", seen)
 			}
 		})
+	}
+}
+
+// TestNoFusedMultiplyAdd compiles the kernels for targets whose Go compiler
+// fuses x*y + z into one FMA instruction (arm64, amd64 with GOAMD64=v3) and
+// fails if any appears: a fused multiply-add rounds once instead of twice,
+// so it would make those platforms' results differ from wasm's. The kernels
+// avoid it by rounding every product explicitly (float32(a*b)).
+func TestNoFusedMultiplyAdd(t *testing.T) {
+	if runtime.GOOS == "js" || testing.Short() {
+		t.Skip("needs the go command")
+	}
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go command not found")
+	}
+	kernelFiles := []string{"kernels.go", "gemm_other.go", "winograd.go", "layer.go"}
+	fma := regexp.MustCompile(`\b(V?F(N)?M(ADD|SUB)[0-9A-Z]*)\b`)
+	for _, env := range [][]string{{"GOARCH=arm64"}, {"GOARCH=amd64", "GOAMD64=v3"}} {
+		cmd := exec.Command(goCmd, "build", "-gcflags=-S", "-o", os.DevNull, ".")
+		cmd.Env = append(append(os.Environ(), "GOOS=linux", "CGO_ENABLED=0"), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v go build: %v\n%s", env, err, out)
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			if !fma.MatchString(line) {
+				continue
+			}
+			for _, f := range kernelFiles {
+				if strings.Contains(line, "/engine/"+f+":") {
+					t.Errorf("%v: fused multiply-add in a kernel: %s", env, strings.TrimSpace(line))
+				}
+			}
+		}
 	}
 }
