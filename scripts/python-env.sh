@@ -21,6 +21,7 @@ site="$root/site"
 deps="$root/deps"
 
 py=python3
+export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 ver=$($py -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 if [ "$ver" != "3.11" ]; then
   echo "python-env.sh: python3 is $ver; the PyPI torch==2.1.0 wheel used here is built for CPython 3.11" >&2
