@@ -40,6 +40,9 @@ type trainState struct {
 	Dataset    string         `json:"dataset"`
 	Abnormal   string         `json:"abnormal_class"`
 	BestVal    float64        `json:"best_val_loss"`
+	// Epochs are the records of the finished epochs, so that metrics.json
+	// can be rebuilt whatever moment the previous run was killed at.
+	Epochs []EpochRecord `json:"epochs"`
 }
 
 // Result is what a finished run returns.
@@ -237,16 +240,8 @@ func (r *Runner) resume() error {
 	}
 	r.model.DReinits = st.DReinits
 	r.state = st
-	if mb, err := os.ReadFile(runPath(&r.cfg, FileMetrics)); err == nil {
-		var old MetricsFile
-		if json.Unmarshal(mb, &old) == nil {
-			for _, e := range old.Epochs {
-				if e.Epoch <= st.EpochsDone {
-					r.mf.Epochs = append(r.mf.Epochs, e)
-				}
-			}
-		}
-	}
+	r.mf.Epochs = append([]EpochRecord(nil), st.Epochs...)
+	r.mf.Summary = summarise(r.mf.Epochs)
 	r.log.Info("resumed", "epochs_done", st.EpochsDone, "adam_steps", st.StepG)
 	return nil
 }
@@ -503,6 +498,7 @@ func (r *Runner) checkpoint(rec EpochRecord) error {
 	r.state.EpochsDone = rec.Epoch
 	r.state.StepG, r.state.StepD = r.model.OptG.Step, r.model.OptD.Step
 	r.state.DReinits = r.model.DReinits
+	r.state.Epochs = r.mf.Epochs
 	js, err := json.Marshal(r.state)
 	if err != nil {
 		return err
