@@ -145,7 +145,7 @@ func (d *Demo) renderBatch() app.UI {
 		return " ▼"
 	}
 	th := func(col, label string) app.UI {
-		return app.Th().Body(app.Button().Class("sort").Text(label+arrow(col)).OnClick(d.onSort(col)).Aria("label", "sort by "+label))
+		return app.Th().Body(app.Button().Class("sort").Text(label+arrow(col)).OnClick(d.onSort(col), col).Aria("label", "sort by "+label))
 	}
 	var anomalous int
 	for _, r := range rows {
@@ -200,7 +200,7 @@ func (d *Demo) renderBatch() app.UI {
 					}
 					name := app.Span().Text(r.Name)
 					if _, ok := d.rowSrc[r.Name]; ok && r.Done && r.Err == "" {
-						name = app.Span().Body(app.Button().Class("link").Text(r.Name).OnClick(d.onOpenRow(r.Name)).Title("open in the single-image view"))
+						name = app.Span().Body(app.Button().Class("link").Text(r.Name).OnClick(d.onOpenRow(r.Name), r.Name).Title("open in the single-image view"))
 					}
 					return app.Tr().Class(cls).Body(
 						app.Td().Body(thumb), app.Td().Body(name), app.Td().Text(r.Label),

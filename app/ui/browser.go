@@ -104,10 +104,14 @@ func download(name, mime string, b []byte) {
 	w.Get("document").Get("body").Call("appendChild", a)
 	a.Call("click")
 	a.Call("remove")
-	w.Get("setTimeout").Invoke(app.FuncOf(func(app.Value, []app.Value) any {
+	// (Call, not Invoke: go-app's Invoke does not unwrap its arguments.)
+	var revoke app.Func
+	revoke = app.FuncOf(func(app.Value, []app.Value) any {
 		w.Get("URL").Call("revokeObjectURL", url)
+		revoke.Release()
 		return nil
-	}), 10000)
+	})
+	w.Call("setTimeout", revoke, 10000)
 }
 
 // setBodyData sets a data- attribute on <body> (data-ready for tests).

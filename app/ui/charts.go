@@ -24,7 +24,7 @@ func f2(v float64) string { return fmt.Sprintf("%.2f", v) }
 // HistogramSVG draws the calibration histogram of validation-normal scores
 // with the threshold (dashed) and the current score (a marker coloured by
 // the verdict). score may be NaN (no image yet).
-func HistogramSVG(c *modelfile.Calibration, score, threshold float64) string {
+func HistogramSVG(c *modelfile.Calibration, score, threshold, xmin, xmax float64) string {
 	const W, H, L, R, T, B = 560.0, 200.0, 40.0, 16.0, 16.0, 34.0
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg class="chart" viewBox="0 0 %v %v" role="img" aria-label="calibration histogram">`, W, H)
@@ -33,20 +33,21 @@ func HistogramSVG(c *modelfile.Calibration, score, threshold float64) string {
 		return sb.String()
 	}
 	h := c.ValHistogram
-	xmax := h.Edges[len(h.Edges)-1]
-	for _, v := range []float64{score, threshold} {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) && v*1.05 > xmax {
-			xmax = v * 1.05
-		}
+	if !(xmax > xmin) {
+		xmin, xmax = h.Edges[0], h.Edges[len(h.Edges)-1]
 	}
-	xmin := math.Min(0, h.Edges[0])
 	maxCount := 1
 	for _, n := range h.Counts {
 		maxCount = max(maxCount, n)
 	}
-	px := func(v float64) float64 { return L + (v-xmin)/(xmax-xmin)*(W-L-R) }
+	px := func(v float64) float64 {
+		return L + (math.Min(xmax, math.Max(xmin, v))-xmin)/(xmax-xmin)*(W-L-R)
+	}
 	py := func(n float64) float64 { return H - B - n/float64(maxCount)*(H-T-B) }
 	for i, n := range h.Counts {
+		if h.Edges[i+1] < xmin || h.Edges[i] > xmax {
+			continue
+		}
 		x0, x1 := px(h.Edges[i]), px(h.Edges[i+1])
 		fmt.Fprintf(&sb, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s"/>`, f2(x0), f2(py(float64(n))), f2(math.Max(0.5, x1-x0-0.5)), f2(H-B-py(float64(n))), colBar)
 	}
@@ -65,7 +66,7 @@ func HistogramSVG(c *modelfile.Calibration, score, threshold float64) string {
 		if score > threshold {
 			col = colAnomalous
 		}
-		x := px(math.Min(score, xmax))
+		x := px(score)
 		fmt.Fprintf(&sb, `<path d="M%s %v l-8 -14 h16 z" fill="%s"/><line x1="%s" y1="%v" x2="%s" y2="%v" stroke="%s" stroke-width="3"/>`, f2(x), H-B, col, f2(x), T+10, f2(x), H-B, col)
 	}
 	sb.WriteString(`</svg>`)

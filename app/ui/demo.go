@@ -70,6 +70,7 @@ type Demo struct {
 	cur       *Analysis
 	threshold float64
 	userSetT  bool
+	tLo, tHi  float64 // the threshold slider's range, as last drawn
 
 	pool      *Pool
 	poolNote  string
@@ -88,6 +89,7 @@ type Demo struct {
 	lab labState
 
 	removePaste func()
+	removeDraw  func()
 	started     time.Time
 }
 
@@ -100,6 +102,7 @@ func (d *Demo) OnMount(ctx app.Context) {
 	d.sortBy, d.sortAsc = "score", false
 	d.lab.layer = -1
 	d.removePaste = app.Window().AddEventListener("paste", d.onPaste)
+	d.removeDraw = d.listenDrawing(ctx)
 	ctx.Async(func() { d.start(ctx) })
 }
 
@@ -107,6 +110,9 @@ func (d *Demo) OnMount(ctx app.Context) {
 func (d *Demo) OnDismount() {
 	if d.removePaste != nil {
 		d.removePaste()
+	}
+	if d.removeDraw != nil {
+		d.removeDraw()
 	}
 }
 
@@ -143,7 +149,9 @@ func (d *Demo) start(ctx app.Context) {
 		p, err := StartPool(n, ctx.ResolveStaticResource("/web/worker.js"), ctx.ResolveStaticResource("/web/worker.wasm"))
 		if err != nil {
 			slog.Warn("no worker pool; batches run on the page", "err", err)
-			ctx.Dispatch(func(ctx app.Context) { d.poolNote = "Web Workers unavailable (" + err.Error() + "): batches run on the page, one image at a time." })
+			ctx.Dispatch(func(ctx app.Context) {
+				d.poolNote = "Web Workers unavailable (" + err.Error() + "): batches run on the page, one image at a time."
+			})
 		}
 		poolDone <- p
 	}()
@@ -254,9 +262,13 @@ func (d *Demo) galleryFor() []GalleryItem {
 		ds = d.sess.Meta.Dataset.Name
 	}
 	for _, it := range d.gallery {
-		if ds == "" || strings.EqualFold(ds, it.Dataset) {
+		if strings.EqualFold(ds, it.Dataset) {
 			out = append(out, it)
 		}
+	}
+	if len(out) == 0 {
+		// The model names no dataset we have samples of: offer them all.
+		return d.gallery
 	}
 	return out
 }

@@ -120,9 +120,9 @@ func (d *Demo) switchModel(ctx app.Context, name string, b []byte) {
 }
 
 func (d *Demo) onThreshold(ctx app.Context, e app.Event) {
-	v, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
-	if err == nil && !math.IsNaN(v) {
-		d.threshold = v
+	p, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
+	if err == nil && !math.IsNaN(p) {
+		d.threshold = FromSlider(p, d.tLo, d.tHi)
 		d.userSetT = true
 	}
 }
@@ -158,27 +158,69 @@ func (d *Demo) clearCanvas(c app.Value) {
 	d.drawn = true
 }
 
-func (d *Demo) onDrawStart(ctx app.Context, e app.Event) {
-	c := ctx.JSSrc()
-	if !d.drawn {
-		d.clearCanvas(c)
+// listenDrawing attaches the drawing handlers to the document once: plain
+// JavaScript listeners (not go-app element handlers, which would re-render
+// the page on every pointer move and are re-bound when the tree changes).
+// Strokes are drawn directly; lifting the pen scores the drawing through
+// ctx.Dispatch on the UI goroutine.
+func (d *Demo) listenDrawing(ctx app.Context) func() {
+	doc := app.Window().Get("document")
+	isCanvas := func(e app.Value) bool {
+		t := e.Get("target")
+		return t.Truthy() && t.Get("id").String() == "draw-canvas"
 	}
-	e.PreventDefault()
-	c.Call("setPointerCapture", e.Get("pointerId"))
-	d.drawing = true
-	d.lastX, d.lastY = d.canvasPoint(c, e)
-	d.stroke(c, d.lastX, d.lastY)
-	ctx.PreventUpdate()
-}
-
-func (d *Demo) onDrawMove(ctx app.Context, e app.Event) {
-	ctx.PreventUpdate()
-	if !d.drawing {
-		return
+	down := app.FuncOf(func(this app.Value, args []app.Value) any {
+		e := app.Event{Value: args[0]}
+		if !isCanvas(e) {
+			return nil
+		}
+		c := e.Get("target")
+		if !d.drawn {
+			d.clearCanvas(c)
+		}
+		e.PreventDefault()
+		c.Call("setPointerCapture", e.Get("pointerId"))
+		d.drawing = true
+		d.lastX, d.lastY = d.canvasPoint(c, e)
+		d.stroke(c, d.lastX, d.lastY)
+		return nil
+	})
+	move := app.FuncOf(func(this app.Value, args []app.Value) any {
+		e := app.Event{Value: args[0]}
+		if !d.drawing || !isCanvas(e) {
+			return nil
+		}
+		c := e.Get("target")
+		x, y := d.canvasPoint(c, e)
+		d.stroke(c, x, y)
+		d.lastX, d.lastY = x, y
+		return nil
+	})
+	up := app.FuncOf(func(this app.Value, args []app.Value) any {
+		if !d.drawing {
+			return nil
+		}
+		d.drawing = false
+		ctx.Dispatch(func(ctx app.Context) {
+			if c := app.Window().GetElementByID("draw-canvas"); c.Truthy() {
+				d.scoreCanvas(ctx, c)
+			}
+		})
+		return nil
+	})
+	doc.Call("addEventListener", "pointerdown", down)
+	doc.Call("addEventListener", "pointermove", move)
+	doc.Call("addEventListener", "pointerup", up)
+	doc.Call("addEventListener", "pointercancel", up)
+	return func() {
+		doc.Call("removeEventListener", "pointerdown", down)
+		doc.Call("removeEventListener", "pointermove", move)
+		doc.Call("removeEventListener", "pointerup", up)
+		doc.Call("removeEventListener", "pointercancel", up)
+		down.Release()
+		move.Release()
+		up.Release()
 	}
-	x, y := d.canvasPoint(ctx.JSSrc(), e)
-	d.stroke(ctx.JSSrc(), x, y)
-	d.lastX, d.lastY = x, y
 }
 
 func (d *Demo) stroke(c app.Value, x, y float64) {
@@ -191,17 +233,6 @@ func (d *Demo) stroke(c app.Value, x, y float64) {
 	g.Call("moveTo", d.lastX, d.lastY)
 	g.Call("lineTo", x+0.01, y+0.01)
 	g.Call("stroke")
-}
-
-// onDrawEnd scores the drawing: the canvas is encoded as PNG and goes
-// through exactly the same decoding as a file.
-func (d *Demo) onDrawEnd(ctx app.Context, e app.Event) {
-	if !d.drawing {
-		ctx.PreventUpdate()
-		return
-	}
-	d.drawing = false
-	d.scoreCanvas(ctx, ctx.JSSrc())
 }
 
 func (d *Demo) scoreCanvas(ctx app.Context, c app.Value) {

@@ -21,6 +21,7 @@ type labState struct {
 	otherIdx int // gallery index of the second image, -1 none
 	otherZ   []float32
 	alpha    float64
+	zRange   float64 // latent sliders run from -zRange to zRange
 	mixURL   string
 	mixScore float64
 }
@@ -77,11 +78,11 @@ func (d *Demo) ensureLatent() {
 
 func (d *Demo) onLatent(i int) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
-		v, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
+		p, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
 		if err != nil || i >= len(d.lab.latent) {
 			return
 		}
-		d.lab.latent[i] = float32(v)
+		d.lab.latent[i] = float32(FromSlider(p, -d.lab.zRange, d.lab.zRange))
 		url, s, err := d.decode(d.lab.latent)
 		if err != nil {
 			d.err = err.Error()
@@ -118,8 +119,8 @@ func (d *Demo) onOther(ctx app.Context, e app.Event) {
 }
 
 func (d *Demo) onAlpha(ctx app.Context, e app.Event) {
-	if v, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64); err == nil {
-		d.lab.alpha = v
+	if p, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64); err == nil {
+		d.lab.alpha = FromSlider(p, 0, 1)
 		d.mix()
 	}
 }
@@ -173,7 +174,7 @@ func (d *Demo) renderLab() app.UI {
 			}
 			h := 18 + 70*float64(l.OutH)/float64(d.sess.Meta.Arch.ISize)
 			boxes = append(boxes, app.Button().Class(cls).Style("min-height", fmt.Sprintf("%.0fpx", h)).
-				Disabled(d.cur == nil).OnClick(d.onLayer(i)).
+				Disabled(d.cur == nil).OnClick(d.onLayer(i), i).
 				Title(fmt.Sprintf("%s %s, %s", l.Key(), l.Op, l.Act)).
 				Body(
 					app.Span().Class("shape").Text(fmt.Sprintf("%d×%d×%d", l.OutC, l.OutH, l.OutH)),
@@ -244,6 +245,7 @@ func (d *Demo) renderLatent() app.UI {
 	for _, v := range d.cur.LatentI {
 		m = math.Max(m, 1.5*math.Abs(float64(v)))
 	}
+	d.lab.zRange = m
 	items := d.galleryFor()
 	var mix app.UI = app.P().Class("hint").Text("Choose a second image to interpolate between the two latent codes.")
 	if d.lab.otherZ != nil {
@@ -252,7 +254,7 @@ func (d *Demo) renderLatent() app.UI {
 			app.Div().Class("mix-mid").Body(
 				app.Img().Src(d.lab.mixURL).Alt("decoded mixture"),
 				app.Label().For("alpha").Text(fmt.Sprintf("mix %.0f%% A, %.0f%% B · score %s", 100*(1-d.lab.alpha), 100*d.lab.alpha, formatTick(d.lab.mixScore))),
-				app.Input().ID("alpha").Type("range").Min(0).Max(1).Step(0.05).Value(fmt.Sprint(d.lab.alpha)).OnInput(d.onAlpha),
+				app.Input().ID("alpha").Type("range").Min(0).Max(SliderSteps).Step(5).Value(ToSlider(d.lab.alpha, 0, 1)).OnInput(d.onAlpha),
 			),
 			figure(items[d.lab.otherIdx].URL, "B: "+items[d.lab.otherIdx].Dataset+" "+items[d.lab.otherIdx].Class),
 		)
@@ -268,8 +270,8 @@ func (d *Demo) renderLatent() app.UI {
 			),
 			app.Div().Class("sliders").Body(
 				app.Range(d.lab.latent).Slice(func(i int) app.UI {
-					return app.Input().Type("range").Min(-m).Max(m).Step(m/100).Value(fmt.Sprint(d.lab.latent[i])).
-						OnInput(d.onLatent(i)).Aria("label", fmt.Sprintf("latent %d", i)).Title(fmt.Sprintf("z[%d] = %.3f", i, d.lab.latent[i]))
+					return app.Input().Type("range").Min(0).Max(SliderSteps).Step(0.1).Value(ToSlider(float64(d.lab.latent[i]), -m, m)).
+						OnInput(d.onLatent(i), i).Aria("label", fmt.Sprintf("latent %d", i)).Title(fmt.Sprintf("z[%d] = %.3f", i, d.lab.latent[i]))
 				}),
 			),
 		),

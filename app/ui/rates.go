@@ -79,19 +79,24 @@ func rocAt(roc []modelfile.ROCPoint, t float64) (fpr, tpr float64) {
 	return last.FPR, last.TPR
 }
 
-// SliderRange is the range of the threshold slider: from 0 to a little above
-// the largest score of interest (calibration histogram, ROC, scores seen).
+// SliderRange is the range of the threshold slider and of the calibration
+// histogram's axis (so the two line up): from a little below the lowest
+// validation score (or 0) to a little above the largest score of interest
+// (threshold, histogram, ROC, scores seen).
 func SliderRange(c *modelfile.Calibration, seen ...float64) (lo, hi float64) {
 	hi = 0
+	lo = math.Inf(1)
 	consider := func(v float64) {
 		if !math.IsNaN(v) && !math.IsInf(v, 0) && v < math.MaxFloat64/2 && v > hi {
 			hi = v
 		}
 	}
 	if c != nil {
-		consider(c.Threshold * 2)
-		if h := c.ValHistogram; h != nil && len(h.Edges) > 0 {
-			consider(h.Edges[len(h.Edges)-1] * 1.25)
+		consider(c.Threshold * 1.5)
+		if h := c.ValHistogram; h != nil && len(h.Edges) > 1 {
+			first, last := h.Edges[0], h.Edges[len(h.Edges)-1]
+			consider(last + 0.25*(last-first))
+			lo = math.Max(0, first-0.25*(last-first))
 		}
 		if c.Test != nil {
 			for _, p := range c.Test.ROC {
@@ -101,9 +106,33 @@ func SliderRange(c *modelfile.Calibration, seen ...float64) (lo, hi float64) {
 	}
 	for _, s := range seen {
 		consider(s * 1.25)
+		lo = math.Min(lo, s*0.8)
 	}
 	if hi == 0 {
 		hi = 1
 	}
-	return 0, hi
+	if !(lo < hi) || lo < 0 {
+		lo = 0
+	}
+	return lo, hi
+}
+
+// SliderSteps is the resolution of every slider on the page. Sliders run
+// from 0 to 100 (step 0.1) and map to their real range in Go: go-app sets an
+// element's attributes in map order, and a value set before min, max or
+// step would be clamped to the browser's defaults (0, 100, 1).
+const SliderSteps = 100.0
+
+// ToSlider maps v in [lo, hi] to a slider position in [0, SliderSteps].
+func ToSlider(v, lo, hi float64) float64 {
+	if !(hi > lo) {
+		return 0
+	}
+	p := (v - lo) / (hi - lo) * SliderSteps
+	return math.Round(math.Min(SliderSteps, math.Max(0, p))*10) / 10
+}
+
+// FromSlider maps a slider position back to [lo, hi].
+func FromSlider(p, lo, hi float64) float64 {
+	return lo + (hi-lo)*math.Min(SliderSteps, math.Max(0, p))/SliderSteps
 }

@@ -58,7 +58,7 @@ func (d *Demo) tab(v, label string) app.UI {
 	if d.view == v {
 		cls += " active"
 	}
-	return app.Button().Class(cls).Text(label).OnClick(d.onView(v)).Aria("current", d.view == v)
+	return app.Button().Class(cls).Text(label).OnClick(d.onView(v), v).Aria("current", d.view == v)
 }
 
 func (d *Demo) renderError() app.UI {
@@ -127,7 +127,7 @@ func (d *Demo) renderInputs() app.UI {
 			app.Range(items).Slice(func(i int) app.UI {
 				it := items[i]
 				lbl := d.galleryLabel(it)
-				return app.Button().Class("sample "+lbl).OnClick(d.onGallery(it)).
+				return app.Button().Class("sample "+lbl).OnClick(d.onGallery(it), it.File).
 					Title(fmt.Sprintf("%s %s (%s)", it.Dataset, it.Class, orDash(lbl))).
 					DataSet("class", it.Class).DataSet("label", lbl).DataSet("file", it.File).
 					Body(app.Img().Src(it.URL).Alt(it.Dataset+" "+it.Class), app.Span().Text(labelShort(lbl)))
@@ -136,8 +136,6 @@ func (d *Demo) renderInputs() app.UI {
 		app.If(len(items) > 0, app.P().Class("muted").Text("Sample images from the test set; green = a class the model was trained on, red = the class it never saw.")),
 		app.If(grey, app.Div().Class("draw").Body(
 			app.Canvas().ID("draw-canvas").Width(280).Height(280).
-				On("pointerdown", d.onDrawStart).On("pointermove", d.onDrawMove).
-				On("pointerup", d.onDrawEnd).On("pointercancel", d.onDrawEnd).
 				Aria("label", "drawing area: draw a digit with the mouse or a finger"),
 			app.Div().Class("draw-buttons").Body(
 				app.Button().Text("Clear").OnClick(d.onClearCanvas),
@@ -181,7 +179,10 @@ func (d *Demo) renderResult() app.UI {
 	if d.threshold > hi {
 		hi = d.threshold * 1.25
 	}
-	step := (hi - lo) / 1000
+	if d.threshold < lo {
+		lo = d.threshold
+	}
+	d.tLo, d.tHi = lo, hi
 	rates := RatesAt(d.sess.Meta.Calibration, d.threshold)
 	var rateText []app.UI
 	if rates.HasVal {
@@ -197,7 +198,7 @@ func (d *Demo) renderResult() app.UI {
 	thresholdBox := app.Div().Class("threshold").Body(
 		app.Label().For("threshold").Body(app.Text("Threshold "), app.B().Text(formatTick(d.threshold))),
 		app.Input().ID("threshold").Type("range").DataSet("testid", "threshold").
-			Min(lo).Max(hi).Step(step).Value(fmt.Sprint(d.threshold)).OnInput(d.onThreshold).
+			Min(0).Max(SliderSteps).Step(0.1).Value(ToSlider(d.threshold, lo, hi)).OnInput(d.onThreshold).
 			Aria("valuetext", formatTick(d.threshold)),
 		app.If(d.userSetT && d.sess.HasCalibration(), app.Button().Class("small").Text("back to the calibrated threshold").OnClick(d.onResetThreshold)),
 		app.Ul().Class("rates").Body(rateText...),
@@ -206,7 +207,7 @@ func (d *Demo) renderResult() app.UI {
 		return app.Div().Class("panel result").Body(
 			app.H2().Text("Result"),
 			app.P().Class("hint").Text("Pick a sample image, draw a digit, or choose a file: the verdict, the reconstruction and the heat map appear here."),
-			app.Raw(HistogramSVG(d.sess.Meta.Calibration, math.NaN(), d.threshold)),
+			app.Raw(HistogramSVG(d.sess.Meta.Calibration, math.NaN(), d.threshold, lo, hi)),
 			thresholdBox,
 		)
 	}
@@ -230,7 +231,7 @@ func (d *Demo) renderResult() app.UI {
 			app.Button().Text("Open in the lab").OnClick(d.onView(viewLab)),
 		),
 		app.H3().Text("Where the score falls among normal images"),
-		app.Raw(HistogramSVG(m.Calibration, a.Score, d.threshold)),
+		app.Raw(HistogramSVG(m.Calibration, a.Score, d.threshold, lo, hi)),
 		thresholdBox,
 		app.H3().Text("The two latent vectors"),
 		app.Raw(LatentSVG(a.LatentI, a.LatentO)),

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Browser tests of the demo site in a real headless Chromium (Debian's
+# chromium driven by npm playwright-core; `npx playwright install` needs
+# network access we do not assume). Builds the site (scripts/site.sh) and the
+# CLI, then runs tests/browser with node's built-in test runner.
+# Screenshots and timings land in build/test-artifacts/ (ignored by git).
+#
+# Installs idempotently: chromium with apt-get when missing, playwright-core
+# into ${GANOMALY_CACHE:-$HOME/.cache/ganomaly-go}/npm (never into the repo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cache="${GANOMALY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ganomaly-go}"
+pw_version=1.65.1
+
+if ! command -v chromium >/dev/null && [ ! -x /usr/bin/chromium ]; then
+  echo "installing chromium (apt-get)…" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
+fi
+export CHROMIUM="${CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}"
+command -v node >/dev/null || { echo "node is required for the browser tests (apt-get install nodejs)" >&2; exit 1; }
+
+npmdir="$cache/npm"
+if [ "$(node -e "try{console.log(require('$npmdir/node_modules/playwright-core/package.json').version)}catch(e){}" 2>/dev/null)" != "$pw_version" ]; then
+  echo "installing playwright-core@$pw_version into $npmdir…" >&2
+  mkdir -p "$npmdir"
+  npm install --silent --no-audit --no-fund --prefix "$npmdir" "playwright-core@$pw_version" >&2
+fi
+export GANOMALY_NPM="$npmdir/node_modules"
+
+bash scripts/site.sh build
+mkdir -p build/bin build/test-artifacts
+go build -o build/bin/ganomaly ./cmd/ganomaly
+go build -o build/bin/site ./app/cmd/site
+export GANOMALY_BIN="$PWD/build/bin/ganomaly" SITE_BIN="$PWD/build/bin/site" SITE_DIR="$PWD/build/site" ARTIFACTS="$PWD/build/test-artifacts"
+node --test --test-concurrency=1 tests/browser/

@@ -1,0 +1,295 @@
+// End-to-end tests of the demo page in headless Chromium: every behaviour of
+// issue 5 that a person can see, driven through the page's data-testid hooks.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import zlib from "node:zlib";
+import path from "node:path";
+import { execFileSync } from "node:child_process";
+import { root, siteDir, artifacts, startServer, launch, cliScores, shot } from "./lib.mjs";
+
+let server, browser, page;
+const requests = []; // every http(s) request the page makes, in order
+const timings = {};
+const models = JSON.parse(fs.readFileSync(path.join(siteDir, "web/models/index.json")));
+const defaultModel = models.find((m) => m.default) || models[0];
+const modelPath = path.join(siteDir, "web/models", defaultModel.file);
+const gallery = JSON.parse(fs.readFileSync(path.join(siteDir, "web/gallery/index.json")));
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  page = browser.ctx.pages()[0] || (await browser.ctx.newPage());
+  page.on("request", (r) => { if (/^https?:/.test(r.url())) requests.push(r.url()); });
+  page.on("pageerror", (e) => console.error("pageerror:", e.message));
+  page.on("console", (m) => { if (m.type() === "error" || /panic|fatal/i.test(m.text())) console.error("console:", m.text()); });
+});
+
+after(async () => {
+  fs.writeFileSync(path.join(artifacts, "timings.json"), JSON.stringify(timings, null, 1) + "\n");
+  await browser?.close();
+  server?.stop();
+});
+
+const score = async () => Number(await page.textContent("[data-testid=score]"));
+const verdict = async () => (await page.textContent("[data-testid=verdict]")).trim();
+const errorText = async () => {
+  const el = await page.$("[data-testid=error]");
+  return el ? (await el.textContent()).trim() : "";
+};
+
+// scoreGallery clicks a gallery sample and waits until the result shows it.
+async function scoreGallery(file) {
+  await page.click(`button.sample[data-file="${file}"]`);
+  await page.waitForFunction((f) => document.querySelector(".result .name")?.textContent === "gallery/" + f, file);
+  return { score: await score(), verdict: await verdict() };
+}
+
+test("loads, becomes ready, shows the first verdict", async () => {
+  const t0 = Date.now();
+  await page.goto(server.url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 120000 });
+  timings.navigation_to_ready_ms = Date.now() - t0;
+  assert.equal(await errorText(), "");
+  await shot(page, "1-start");
+  await scoreGallery(gallery[0].file);
+  timings.navigation_to_first_verdict_ms = Date.now() - t0;
+  assert.match(await verdict(), /^(normal|anomalous)$/);
+  // The model's facts are on the page.
+  const info = await page.textContent(".model-info");
+  assert.match(info, new RegExp(`input ${defaultModel.isize}×${defaultModel.isize}`));
+  assert.match(info, /AUROC/);
+});
+
+test("gallery scores equal the CLI's for the same files and model", async () => {
+  // Normal and abnormal samples when the model names its classes; two of
+  // every class otherwise.
+  const labelled = await page.$$eval("button.sample", (bs) => bs.map((b) => ({ file: b.dataset.file, label: b.dataset.label })));
+  let pick = labelled.filter((s) => s.label === "normal").slice(0, 3).concat(labelled.filter((s) => s.label === "abnormal").slice(0, 3));
+  if (pick.length < 2) pick = labelled.filter((_, i) => i % 3 === 0);
+  assert.ok(pick.length >= 2, "the gallery offers samples");
+  const pageScores = {};
+  for (const s of pick) pageScores[s.file] = await scoreGallery(s.file);
+  const files = pick.map((s) => path.join(root, "web/gallery", s.file));
+  const cli = cliScores(modelPath, files);
+  for (const s of pick) {
+    const rec = cli.get(path.join(root, "web/gallery", s.file));
+    assert.ok(rec, "CLI scored " + s.file);
+    assert.equal(rec.error, "");
+    assert.equal(pageScores[s.file].score, rec.score, `${s.file}: page ${pageScores[s.file].score} vs CLI ${rec.score}`);
+    assert.equal(pageScores[s.file].verdict, rec.verdict, `${s.file}: verdict`);
+  }
+  await shot(page, "2-single-view");
+});
+
+test("the threshold slider moves the verdict and shows rates", async () => {
+  await scoreGallery(gallery[0].file);
+  const s = await score();
+  const slider = "[data-testid=threshold]";
+  const set = (v) => page.$eval(slider, (el, v) => { el.value = String(v); el.dispatchEvent(new Event("input", { bubbles: true })); }, v);
+  const { min, max } = await page.$eval(slider, (el) => ({ min: Number(el.min), max: Number(el.max) }));
+  assert.ok(s > 0);
+  await set(min);
+  await page.waitForFunction(() => document.querySelector("[data-testid=verdict]").textContent === "anomalous");
+  await set(max);
+  await page.waitForFunction(() => document.querySelector("[data-testid=verdict]").textContent === "normal");
+  assert.match(await page.textContent(".rates"), /%|no calibration/);
+  await shot(page, "3-threshold-moved");
+});
+
+test("drawing on the canvas is scored", async () => {
+  await page.$eval("#draw-canvas", (el) => el.scrollIntoView());
+  const box = await (await page.$("#draw-canvas")).boundingBox();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
+  await page.mouse.down();
+  for (let i = 1; i <= 12; i++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.2 + 0.05 * i));
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector(".result .name")?.textContent === "drawing.png");
+  assert.ok(Number.isFinite(await score()));
+  // The drawn stroke reached the model: the input image is not uniform.
+  const uniform = await page.$eval(".images figure img", (img) => {
+    const c = document.createElement("canvas");
+    c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const g = c.getContext("2d"); g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    for (let i = 4; i < d.length; i += 4) if (d[i] !== d[0]) return false;
+    return true;
+  });
+  assert.equal(uniform, false, "the stroke shows in the model's input");
+  await shot(page, "4-drawing");
+});
+
+test("bad images get a clear message and the page keeps working", async () => {
+  const png = fs.readFileSync(path.join(root, "web/gallery", gallery[0].file));
+  // A PNG header claiming 100000×100000 pixels: refused from the header.
+  const huge = Buffer.from(png.subarray(0, 33));
+  huge.writeUInt32BE(100000, 16); huge.writeUInt32BE(100000, 20);
+  huge.writeUInt32BE(zlib.crc32(huge.subarray(12, 29)), 29);
+  const cases = [
+    { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not an image at all\n"), want: /not a PNG, JPEG, GIF, BMP, TIFF or WebP image/ },
+    { name: "truncated.png", mimeType: "image/png", buffer: png.subarray(0, Math.floor(png.length / 2)), want: /corrupt or truncated png/i },
+    { name: "huge.png", mimeType: "image/png", buffer: huge, want: /too large|100000/ },
+  ];
+  for (const c of cases) {
+    await page.setInputFiles("[data-testid=file-input]", { name: c.name, mimeType: c.mimeType, buffer: c.buffer });
+    await page.waitForFunction((n) => document.querySelector("[data-testid=error]")?.textContent.includes(n), c.name);
+    const msg = await errorText();
+    assert.match(msg, c.want, `${c.name}: ${msg}`);
+    assert.ok(msg.includes(c.name), `the message names the file: ${msg}`);
+    if (c.name === "truncated.png") await shot(page, "5-bad-image");
+  }
+  // Still works; a good image clears the message.
+  const r = await scoreGallery(gallery[1].file);
+  assert.ok(Number.isFinite(r.score));
+  assert.equal(await errorText(), "");
+});
+
+test("bad model files are refused and the current model stays", async () => {
+  const good = fs.readFileSync(modelPath);
+  const before = await scoreGallery(gallery[0].file);
+  // Rewrite one metadata value in place (same length, so the header stays valid).
+  const patch = (from, to) => {
+    const s = good.toString("latin1");
+    const i = s.indexOf(from);
+    assert.ok(i >= 0, "metadata contains " + from);
+    return Buffer.from(s.slice(0, i) + to + s.slice(i + from.length), "latin1");
+  };
+  const cases = [
+    { name: "truncated.safetensors", buffer: good.subarray(0, 5000), want: /not a usable ganomaly model file/ },
+    { name: "future.safetensors", buffer: patch('\\"format_version\\":1', '\\"format_version\\":9'), want: /format_version 9|newer/ },
+    { name: "rgb-weights-grey-meta.safetensors", buffer: patch('\\"nc\\":1', '\\"nc\\":3'), want: /channel|normalization|shape/ },
+  ];
+  for (const c of cases) {
+    await page.setInputFiles("[data-testid=model-input]", { name: c.name, mimeType: "application/octet-stream", buffer: c.buffer });
+    await page.waitForFunction((n) => document.querySelector("[data-testid=error]")?.textContent.includes(n), c.name);
+    const msg = await errorText();
+    assert.match(msg, c.want, `${c.name}: ${msg}`);
+    assert.match(msg, /previous model stays loaded/);
+  }
+  await shot(page, "6-bad-model");
+  const again = await scoreGallery(gallery[0].file);
+  assert.equal(again.score, before.score, "the same model still scores");
+});
+
+test("an RGB model loads and scores grey images as RGB", async () => {
+  const rgb = path.join(artifacts, "rgb-init.safetensors");
+  execFileSync(process.env.GANOMALY_BIN || "go", (process.env.GANOMALY_BIN ? [] : ["run", "./cmd/ganomaly"]).concat(["init", "-out", rgb, "-nc", "3", "-isize", "32", "-seed", "3"]), { cwd: root, stdio: "ignore" });
+  await page.setInputFiles("[data-testid=model-input]", rgb);
+  await page.waitForFunction(() => /input 32×32 RGB/.test(document.querySelector(".model-info")?.textContent || ""));
+  assert.equal(await page.$("#draw-canvas"), null, "no drawing for RGB models");
+  const png = fs.readFileSync(path.join(root, "web/gallery", gallery[0].file));
+  await page.setInputFiles("[data-testid=file-input]", { name: "grey.png", mimeType: "image/png", buffer: png });
+  await page.waitForFunction(() => document.querySelector(".result .name")?.textContent === "grey.png");
+  const cli = cliScores(rgb, [path.join(root, "web/gallery", gallery[0].file)]);
+  assert.equal(await score(), [...cli.values()][0].score);
+  // Back to the bundled model.
+  await page.selectOption("#model-select", defaultModel.file);
+  await page.waitForFunction((f) => document.querySelector(".model-info b")?.textContent === f, defaultModel.file);
+});
+
+test("batch view: table, workers, labels, CSV", async () => {
+  const files = gallery.slice(0, 6).map((g) => path.join(root, "web/gallery", g.file));
+  const bad = { name: "broken.png", mimeType: "image/png", buffer: Buffer.from("\x89PNG\r\n\x1a\nbroken") };
+  const payload = files.map((f) => ({ name: path.basename(f), mimeType: "image/png", buffer: fs.readFileSync(f) })).concat([bad]);
+  await page.setInputFiles("[data-testid=file-input]", payload);
+  await page.waitForSelector("[data-testid=batch-table]");
+  await page.waitForFunction((n) => document.querySelectorAll("[data-testid=batch-table] tbody tr").length === n &&
+    ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…"), payload.length, { timeout: 60000 });
+  const rows = await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  const byName = new Map(rows.map((r) => [r[1], r]));
+  assert.match(byName.get("broken.png")[4], /^error: .*(corrupt or truncated png|not a PNG)/i);
+  const cli = cliScores(modelPath, files);
+  for (const f of files) {
+    const r = byName.get(path.basename(f));
+    assert.equal(Number(r[3]), cli.get(f).score, `worker score of ${path.basename(f)}`);
+    assert.equal(r[4], cli.get(f).verdict);
+  }
+  // Sorting by score (descending first click is the default; click toggles).
+  await page.click("th button.sort:has-text('score')");
+  const sorted = await page.$$eval("[data-testid=batch-table] tbody td.num", (tds) => tds.map((t) => Number(t.textContent)).filter(Number.isFinite));
+  const asc = [...sorted].sort((a, b) => a - b), desc = [...asc].reverse();
+  assert.ok(JSON.stringify(sorted) === JSON.stringify(asc) || JSON.stringify(sorted) === JSON.stringify(desc), "sorted by score");
+  // CSV download.
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("button:has-text('Download CSV')")]);
+  const csv = fs.readFileSync(await dl.path(), "utf8").trim().split("\n");
+  assert.equal(csv[0], "path,score,verdict,threshold,error,label");
+  assert.equal(csv.length, payload.length + 1);
+  await shot(page, "7-batch");
+  // The whole labelled gallery: live ROC when the model names its classes.
+  await page.click("button:has-text('Score all sample images')");
+  await page.waitForFunction(() => ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…") &&
+    document.querySelectorAll("[data-testid=batch-table] tbody tr").length > 6, null, { timeout: 60000 });
+  const labels = await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => new Set(trs.map((tr) => tr.children[2].textContent)).size);
+  if (labels >= 2) assert.match(await page.textContent(".roc-box"), /AUROC/);
+  await shot(page, "8-batch-gallery");
+});
+
+test("result card downloads as a PNG", async () => {
+  await page.click("button.tab:has-text('Single image')");
+  await scoreGallery(gallery[2].file);
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("button:has-text('Download result card')")]);
+  const b = fs.readFileSync(await dl.path());
+  assert.deepEqual([...b.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  fs.writeFileSync(path.join(artifacts, "result-card.png"), b);
+});
+
+test("the lab: layers, feature maps, latent sliders, interpolation, keyboard", async () => {
+  await page.click("button.tab:has-text('Lab')");
+  const layers = await page.$$("button.layer");
+  assert.ok(layers.length >= 9, "E1, D and E2 layers are drawn");
+  const shapes = await page.$$eval("button.layer .shape", (s) => s.map((e) => e.textContent));
+  assert.equal(shapes[0], `64×${defaultModel.isize / 2}×${defaultModel.isize / 2}`);
+  // Keyboard: focus the second layer and press Enter.
+  await layers[1].focus();
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".fmaps img");
+  assert.match(await page.textContent(".fmaps"), /feature maps/);
+  // Moving a latent slider decodes a new image and scores it.
+  const dec0 = await page.textContent(".decoded p");
+  await page.$eval(".sliders input", (el) => { el.value = el.max; el.dispatchEvent(new Event("input", { bubbles: true })); });
+  await page.waitForFunction((d) => document.querySelector(".decoded p").textContent !== d, dec0);
+  await page.selectOption("#other", "3");
+  await page.waitForSelector(".mix-mid img");
+  const mix0 = await page.textContent(".mix-mid label");
+  await page.$eval("#alpha", (el) => { el.value = "50"; el.dispatchEvent(new Event("input", { bubbles: true })); });
+  await page.waitForFunction((d) => document.querySelector(".mix-mid label").textContent !== d, mix0);
+  assert.match(await page.textContent(".mix-mid label"), /mix 50% A, 50% B/);
+  await shot(page, "9-lab");
+  await page.click("button.toggle");
+  await shot(page, "10-lab-large-text");
+  await page.click("button.toggle");
+});
+
+test("after loading, scoring makes no network request", async () => {
+  // Every test above ran after data-ready; the requests they caused are
+  // those made after the ready mark. Re-check with a fresh, explicit window.
+  const n0 = requests.length;
+  await page.click("button.tab:has-text('Single image')");
+  await scoreGallery(gallery[4].file);
+  const png = fs.readFileSync(path.join(root, "web/gallery", gallery[5].file));
+  await page.setInputFiles("[data-testid=file-input]", { name: "x.png", mimeType: "image/png", buffer: png });
+  await page.waitForFunction(() => document.querySelector(".result .name")?.textContent === "x.png");
+  await page.setInputFiles("[data-testid=file-input]", [0, 1, 2].map((i) => ({ name: `b${i}.png`, mimeType: "image/png", buffer: png })));
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=batch-table] tbody tr").length === 3 &&
+    ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…"));
+  assert.deepEqual(requests.slice(n0), [], "no request while scoring");
+});
+
+test("works offline once loaded (service worker)", async () => {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  // Wait until the service worker has cached everything it lists.
+  await page.waitForFunction(async () => (await caches.keys()).length > 0, null, { timeout: 60000 });
+  await page.waitForTimeout(500);
+  await browser.ctx.setOffline(true);
+  try {
+    const t0 = Date.now();
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]", { timeout: 120000 });
+    timings.offline_reload_to_ready_ms = Date.now() - t0;
+    const r = await scoreGallery(gallery[0].file);
+    assert.ok(Number.isFinite(r.score));
+    await shot(page, "11-offline");
+  } finally {
+    await browser.ctx.setOffline(false);
+  }
+});

@@ -1,0 +1,73 @@
+// Shared set-up of the browser tests: the site's static server, a fresh
+// headless Chromium (playwright-core from the cache, see
+// scripts/test-browser.sh), the CLI for reference scores.
+import { createRequire } from "node:module";
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const npm = process.env.GANOMALY_NPM || path.join(os.homedir(), ".cache/ganomaly-go/npm/node_modules");
+const require = createRequire(path.join(npm, "noop.js"));
+const { chromium } = require("playwright-core");
+
+export const siteDir = process.env.SITE_DIR || path.join(root, "build/site");
+export const artifacts = process.env.ARTIFACTS || path.join(root, "build/test-artifacts");
+fs.mkdirSync(artifacts, { recursive: true });
+
+// startServer serves the built site with the project's own static server
+// (app/cmd/site -serve) on a free port and resolves to its URL.
+export function startServer(prefix = "") {
+  const bin = process.env.SITE_BIN;
+  const args = ["-out", siteDir, "-no-build", "-serve", "127.0.0.1:0", "-prefix", prefix];
+  const proc = bin ? spawn(bin, args, { cwd: root }) : spawn("go", ["run", "./app/cmd/site", ...args], { cwd: root });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("static server did not start: " + out)), 120000);
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/serving .* at (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1], stop: () => proc.kill() });
+      }
+    });
+    proc.stderr.on("data", (d) => (out += d));
+    proc.on("exit", (code) => reject(new Error(`static server exited ${code}: ${out}`)));
+  });
+}
+
+// launch opens a fresh Chromium profile with the flags CI needs.
+export async function launch() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ganomaly-chromium-"));
+  const ctx = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  return { ctx, close: async () => { await ctx.close(); fs.rmSync(dir, { recursive: true, force: true }); } };
+}
+
+// cliScores runs `ganomaly score -format json` and maps path -> record.
+export function cliScores(model, files) {
+  const bin = process.env.GANOMALY_BIN;
+  const args = ["score", "-format", "json", "-model", model, ...files];
+  let out;
+  try {
+    out = bin ? execFileSync(bin, args, { cwd: root }) : execFileSync("go", ["run", "./cmd/ganomaly", ...args], { cwd: root });
+  } catch (e) {
+    out = e.stdout; // exit 1: some files failed, the rest are scored
+  }
+  const recs = JSON.parse(out.toString());
+  const arr = Array.isArray(recs) ? recs : recs.results || recs.images;
+  return new Map(arr.map((r) => [path.resolve(root, r.path), r]));
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, name + ".png"), fullPage: true });
+}
