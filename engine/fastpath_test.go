@@ -105,3 +105,42 @@ func TestNoFusedMultiplyAdd(t *testing.T) {
 		}
 	}
 }
+
+// TestLoweringsMatchNaive runs every layer of several architectures with each
+// lowering that suits it (not only the one Load picks) against the naive
+// reference, so that the GEMM fallback stays correct for the layers that
+// normally go through Winograd and the other way round.
+func TestLoweringsMatchNaive(t *testing.T) {
+	for ai, a := range testArchs {
+		f := testCheckpoint(t, a, int64(50+ai))
+		folded, err := foldLayers(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, fl := range folded {
+			s := fl.spec
+			kinds := []kind{kindGEMM}
+			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == Conv && s.InH%4 == 0 {
+				kinds = append(kinds, kindWinoConv)
+			}
+			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == ConvT && s.InH%2 == 0 {
+				kinds = append(kinds, kindWinoConvT)
+			}
+			if k := layerKind(s); k == kindGEMV {
+				kinds = append(kinds, k)
+			}
+			in := randomInput(s.InC*s.InH*s.InH, uint64(i))
+			want := naiveLayer(f, s, in)
+			for _, k := range kinds {
+				l := newLayerAs(fl, k)
+				var ws workspace
+				ws.reserve(l)
+				out := make([]float32, s.OutC*s.OutH*s.OutH)
+				l.forward(in, out, &ws)
+				if d := maxRelDiff(t, s.Key(), out, want); d > naiveTol {
+					t.Errorf("arch %+v layer %s lowered as %d: max rel diff %.3g > %g", a, s.Key(), k, d, naiveTol)
+				}
+			}
+		}
+	}
+}
