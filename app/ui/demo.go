@@ -179,6 +179,7 @@ func (d *Demo) start(ctx app.Context) {
 		d.setSession(sess)
 		d.modelBusy = ""
 		d.ready = true
+		d.exposeBench()
 		setBodyData("ready", "true")
 		slog.Info("ready", "ms", time.Since(d.started).Milliseconds(), "workers", pool.sizeOrZero())
 	})

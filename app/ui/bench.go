@@ -1,0 +1,43 @@
+package ui
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v9/pkg/app"
+)
+
+// exposeBench installs window.ganomalyBench(n) for scripts/bench-browser.sh:
+// it scores the first gallery image n times with the page's own engine (on
+// the main thread, as the single-image view does) and returns JSON with the
+// elapsed milliseconds, n and the model's multiply-adds per image. Decoding
+// is done once, outside the timing: the benchmark is the engine's.
+func (d *Demo) exposeBench() {
+	app.Window().Set("ganomalyBench", app.FuncOf(func(this app.Value, args []app.Value) any {
+		out := map[string]any{}
+		n := 10
+		if len(args) > 0 {
+			n = args[0].Int()
+		}
+		if d.sess == nil || len(d.gallery) == 0 {
+			out["error"] = "not ready"
+		} else if x, err := d.sess.Prepare(d.gallery[0].Bytes); err != nil {
+			out["error"] = err.Error()
+		} else {
+			d.sess.Model.Forward(x) // warm-up
+			t0 := time.Now()
+			for i := 0; i < n; i++ {
+				if _, err := d.sess.Model.Forward(x); err != nil {
+					out["error"] = err.Error()
+					break
+				}
+			}
+			out["ms"] = float64(time.Since(t0).Microseconds()) / 1000
+			out["n"] = n
+			out["macs"] = d.sess.Model.MACs()
+			out["model"] = d.sess.Name
+		}
+		b, _ := json.Marshal(out)
+		return string(b)
+	}))
+}
