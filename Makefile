@@ -40,6 +40,10 @@ paper:
 default-model:
 	bash scripts/default-model.sh
 
+## export: checkpoint -> model file; ARGS="-checkpoint CKPT -out FILE -dtype i8 ..."
+export:
+	go run ./exporter $(ARGS)
+
 ## bench: native and wasm (node) engine benchmarks
 bench:
 	bash scripts/bench.sh
