@@ -29,6 +29,8 @@ fi
 export GANOMALY_NPM="$npmdir/node_modules"
 
 bash scripts/site.sh build
+# The same site for a sub-path, as a GitHub Pages project site would need.
+SITE_OUT=build/site-prefixed SITE_PREFIX=/ganomaly-go bash scripts/site.sh build
 mkdir -p build/bin build/test-artifacts
 go build -o build/bin/ganomaly ./cmd/ganomaly
 go build -o build/bin/site ./app/cmd/site

@@ -42,7 +42,7 @@ func (d *Demo) startBatch(ctx app.Context, names, labels []string, srcs [][]byte
 	}
 	sess := d.sess
 	finish := func(name string, score float64, x []float32, errMsg string) {
-		ctx.Dispatch(func(ctx app.Context) {
+		d.dispatch(func(ctx app.Context) {
 			if gen != d.batchGen {
 				return
 			}

@@ -88,6 +88,7 @@ type Demo struct {
 
 	lab labState
 
+	mountCtx    app.Context // the component's own context, for updates from goroutines
 	removePaste func()
 	removeDraw  func()
 	started     time.Time
@@ -97,6 +98,7 @@ type Demo struct {
 // <body data-ready="true">.
 func (d *Demo) OnMount(ctx app.Context) {
 	d.started = time.Now()
+	d.mountCtx = ctx
 	d.view = viewSingle
 	d.threshold = math.NaN()
 	d.sortBy, d.sortAsc = "score", false
@@ -116,10 +118,18 @@ func (d *Demo) OnDismount() {
 	}
 }
 
+// dispatch runs fn on the UI goroutine and redraws the page. It goes through
+// the component's own context: an event's context belongs to the element
+// that fired it, and updates sent through it are dropped once that element
+// has been replaced (the "Score all" button of an empty batch view, say).
+func (d *Demo) dispatch(fn func(app.Context)) {
+	d.mountCtx.Dispatch(fn)
+}
+
 func (d *Demo) start(ctx app.Context) {
 	fail := func(err error) {
 		slog.Error("start", "err", err)
-		ctx.Dispatch(func(ctx app.Context) { d.startError = err.Error() })
+		d.dispatch(func(ctx app.Context) { d.startError = err.Error() })
 	}
 	idx, err := fetchBytes(ctx.ResolveStaticResource("/web/models/index.json"))
 	if err != nil {
@@ -137,7 +147,7 @@ func (d *Demo) start(ctx app.Context) {
 			def = m
 		}
 	}
-	ctx.Dispatch(func(ctx app.Context) { d.models = models; d.modelBusy = "loading " + def.Name + "…" })
+	d.dispatch(func(ctx app.Context) { d.models = models; d.modelBusy = "loading " + def.Name + "…" })
 
 	// The gallery, the model and the worker pool load side by side.
 	galleryDone := make(chan []GalleryItem, 1)
@@ -149,7 +159,7 @@ func (d *Demo) start(ctx app.Context) {
 		p, err := StartPool(n, ctx.ResolveStaticResource("/web/worker.js"), ctx.ResolveStaticResource("/web/worker.wasm"))
 		if err != nil {
 			slog.Warn("no worker pool; batches run on the page", "err", err)
-			ctx.Dispatch(func(ctx app.Context) {
+			d.dispatch(func(ctx app.Context) {
 				d.poolNote = "Web Workers unavailable (" + err.Error() + "): batches run on the page, one image at a time."
 			})
 		}
@@ -173,7 +183,7 @@ func (d *Demo) start(ctx app.Context) {
 			pool = nil
 		}
 	}
-	ctx.Dispatch(func(ctx app.Context) {
+	d.dispatch(func(ctx app.Context) {
 		d.gallery = gal
 		d.pool = pool
 		d.setSession(sess)
@@ -312,7 +322,7 @@ func (d *Demo) takeFiles(ctx app.Context, files app.Value) {
 	ctx.Async(func() {
 		if n == 1 {
 			b, err := readFile(list[0])
-			ctx.Dispatch(func(ctx app.Context) {
+			d.dispatch(func(ctx app.Context) {
 				if err != nil {
 					d.err = err.Error()
 					return
@@ -330,7 +340,7 @@ func (d *Demo) takeFiles(ctx app.Context, files app.Value) {
 			}
 			srcs[i] = b
 		}
-		ctx.Dispatch(func(ctx app.Context) {
+		d.dispatch(func(ctx app.Context) {
 			labels := make([]string, n)
 			for i := range names {
 				labels[i] = LabelFromPath(names[i])

@@ -66,7 +66,7 @@ func (d *Demo) onModelSelect(ctx app.Context, e app.Event) {
 	ctx.Async(func() {
 		b, err := fetchBytes(url)
 		if err != nil {
-			ctx.Dispatch(func(ctx app.Context) { d.modelBusy, d.err = "", err.Error() })
+			d.dispatch(func(ctx app.Context) { d.modelBusy, d.err = "", err.Error() })
 			return
 		}
 		d.switchModel(ctx, file, b)
@@ -87,7 +87,7 @@ func (d *Demo) onModelFile(ctx app.Context, e app.Event) {
 	ctx.Async(func() {
 		b, err := readFile(f)
 		if err != nil {
-			ctx.Dispatch(func(ctx app.Context) { d.modelBusy, d.err = "", err.Error() })
+			d.dispatch(func(ctx app.Context) { d.modelBusy, d.err = "", err.Error() })
 			return
 		}
 		d.switchModel(ctx, name, b)
@@ -100,7 +100,7 @@ func (d *Demo) switchModel(ctx app.Context, name string, b []byte) {
 	time.Sleep(20 * time.Millisecond) // let "loading…" paint
 	s, err := LoadSession(name, b)
 	if err != nil {
-		ctx.Dispatch(func(ctx app.Context) {
+		d.dispatch(func(ctx app.Context) {
 			d.modelBusy = ""
 			d.err = err.Error() + " The previous model stays loaded."
 		})
@@ -108,11 +108,11 @@ func (d *Demo) switchModel(ctx app.Context, name string, b []byte) {
 	}
 	if d.pool != nil {
 		if err := d.pool.Load(b); err != nil {
-			ctx.Dispatch(func(ctx app.Context) { d.poolNote = "workers could not load the model: " + err.Error() })
+			d.dispatch(func(ctx app.Context) { d.poolNote = "workers could not load the model: " + err.Error() })
 			d.pool = nil
 		}
 	}
-	ctx.Dispatch(func(ctx app.Context) {
+	d.dispatch(func(ctx app.Context) {
 		d.modelBusy = ""
 		d.err = ""
 		d.setSession(s)
@@ -201,7 +201,7 @@ func (d *Demo) listenDrawing(ctx app.Context) func() {
 			return nil
 		}
 		d.drawing = false
-		ctx.Dispatch(func(ctx app.Context) {
+		d.dispatch(func(ctx app.Context) {
 			if c := app.Window().GetElementByID("draw-canvas"); c.Truthy() {
 				d.scoreCanvas(ctx, c)
 			}

@@ -224,6 +224,50 @@ test("batch view: table, workers, labels, CSV", async () => {
   await shot(page, "8-batch-gallery");
 });
 
+// withDataset rewrites a model file's metadata to name its dataset classes
+// (safetensors: 8-byte header length, JSON header, data; offsets are
+// relative to the data, so only the length changes).
+function withDataset(buf, dataset) {
+  const n = Number(buf.readBigUInt64LE(0));
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString("utf8"));
+  const meta = JSON.parse(header.__metadata__.ganomaly);
+  meta.dataset = dataset;
+  header.__metadata__.ganomaly = JSON.stringify(meta);
+  let h = JSON.stringify(header);
+  h += " ".repeat((8 - (h.length % 8)) % 8);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(Buffer.byteLength(h)));
+  return Buffer.concat([len, Buffer.from(h), buf.subarray(8 + n)]);
+}
+
+test("labelled samples: normal/anomaly badges and the live ROC", async () => {
+  await page.click("button.tab:has-text('Single image')");
+  let labels = await page.$$eval("button.sample", (bs) => bs.map((b) => b.dataset.label));
+  if (!labels.includes("abnormal")) {
+    // The bundled model names no classes (a placeholder): label digit 2 as the anomaly.
+    const normal = ["0", "1", "3", "4", "5", "6", "7", "8", "9"];
+    const buf = withDataset(fs.readFileSync(modelPath), { name: "mnist", normal_classes: normal, abnormal_classes: ["2"] });
+    await page.setInputFiles("[data-testid=model-input]", { name: "labelled.safetensors", mimeType: "application/octet-stream", buffer: buf });
+    await page.waitForFunction(() => document.querySelector(".model-info b")?.textContent === "labelled.safetensors");
+    labels = await page.$$eval("button.sample", (bs) => bs.map((b) => b.dataset.label));
+  }
+  assert.ok(labels.includes("normal") && labels.includes("abnormal"), "samples carry both labels");
+  await page.click("button.tab:has-text('Batch')");
+  await page.click("button:has-text('Score all sample images')");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=batch-table] tbody tr").length > 0 &&
+    ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…"), null, { timeout: 60000 });
+  const rows = await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => trs.map((tr) => ({ label: tr.children[2].textContent, score: Number(tr.children[3].textContent) })));
+  // AUROC by pairs (ties count 1/2) must equal the page's.
+  const pos = rows.filter((r) => r.label === "abnormal"), neg = rows.filter((r) => r.label === "normal");
+  let sum = 0;
+  for (const p of pos) for (const q of neg) sum += p.score > q.score ? 1 : p.score === q.score ? 0.5 : 0;
+  const auc = sum / (pos.length * neg.length);
+  assert.match(await page.textContent(".roc-box"), new RegExp("AUROC " + auc.toFixed(3).replace(".", "\\.")));
+  await shot(page, "8b-batch-labelled-roc");
+  await page.selectOption("#model-select", defaultModel.file);
+  await page.waitForFunction((f) => document.querySelector(".model-info b")?.textContent === f, defaultModel.file);
+});
+
 test("result card downloads as a PNG", async () => {
   await page.click("button.tab:has-text('Single image')");
   await scoreGallery(gallery[2].file);

@@ -19,9 +19,9 @@ fs.mkdirSync(artifacts, { recursive: true });
 
 // startServer serves the built site with the project's own static server
 // (app/cmd/site -serve) on a free port and resolves to its URL.
-export function startServer(prefix = "") {
+export function startServer(prefix = "", dir = siteDir) {
   const bin = process.env.SITE_BIN;
-  const args = ["-out", siteDir, "-no-build", "-serve", "127.0.0.1:0", "-prefix", prefix];
+  const args = ["-out", dir, "-no-build", "-serve", "127.0.0.1:0", "-prefix", prefix];
   const proc = bin ? spawn(bin, args, { cwd: root }) : spawn("go", ["run", "./app/cmd/site", ...args], { cwd: root });
   return new Promise((resolve, reject) => {
     let out = "";
