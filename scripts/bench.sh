@@ -5,7 +5,9 @@
 #     engine/baseline_test.go; BenchmarkSpeedup alternates it with the engine
 #     image by image, so the ratio holds even when the machine's load changes;
 #   - a plain direct convolution (BenchmarkDirect).
-# Then native throughput with one goroutine per core (BenchmarkThroughput).
+# The wasm benchmarks run under node and, when chromium is installed, in
+# headless Chromium too. Then native throughput with one goroutine per core
+# (BenchmarkThroughput).
 # BENCHTIME (default 3s) sets go test's -benchtime; SPEEDUP_N (default 100)
 # the images per model in BenchmarkSpeedup.
 set -euo pipefail
@@ -22,6 +24,48 @@ run() { # label, then env for go test
 }
 run "native-$(go env GOARCH)-$(go env GOAMD64 2>/dev/null || true)"
 run "wasm-node$(node --version)" GOOS=js GOARCH=wasm
+# The same wasm test binary in headless Chromium (skipped when chromium is
+# missing; CHROMIUM=path overrides): the browser's V8 rather than node's.
+chromium_bin="${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}"
+if [ -n "$chromium_bin" ] && command -v python3 >/dev/null; then
+  label="wasm-chromium$("$chromium_bin" --version 2>/dev/null | awk '{print $2}')"
+  echo "# $label"
+  page=$(mktemp -d)
+  GOOS=js GOARCH=wasm go test -c -o "$page/engine.wasm" ./engine
+  cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$page/"
+  cat > "$page/index.html" <<'HTML'
+<!doctype html><html><body><script src="wasm_exec.js"></script><script>
+(async () => {
+  const q = new URLSearchParams(location.search);
+  const go = new Go();
+  go.argv = ["engine.test", "-test.run=^$", "-test.bench=" + q.get("bench"), "-test.benchtime=" + q.get("bt")];
+  go.exit = (code) => console.log("EXIT " + code);
+  const r = await WebAssembly.instantiateStreaming(fetch("engine.wasm"), go.importObject);
+  await go.run(r.instance);
+})().catch(e => console.log("EXIT error " + e));
+</script></body></html>
+HTML
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$page" >/dev/null 2>&1 &
+  server=$!
+  sleep 1
+  browse() { # bench regexp, benchtime: print the page's console lines
+    local log="$page/chromium.log" pid i
+    "$chromium_bin" --headless=new --no-sandbox --disable-gpu --enable-logging=stderr --v=0 \
+      --user-data-dir="$page/profile" "http://127.0.0.1:$port/index.html?bench=$1&bt=$2" >"$log" 2>&1 &
+    pid=$!
+    for i in $(seq 1200); do # at most 10 minutes
+      if grep -q 'CONSOLE.*"EXIT' "$log" || ! kill -0 "$pid" 2>/dev/null; then break; fi
+      sleep 0.5
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    grep 'CONSOLE' "$log" | sed -e 's/^[^"]*"//' -e 's/", source: .*$//'
+  }
+  { browse '^Benchmark(Forward|ForwardBaseline)$' "$bt"; browse '^BenchmarkSpeedup$' "${sn}x"; } | grep -v '^EXIT 0' | tee "$out/$label.txt"
+  kill "$server"
+  rm -rf "$page"
+fi
 echo "# native throughput, one goroutine (own Clone) per core"
 go test -run '^$' -bench '^BenchmarkThroughput$' -benchtime "$bt" ./engine | tee "$out/throughput.log"
 ratio() { # file arch
@@ -32,8 +76,12 @@ ratio() { # file arch
     $1 ~ "^BenchmarkDirect/"a"(-|$)"          { d = val("ms/image") }
     $1 ~ "^BenchmarkSpeedup/"a"(-|$)"         { s = val("speedup"); sf = val("ms/image"); sb = val("foundation-ms/image") }
     END {
-      if (f > 0) printf "%s: engine %.2f ms/image (%.2f GFLOP/s eff.), foundation %.2f, direct %.2f; speed-up vs foundation %.2fx (alternating medians %.2f vs %.2f ms: %.2fx), vs direct %.2fx\n",
-        a, f, g, b, d, b/f, sf, sb, s, d/f
+      if (f <= 0) exit
+      printf "%s: engine %.2f ms/image (%.2f GFLOP/s eff.), foundation %.2f", a, f, g, b
+      if (d > 0) printf ", direct %.2f", d
+      printf "; speed-up vs foundation %.2fx (alternating medians %.2f vs %.2f ms: %.2fx)", b/f, sf, sb, s
+      if (d > 0) printf ", vs direct %.2fx", d/f
+      printf "\n"
     }' "$1"
 }
 echo "# summary (isize 32, nz 100, ngf 64; GFLOP/s counts 2 per multiply-add of the direct convolution: 52.3 M for nc 1)"
