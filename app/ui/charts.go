@@ -54,12 +54,17 @@ func HistogramSVG(c *modelfile.Calibration, score, threshold, xmin, xmax float64
 	fmt.Fprintf(&sb, `<line x1="%v" y1="%v" x2="%v" y2="%v" stroke="%s"/>`, L, H-B, W-R, H-B, colAxis)
 	for i := 0; i <= 4; i++ {
 		v := xmin + float64(i)/4*(xmax-xmin)
-		fmt.Fprintf(&sb, `<text x="%s" y="%v" text-anchor="middle" class="tick">%s</text>`, f2(px(v)), H-B+16, formatTick(v))
+		anchor := map[int]string{0: "start", 4: "end"}[i]
+		if anchor == "" {
+			anchor = "middle"
+		}
+		fmt.Fprintf(&sb, `<text x="%s" y="%v" text-anchor="%s" class="tick">%s</text>`, f2(px(v)), H-B+16, anchor, formatTick(v))
 	}
 	fmt.Fprintf(&sb, `<text x="%v" y="%v" class="tick">%d validation normals</text>`, L+4, T+4, c.ValCount)
 	if !math.IsNaN(threshold) {
 		x := px(threshold)
-		fmt.Fprintf(&sb, `<line x1="%s" y1="%v" x2="%s" y2="%v" stroke="#222" stroke-dasharray="5 4" stroke-width="2"/><text x="%s" y="%v" class="tick" text-anchor="middle">threshold</text>`, f2(x), T, f2(x), H-B, f2(x), H-4)
+		lx := math.Min(math.Max(x, L+30), W-R-30) // keep the label inside
+		fmt.Fprintf(&sb, `<line x1="%s" y1="%v" x2="%s" y2="%v" stroke="#222" stroke-dasharray="5 4" stroke-width="2"/><text x="%s" y="%v" class="tick" text-anchor="middle">threshold</text>`, f2(x), T, f2(x), H-B, f2(lx), H-4)
 	}
 	if !math.IsNaN(score) {
 		col := colNormal

@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -118,6 +119,12 @@ func build(out, web, wasmDir, extraModels, prefix, def string) error {
 	if err := app.GenerateStaticWebsite(tmp, h); err != nil {
 		return fmt.Errorf("generating the static website: %w", err)
 	}
+	// GenerateStaticWebsite renders the page through a temporary local
+	// server whose address ends up in og:url; a static site does not know
+	// its own URL, so drop the tag.
+	if err := stripOGURL(filepath.Join(tmp, "index.html")); err != nil {
+		return err
+	}
 	// go-app embeds a wasm_exec.js of its own time; the loader must match
 	// the Go that compiled the wasm.
 	goroot := runtime.GOROOT()
@@ -135,6 +142,16 @@ func build(out, web, wasmDir, extraModels, prefix, def string) error {
 		return err
 	}
 	return os.Rename(tmp, out)
+}
+
+var ogURL = regexp.MustCompile(`\s*<meta property="og:url" content="http://127\.0\.0\.1:[0-9]+[^"]*">`)
+
+func stripOGURL(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, ogURL.ReplaceAll(b, nil), 0o644)
 }
 
 // modelIndex describes every bundled model for the picker.
