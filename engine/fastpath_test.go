@@ -144,3 +144,64 @@ func TestLoweringsMatchNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestWinogradShapes runs the Winograd lowerings on shapes the GANomaly
+// architectures do not produce (tile counts that are not a multiple of the
+// kernel's 4 columns, a single tile, odd channel counts), against the naive
+// convolutions, so that the padding paths are exercised too.
+func TestWinogradShapes(t *testing.T) {
+	cases := []struct {
+		op             Op
+		inC, outC, inH int
+	}{
+		{Conv, 3, 10, 4},   // 2×2 output: one tile
+		{Conv, 5, 7, 12},   // 6×6 output: 9 tiles
+		{Conv, 2, 9, 20},   // 10×10 output: 25 tiles
+		{ConvT, 5, 9, 2},   // one tile per phase
+		{ConvT, 4, 11, 6},  // 9 tiles per phase
+		{ConvT, 3, 8, 10},  // 25 tiles per phase
+		{ConvT, 7, 13, 4},  // odd channels
+		{Conv, 16, 33, 8},  // odd output channels
+		{ConvT, 16, 1, 8},  // a single output channel
+		{Conv, 1, 8, 16},   // a single input channel
+		{ConvT, 1, 16, 16}, // a single input channel
+	}
+	for ci, c := range cases {
+		s := LayerSpec{Part: "test", Name: fmt.Sprintf("case%d", ci), Op: c.op, InC: c.inC, OutC: c.outC, K: 4, S: 2, P: 1, InH: c.inH, Act: LeakyReLU}
+		k := kindWinoConv
+		if c.op == Conv {
+			s.OutH = c.inH / 2
+		} else {
+			s.OutH = 2 * c.inH
+			k = kindWinoConvT
+		}
+		w := randomInput(c.inC*c.outC*16, uint64(ci))
+		b := randomInput(c.outC, uint64(100+ci))
+		in := randomInput(c.inC*c.inH*c.inH, uint64(200+ci))
+		var want []float32
+		if c.op == Conv {
+			want, _ = naiveConv2d(in, c.inC, c.inH, w, c.outC, 4, 2, 1)
+		} else {
+			want, _ = naiveConvT2d(in, c.inC, c.inH, w, c.outC, 4, 2, 1)
+		}
+		hw := s.OutH * s.OutH
+		for i := range want {
+			want[i] += b[i/hw]
+		}
+		naiveAct(want, s.Act)
+		for _, kd := range []kind{k, kindGEMM} {
+			l := newLayerAs(foldedLayer{spec: s, w: w, b: b}, kd)
+			var ws workspace
+			ws.reserve(l)
+			// Garbage in the shared buffers must not leak into the result.
+			for i := range ws.bp {
+				ws.bp[i] = float32(math.NaN())
+			}
+			out := make([]float32, c.outC*hw)
+			l.forward(in, out, &ws)
+			if d := maxRelDiff(t, s.Name, out, want); !(d <= naiveTol) {
+				t.Errorf("%s %d→%d at %d×%d lowered as %d: max rel diff %.3g > %g", c.op, c.inC, c.outC, c.inH, c.inH, kd, d, naiveTol)
+			}
+		}
+	}
+}
