@@ -8,33 +8,52 @@ import "math"
 // cannot do in WebAssembly. That keeps native and wasm results bit-identical.
 
 // gemv computes y[i] = Σ_k A[i][k]·x[k] for i < mp, with A packed in panels
-// of gemvM = 4 rows, k-major. Each sum runs over k in increasing order.
+// of gemvM = 8 rows, k-major. Each sum runs over k in increasing order.
+// Every weight is used once, so this is bound by loads (in wasm each costs an
+// address computation too); 8 rows keep 8 independent sums in flight, about
+// 15% faster than 4 in node.
 func gemv(ap, x, y []float32, mp, k int) {
 	x = x[:k]
 	for i0 := 0; i0 < mp; i0 += gemvM {
 		a, b := ap[i0*k:(i0+gemvM)*k], x
-		var c0, c1, c2, c3, x float32
+		var c0, c1, c2, c3, c4, c5, c6, c7, x float32
 		for len(a) >= 4*gemvM && len(b) >= 4 {
 			x = b[0]
 			c0 += float32(a[0] * x)
 			c1 += float32(a[1] * x)
 			c2 += float32(a[2] * x)
 			c3 += float32(a[3] * x)
+			c4 += float32(a[4] * x)
+			c5 += float32(a[5] * x)
+			c6 += float32(a[6] * x)
+			c7 += float32(a[7] * x)
 			x = b[1]
-			c0 += float32(a[4] * x)
-			c1 += float32(a[5] * x)
-			c2 += float32(a[6] * x)
-			c3 += float32(a[7] * x)
-			x = b[2]
 			c0 += float32(a[8] * x)
 			c1 += float32(a[9] * x)
 			c2 += float32(a[10] * x)
 			c3 += float32(a[11] * x)
+			c4 += float32(a[12] * x)
+			c5 += float32(a[13] * x)
+			c6 += float32(a[14] * x)
+			c7 += float32(a[15] * x)
+			x = b[2]
+			c0 += float32(a[16] * x)
+			c1 += float32(a[17] * x)
+			c2 += float32(a[18] * x)
+			c3 += float32(a[19] * x)
+			c4 += float32(a[20] * x)
+			c5 += float32(a[21] * x)
+			c6 += float32(a[22] * x)
+			c7 += float32(a[23] * x)
 			x = b[3]
-			c0 += float32(a[12] * x)
-			c1 += float32(a[13] * x)
-			c2 += float32(a[14] * x)
-			c3 += float32(a[15] * x)
+			c0 += float32(a[24] * x)
+			c1 += float32(a[25] * x)
+			c2 += float32(a[26] * x)
+			c3 += float32(a[27] * x)
+			c4 += float32(a[28] * x)
+			c5 += float32(a[29] * x)
+			c6 += float32(a[30] * x)
+			c7 += float32(a[31] * x)
 			a, b = a[4*gemvM:], b[4:]
 		}
 		for len(a) >= gemvM && len(b) >= 1 {
@@ -43,10 +62,14 @@ func gemv(ap, x, y []float32, mp, k int) {
 			c1 += float32(a[1] * x)
 			c2 += float32(a[2] * x)
 			c3 += float32(a[3] * x)
+			c4 += float32(a[4] * x)
+			c5 += float32(a[5] * x)
+			c6 += float32(a[6] * x)
+			c7 += float32(a[7] * x)
 			a, b = a[gemvM:], b[1:]
 		}
 		r := y[i0 : i0+gemvM]
-		r[0], r[1], r[2], r[3] = c0, c1, c2, c3
+		r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] = c0, c1, c2, c3, c4, c5, c6, c7
 	}
 }
 

@@ -26,7 +26,7 @@ package engine
 
 const (
 	tileN = 4 // columns of B per register tile (tileM is per platform: gemm_*.go)
-	gemvM = 4 // rows of A per GEMV panel
+	gemvM = 8 // rows of A per GEMV panel
 
 	winoMinOutC = 8 // fewest output channels for which Winograd pays
 )
