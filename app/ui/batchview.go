@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"github.com/ganomaly-go/ganomaly/modelfile"
 	"math"
 	"strings"
 	"time"
@@ -42,24 +43,7 @@ func (d *Demo) startBatch(ctx app.Context, names, labels []string, srcs [][]byte
 	}
 	sess := d.sess
 	finish := func(name string, score float64, x []float32, errMsg string) {
-		d.dispatch(func(ctx app.Context) {
-			if gen != d.batchGen {
-				return
-			}
-			for i := range d.rows {
-				r := &d.rows[i]
-				if r.Name != name || r.Done {
-					continue
-				}
-				r.Done = true
-				r.Score, r.Err = score, errMsg
-				if errMsg == "" {
-					r.Thumb = TensorURL(x, sess.Meta)
-				}
-				d.batchDone++
-				break
-			}
-		})
+		d.queueResult(batchResult{gen: gen, name: name, score: score, x: x, err: errMsg, meta: sess.Meta})
 	}
 	if d.pool != nil {
 		for i, n := range names {
@@ -95,6 +79,61 @@ func (d *Demo) startBatch(ctx app.Context, names, labels []string, srcs [][]byte
 			time.Sleep(time.Millisecond) // yield to the browser
 		}
 	})
+}
+
+// batchResult is one finished image waiting to be shown.
+type batchResult struct {
+	gen   int
+	name  string
+	score float64
+	x     []float32
+	err   string
+	meta  modelfile.Metadata
+}
+
+// batchFlushEvery bounds how often results reach the table: redrawing a
+// table of hundreds of rows for every image would cost more than scoring.
+const batchFlushEvery = 100 * time.Millisecond
+
+// queueResult collects a result (from any goroutine) and schedules one
+// redraw for everything that arrives within batchFlushEvery.
+func (d *Demo) queueResult(r batchResult) {
+	d.pendingMu.Lock()
+	d.pending = append(d.pending, r)
+	schedule := !d.flushQueued
+	d.flushQueued = true
+	d.pendingMu.Unlock()
+	if !schedule {
+		return
+	}
+	go func() {
+		time.Sleep(batchFlushEvery)
+		d.dispatch(func(ctx app.Context) {
+			d.pendingMu.Lock()
+			results := d.pending
+			d.pending, d.flushQueued = nil, false
+			d.pendingMu.Unlock()
+			index := map[string][]int{}
+			for i, r := range d.rows {
+				if !r.Done {
+					index[r.Name] = append(index[r.Name], i)
+				}
+			}
+			for _, res := range results {
+				if res.gen != d.batchGen || len(index[res.name]) == 0 {
+					continue
+				}
+				i := index[res.name][0]
+				index[res.name] = index[res.name][1:]
+				r := &d.rows[i]
+				r.Done, r.Score, r.Err = true, res.score, res.err
+				if res.err == "" {
+					r.Thumb = TensorURL(res.x, res.meta)
+				}
+				d.batchDone++
+			}
+		})
+	}()
 }
 
 func (d *Demo) onSort(col string) app.EventHandler {

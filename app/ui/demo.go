@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -80,6 +82,10 @@ type Demo struct {
 	sortAsc   bool
 	batchDone int
 	batchGen  int // bumps on every new batch so late results of an old one are dropped
+
+	pendingMu   sync.Mutex // guards pending and flushQueued (written by worker goroutines)
+	pending     []batchResult
+	flushQueued bool
 
 	drawn   bool // the canvas has been cleared to black
 	drawing bool
@@ -308,19 +314,29 @@ func (d *Demo) scoreOne(ctx app.Context, name string, b []byte) {
 
 // takeFiles handles files from the input, a drop or the clipboard: one file
 // goes to the single-image view, several to the batch view.
-func (d *Demo) takeFiles(ctx app.Context, files app.Value) {
-	n := files.Length()
+//
+// A folder (folder picker) always goes to the batch view, and only its image
+// files are taken (a folder may hold notes, .DS_Store and the like).
+func (d *Demo) takeFiles(ctx app.Context, files app.Value, folder bool) {
+	var list []app.Value
+	var names []string
+	for i := 0; i < files.Length(); i++ {
+		f := files.Index(i)
+		name := fileName(f)
+		if folder && !isImageName(name) {
+			continue
+		}
+		list, names = append(list, f), append(names, name)
+	}
+	n := len(list)
 	if n == 0 {
+		if folder {
+			d.err = "The folder holds no PNG, JPEG, GIF, BMP, TIFF or WebP images."
+		}
 		return
 	}
-	list := make([]app.Value, n)
-	names := make([]string, n)
-	for i := 0; i < n; i++ {
-		list[i] = files.Index(i)
-		names[i] = fileName(list[i])
-	}
 	ctx.Async(func() {
-		if n == 1 {
+		if n == 1 && !folder {
 			b, err := readFile(list[0])
 			d.dispatch(func(ctx app.Context) {
 				if err != nil {
@@ -351,6 +367,15 @@ func (d *Demo) takeFiles(ctx app.Context, files app.Value) {
 			}
 		})
 	})
+}
+
+// isImageName reports a file name with an image extension the decoders know.
+func isImageName(name string) bool {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp":
+		return true
+	}
+	return false
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

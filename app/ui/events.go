@@ -14,7 +14,7 @@ func (d *Demo) onPaste(ctx app.Context, e app.Event) {
 	files := e.Get("clipboardData").Get("files")
 	if files.Truthy() && files.Length() > 0 {
 		e.PreventDefault()
-		d.takeFiles(ctx, files)
+		d.takeFiles(ctx, files, false)
 	}
 }
 
@@ -27,14 +27,22 @@ func (d *Demo) onDrop(ctx app.Context, e app.Event) {
 	e.PreventDefault()
 	files := e.Get("dataTransfer").Get("files")
 	if files.Truthy() {
-		d.takeFiles(ctx, files)
+		d.takeFiles(ctx, files, false)
 	}
 }
 
 func (d *Demo) onFiles(ctx app.Context, e app.Event) {
 	in := ctx.JSSrc()
-	d.takeFiles(ctx, in.Get("files"))
+	d.takeFiles(ctx, in.Get("files"), false)
 	in.Set("value", "") // choosing the same file again fires change again
+}
+
+// onFolder takes every image of a chosen folder as a batch; subfolders named
+// 0.normal and 1.abnormal label their images.
+func (d *Demo) onFolder(ctx app.Context, e app.Event) {
+	in := ctx.JSSrc()
+	d.takeFiles(ctx, in.Get("files"), true)
+	in.Set("value", "")
 }
 
 func (d *Demo) onGallery(it GalleryItem) app.EventHandler {

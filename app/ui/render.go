@@ -36,7 +36,11 @@ func (d *Demo) Render() app.UI {
 				app.Text("Choose images…"),
 				app.Input().Type("file").Multiple(true).Accept("image/*,.png,.jpg,.jpeg,.gif,.bmp,.tif,.tiff,.webp").DataSet("testid", "file-input").OnChange(d.onFiles),
 			),
-			app.Span().Class("muted").Text("or drop them anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
+			app.Label().Class("file-button").Title("a folder with 0.normal and 1.abnormal subfolders gives labels and a live ROC").Body(
+				app.Text("Choose a folder…"),
+				app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder),
+			),
+			app.Span().Class("muted").Text("or drop images anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
 		),
 		app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
 		app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),

@@ -268,6 +268,27 @@ test("labelled samples: normal/anomaly badges and the live ROC", async () => {
   await page.waitForFunction((f) => document.querySelector(".model-info b")?.textContent === f, defaultModel.file);
 });
 
+test("a folder with 0.normal and 1.abnormal subfolders gives a labelled batch", async () => {
+  const dir = fs.mkdtempSync(path.join(artifacts, "folder-"));
+  const put = (sub, file) => {
+    fs.mkdirSync(path.join(dir, sub), { recursive: true });
+    fs.copyFileSync(path.join(root, "web/gallery", file), path.join(dir, sub, path.basename(file)));
+  };
+  const normal = gallery.filter((g) => g.class !== "2").slice(0, 4), abnormal = gallery.filter((g) => g.class === "2");
+  normal.forEach((g) => put("test/0.normal", g.file));
+  abnormal.forEach((g) => put("test/1.abnormal", g.file));
+  fs.writeFileSync(path.join(dir, "test", "notes.txt"), "not an image\n");
+  await page.setInputFiles("[data-testid=folder-input]", dir);
+  const n = normal.length + abnormal.length;
+  await page.waitForFunction((n) => document.querySelectorAll("[data-testid=batch-table] tbody tr").length === n &&
+    ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…"), n, { timeout: 60000 });
+  const labels = await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => trs.map((tr) => tr.children[2].textContent));
+  assert.equal(labels.filter((l) => l === "normal").length, normal.length);
+  assert.equal(labels.filter((l) => l === "abnormal").length, abnormal.length);
+  assert.match(await page.textContent(".roc-box"), /AUROC \d\.\d{3}/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test("result card downloads as a PNG", async () => {
   await page.click("button.tab:has-text('Single image')");
   await scoreGallery(gallery[2].file);
