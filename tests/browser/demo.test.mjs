@@ -82,6 +82,32 @@ test("gallery scores equal the CLI's for the same files and model", async () => 
   await shot(page, "2-single-view");
 });
 
+test("paste and drag and drop reach the same scoring", async () => {
+  const b64 = fs.readFileSync(path.join(root, "web/gallery", gallery[3].file)).toString("base64");
+  const cli = cliScores(modelPath, [path.join(root, "web/gallery", gallery[3].file)]);
+  const want = [...cli.values()][0].score;
+  // A clipboard paste of an image file (what a screenshot paste delivers).
+  await page.evaluate((b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], "pasted.png", { type: "image/png" }));
+    document.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true }));
+  }, b64);
+  await page.waitForFunction(() => document.querySelector(".result .name")?.textContent === "pasted.png");
+  assert.equal(await score(), want);
+  // A drop anywhere on the page.
+  await page.evaluate((b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], "dropped.png", { type: "image/png" }));
+    const target = document.querySelector(".result");
+    target.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    target.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, b64);
+  await page.waitForFunction(() => document.querySelector(".result .name")?.textContent === "dropped.png");
+  assert.equal(await score(), want);
+});
+
 test("the threshold slider moves the verdict and shows rates", async () => {
   await scoreGallery(gallery[0].file);
   const s = await score();
