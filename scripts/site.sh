@@ -30,7 +30,9 @@ if ! compgen -G "web/models/*.safetensors" >/dev/null; then
     go run ./cmd/ganomaly init -out build/placeholder-models/mnist.safetensors -isize 32 -nc 1 -dtype f16 -seed 1
   extra=(-models build/placeholder-models)
 fi
-go run ./app/cmd/site -out "$out" -wasm build/wasm -prefix "${SITE_PREFIX:-}" "${extra[@]}"
+mkdir -p build/bin
+go build -o build/bin/site ./app/cmd/site
+build/bin/site -out "$out" -wasm build/wasm -prefix "${SITE_PREFIX:-}" "${extra[@]}"
 if [ "$mode" = serve ]; then
-  exec go run ./app/cmd/site -out "$out" -no-build -prefix "${SITE_PREFIX:-}" -serve "${DEMO_ADDR:-localhost:8080}"
+  exec build/bin/site -out "$out" -no-build -prefix "${SITE_PREFIX:-}" -serve "${DEMO_ADDR:-localhost:8080}"
 fi
