@@ -199,6 +199,13 @@ func (d *Demo) renderResult() app.UI {
 	if len(rateText) == 0 {
 		rateText = append(rateText, app.Li().Text("The model carries no calibration, so there are no rates for this threshold."))
 	}
+	var testROC app.UI = app.Div()
+	if c := d.sess.Meta.Calibration; c != nil && c.Test != nil && len(c.Test.ROC) > 0 && rates.HasTest {
+		testROC = app.Div().Class("roc-box").Body(
+			app.Raw(ROCSVG(c.Test.ROC, c.Test.AUROC, &[2]float64{rates.TestFPR, rates.TestTPR}, "test set:")),
+			app.P().Class("muted").Text(fmt.Sprintf("The model's ROC on its labelled test set (%d normal, %d anomalous images); the dot is the current threshold.", c.Test.Normals, c.Test.Anomalies)),
+		)
+	}
 	thresholdBox := app.Div().Class("threshold").Body(
 		app.Label().For("threshold").Body(app.Text("Threshold "), app.B().Text(formatTick(d.threshold))),
 		app.Input().ID("threshold").Type("range").DataSet("testid", "threshold").
@@ -206,6 +213,7 @@ func (d *Demo) renderResult() app.UI {
 			Aria("valuetext", formatTick(d.threshold)),
 		app.If(d.userSetT && d.sess.HasCalibration(), app.Button().Class("small").Text("back to the calibrated threshold").OnClick(d.onResetThreshold)),
 		app.Ul().Class("rates").Body(rateText...),
+		testROC,
 	)
 	if d.cur == nil {
 		return app.Div().Class("panel result").Body(
