@@ -326,6 +326,7 @@ test("result card downloads as a PNG", async () => {
 
 test("the lab: layers, feature maps, latent sliders, interpolation, keyboard", async () => {
   await page.click("button.tab:has-text('Lab')");
+  await page.waitForSelector("button.layer");
   const layers = await page.$$("button.layer");
   assert.ok(layers.length >= 9, "E1, D and E2 layers are drawn");
   const shapes = await page.$$eval("button.layer .shape", (s) => s.map((e) => e.textContent));
