@@ -158,7 +158,8 @@ func ROCSVG(pts []modelfile.ROCPoint, auroc float64, at *[2]float64, title strin
 	}
 	fmt.Fprintf(&sb, `<text x="%v" y="%v" class="tick" text-anchor="middle">false-positive rate</text>`, L+(S-10)/2, S+B-6)
 	fmt.Fprintf(&sb, `<text x="12" y="%v" class="tick" text-anchor="middle" transform="rotate(-90 12 %v)">true-positive rate</text>`, 10+(S-10)/2, 10+(S-10)/2)
-	fmt.Fprintf(&sb, `<text x="%v" y="%v" class="big">%s AUROC %.3f</text>`, L+12, S-24, html.EscapeString(title), auroc)
+	// Bottom right: below any ROC curve worth drawing.
+	fmt.Fprintf(&sb, `<text x="%v" y="%v" class="big" text-anchor="end">%s AUROC %.3f</text>`, L+S-22, S-14, html.EscapeString(title), auroc)
 	sb.WriteString(`</svg>`)
 	return sb.String()
 }
