@@ -60,7 +60,7 @@ func HistogramSVG(c *modelfile.Calibration, score, threshold, xmin, xmax float64
 		}
 		fmt.Fprintf(&sb, `<text x="%s" y="%v" text-anchor="%s" class="tick">%s</text>`, f2(px(v)), H-B+16, anchor, formatTick(v))
 	}
-	fmt.Fprintf(&sb, `<text x="%v" y="%v" class="tick">%d validation normals</text>`, L+4, T+4, c.ValCount)
+	fmt.Fprintf(&sb, `<text x="%v" y="%v" class="tick" text-anchor="end">%d validation normals</text>`, W-R, T+4, c.ValCount)
 	if !math.IsNaN(threshold) {
 		x := px(threshold)
 		lx := math.Min(math.Max(x, L+30), W-R-30) // keep the label inside

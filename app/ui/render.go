@@ -227,7 +227,7 @@ func (d *Demo) renderResult() app.UI {
 	verdict := Verdict(a.Score, d.threshold)
 	return app.Div().Class("panel result").Body(
 		app.H2().Body(app.Text("Result: "), app.Span().Class("name").Text(a.Name)),
-		app.Div().Class("verdict-box "+verdict).Body(
+		app.Div().Class("verdict-box "+verdict).Aria("live", "polite").Body(
 			app.Span().Class("verdict").DataSet("testid", "verdict").Text(verdict),
 			app.Span().Class("score-line").Body(app.Text("score "), app.Span().Class("score").DataSet("testid", "score").Text(FormatScore(a.Score))),
 			app.Span().Class("muted").Text(fmt.Sprintf("threshold %s", formatTick(d.threshold))),
