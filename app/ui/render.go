@@ -213,14 +213,15 @@ func (d *Demo) renderResult() app.UI {
 			Aria("valuetext", formatTick(d.threshold)),
 		app.If(d.userSetT && d.sess.HasCalibration(), app.Button().Class("small").Text("back to the calibrated threshold").OnClick(d.onResetThreshold)),
 		app.Ul().Class("rates").Body(rateText...),
-		testROC,
 	)
 	if d.cur == nil {
 		return app.Div().Class("panel result").Body(
 			app.H2().Text("Result"),
 			app.P().Class("hint").Text("Pick a sample image, draw a digit, or choose a file: the verdict, the reconstruction and the heat map appear here."),
-			app.Raw(HistogramSVG(d.sess.Meta.Calibration, math.NaN(), d.threshold, lo, hi)),
-			thresholdBox,
+			app.Div().Class("calib").Body(
+				app.Div().Body(app.Raw(HistogramSVG(d.sess.Meta.Calibration, math.NaN(), d.threshold, lo, hi)), thresholdBox),
+				testROC,
+			),
 		)
 	}
 	a, m := d.cur, d.sess.Meta
@@ -243,8 +244,10 @@ func (d *Demo) renderResult() app.UI {
 			app.Button().Text("Open in the lab").OnClick(d.onView(viewLab)),
 		),
 		app.H3().Text("Where the score falls among normal images"),
-		app.Raw(HistogramSVG(m.Calibration, a.Score, d.threshold, lo, hi)),
-		thresholdBox,
+		app.Div().Class("calib").Body(
+			app.Div().Body(app.Raw(HistogramSVG(m.Calibration, a.Score, d.threshold, lo, hi)), thresholdBox),
+			testROC,
+		),
 		app.H3().Text("The two latent vectors"),
 		app.Raw(LatentSVG(a.LatentI, a.LatentO)),
 		app.P().Class("muted").Text("The score is the mean squared distance between E1(x) and E2(x̂). For images like the training data the two codes agree; for anything else the reconstruction drifts and so does its code."),
