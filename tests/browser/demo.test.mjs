@@ -82,6 +82,21 @@ test("gallery scores equal the CLI's for the same files and model", async () => 
   await shot(page, "2-single-view");
 });
 
+test("formats and pixel rules match the CLI (16-bit, alpha, CMYK, EXIF, WebP, TIFF, BMP)", async () => {
+  // The preprocess package's fixtures: the page decodes with the same Go
+  // code, so its scores must equal the CLI's for every one of them.
+  const dir = path.join(root, "preprocess/testdata");
+  const files = ["gray16.tiff", "alpha.png", "alpha.webp", "cmyk.jpg", "orient_6.jpg", "orient_3.jpg", "base.bmp", "base_lzw.tiff", "base_lossy.webp"]
+    .map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f));
+  assert.ok(files.length >= 5, "fixtures found in preprocess/testdata");
+  const cli = cliScores(modelPath, files);
+  for (const f of files) {
+    await page.setInputFiles("[data-testid=file-input]", f);
+    await page.waitForFunction((n) => document.querySelector(".result .name")?.textContent === n, path.basename(f));
+    assert.equal(await score(), cli.get(f).score, path.basename(f));
+  }
+});
+
 test("paste and drag and drop reach the same scoring", async () => {
   const b64 = fs.readFileSync(path.join(root, "web/gallery", gallery[3].file)).toString("base64");
   const cli = cliScores(modelPath, [path.join(root, "web/gallery", gallery[3].file)]);
