@@ -322,11 +322,21 @@ func (d *Demo) takeFiles(ctx app.Context, files app.Value, folder bool) {
 	var names []string
 	for i := 0; i < files.Length(); i++ {
 		f := files.Index(i)
-		name := fileName(f)
-		if folder && !isImageName(name) {
+		list, names = append(list, f), append(names, fileName(f))
+	}
+	d.takeFileList(ctx, list, names, folder)
+}
+
+// takeFileList is takeFiles for files with known names (paths inside a
+// dropped folder).
+func (d *Demo) takeFileList(ctx app.Context, all []app.Value, allNames []string, folder bool) {
+	var list []app.Value
+	var names []string
+	for i, f := range all {
+		if folder && !isImageName(allNames[i]) {
 			continue
 		}
-		list, names = append(list, f), append(names, name)
+		list, names = append(list, f), append(names, allNames[i])
 	}
 	n := len(list)
 	if n == 0 {

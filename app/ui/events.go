@@ -25,9 +25,79 @@ func (d *Demo) onDragOver(ctx app.Context, e app.Event) {
 
 func (d *Demo) onDrop(ctx app.Context, e app.Event) {
 	e.PreventDefault()
-	files := e.Get("dataTransfer").Get("files")
-	if files.Truthy() {
-		d.takeFiles(ctx, files, false)
+	dt := e.Get("dataTransfer")
+	// A dropped folder shows up as a directory entry; entries must be taken
+	// during the event, their contents can be read afterwards.
+	var entries []app.Value
+	hasDir := false
+	if items := dt.Get("items"); items.Truthy() {
+		for i := 0; i < items.Length(); i++ {
+			it := items.Index(i)
+			if it.Get("kind").String() != "file" || !it.Get("webkitGetAsEntry").Truthy() {
+				continue
+			}
+			if en := it.Call("webkitGetAsEntry"); en.Truthy() {
+				entries = append(entries, en)
+				hasDir = hasDir || en.Get("isDirectory").Bool()
+			}
+		}
+	}
+	if !hasDir {
+		if files := dt.Get("files"); files.Truthy() {
+			d.takeFiles(ctx, files, false)
+		}
+		return
+	}
+	ctx.Async(func() {
+		var files []app.Value
+		var names []string
+		for _, en := range entries {
+			if err := walkEntry(en, &files, &names); err != nil {
+				d.dispatch(func(ctx app.Context) { d.err = "reading the dropped folder: " + err.Error() })
+				return
+			}
+		}
+		d.dispatch(func(ctx app.Context) { d.takeFileList(ctx, files, names, true) })
+	})
+}
+
+// walkEntry collects the files under a FileSystemEntry (a dropped file or
+// folder) with their paths inside the drop, e.g. "test/0.normal/a.png". It
+// runs on a goroutine (it awaits the entry API's callbacks).
+func walkEntry(en app.Value, files *[]app.Value, names *[]string) error {
+	w := app.Window()
+	call := func(obj app.Value, method string, args ...any) (app.Value, error) {
+		var exec app.Func
+		exec = app.FuncOf(func(this app.Value, a []app.Value) any {
+			obj.Call(method, append(args, a[0], a[1])...)
+			return nil
+		})
+		defer exec.Release()
+		return await(w.Get("Promise").New(exec))
+	}
+	if en.Get("isFile").Bool() {
+		f, err := call(en, "file")
+		if err != nil {
+			return err
+		}
+		*files = append(*files, f)
+		*names = append(*names, strings.TrimPrefix(en.Get("fullPath").String(), "/"))
+		return nil
+	}
+	reader := en.Call("createReader")
+	for {
+		batch, err := call(reader, "readEntries")
+		if err != nil {
+			return err
+		}
+		if batch.Length() == 0 {
+			return nil
+		}
+		for i := 0; i < batch.Length(); i++ {
+			if err := walkEntry(batch.Index(i), files, names); err != nil {
+				return err
+			}
+		}
 	}
 }
 

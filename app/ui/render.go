@@ -40,7 +40,7 @@ func (d *Demo) Render() app.UI {
 				app.Text("Choose a folder…"),
 				app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder),
 			),
-			app.Span().Class("muted").Text("or drop images anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
+			app.Span().Class("muted").Text("or drop images or folders anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
 		),
 		app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
 		app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),

@@ -326,8 +326,39 @@ test("a folder with 0.normal and 1.abnormal subfolders gives a labelled batch", 
   const labels = await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => trs.map((tr) => tr.children[2].textContent));
   assert.equal(labels.filter((l) => l === "normal").length, normal.length);
   assert.equal(labels.filter((l) => l === "abnormal").length, abnormal.length);
-  assert.match(await page.textContent(".roc-box"), /AUROC \d\.\d{3}/);
+  // The same AUROC as the CLI on the same labelled folder.
+  const cli = cliScores(modelPath, [path.join(dir, "test")]);
+  assert.ok(cli.summary, "the CLI reports a labelled summary");
+  assert.match(await page.textContent(".roc-box"), new RegExp("AUROC " + cli.summary.auroc.toFixed(3).replace(".", "\\.")));
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("a dropped folder is walked and labelled like the folder picker", async () => {
+  // Synthetic drops cannot carry real directories, so the drop event gets a
+  // stand-in dataTransfer whose entry implements the FileSystemEntry calls
+  // the page uses (isDirectory, createReader().readEntries, file, fullPath).
+  const pick = [gallery.find((g) => g.class === "0"), gallery.find((g) => g.class === "2")];
+  const b64 = pick.map((g) => fs.readFileSync(path.join(root, "web/gallery", g.file)).toString("base64"));
+  await page.evaluate((b64) => {
+    const file = (name, data) => new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], name, { type: "image/png" });
+    const fileEntry = (p, f) => ({ isFile: true, isDirectory: false, fullPath: p, file: (ok) => setTimeout(() => ok(f)) });
+    const dirEntry = (p, children) => ({
+      isFile: false, isDirectory: true, fullPath: p,
+      createReader: () => { let done = false; return { readEntries: (ok) => setTimeout(() => { ok(done ? [] : children); done = true; }) }; },
+    });
+    const root = dirEntry("/drop", [
+      dirEntry("/drop/0.normal", [fileEntry("/drop/0.normal/n.png", file("n.png", b64[0]))]),
+      dirEntry("/drop/1.abnormal", [fileEntry("/drop/1.abnormal/a.png", file("a.png", b64[1]))]),
+      fileEntry("/drop/notes.txt", new File(["x"], "notes.txt")),
+    ]);
+    const ev = new Event("drop", { bubbles: true, cancelable: true });
+    Object.defineProperty(ev, "dataTransfer", { value: { items: [{ kind: "file", webkitGetAsEntry: () => root }], files: [] } });
+    document.querySelector(".page").dispatchEvent(ev);
+  }, b64);
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=batch-table] tbody tr").length === 2 &&
+    ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…"), null, { timeout: 60000 });
+  const rows = await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => trs.map((tr) => tr.children[1].textContent + "=" + tr.children[2].textContent).sort());
+  assert.deepEqual(rows, ["drop/0.normal/n.png=normal", "drop/1.abnormal/a.png=abnormal"]);
 });
 
 test("result card downloads as a PNG", async () => {

@@ -63,9 +63,11 @@ export function cliScores(model, files) {
   } catch (e) {
     out = e.stdout; // exit 1: some files failed, the rest are scored
   }
+  // An array of records; a labelled folder adds a final {summary: {auroc, ...}}.
   const recs = JSON.parse(out.toString());
-  const arr = Array.isArray(recs) ? recs : recs.results || recs.images;
-  return new Map(arr.map((r) => [path.resolve(root, r.path), r]));
+  const map = new Map(recs.filter((r) => r.path !== undefined).map((r) => [path.resolve(root, r.path), r]));
+  map.summary = recs.find((r) => r.summary)?.summary;
+  return map;
 }
 
 export async function shot(page, name) {
