@@ -119,27 +119,46 @@ func padPlanes(in, pad []float32, C, H int) []float32 {
 	return pad
 }
 
-// winoInputPlane transforms the tt×tt input tiles of one plane (one
-// channel, or one channel phase) and stores them as GEMM row kk of the packed
-// B of the 9 product groups (group stride gs, K rows each). Tile (ty, tx) has
-// its top-left element at base + ty·tileRS + tx·tileCS, and rs between its
-// rows and cs between its columns. V = Bᵀ d B.
-func winoInputPlane(plane []float32, base, tileRS, tileCS, rs, cs, tt int, v []float32, kk, K, gs int) {
-	for ty := 0; ty < tt; ty++ {
-		for tx := 0; tx < tt; tx++ {
-			p0 := base + ty*tileRS + tx*tileCS
-			d := plane[p0 : p0+2*rs+2*cs+1]
-			d00, d01, d02 := d[0], d[cs], d[2*cs]
-			d10, d11, d12 := d[rs], d[rs+cs], d[rs+2*cs]
-			d20, d21, d22 := d[2*rs], d[2*rs+cs], d[2*rs+2*cs]
-			e00, e01, e02 := d00-d10, d01-d11, d02-d12 // Bᵀ d
-			e20, e21, e22 := d20-d10, d21-d11, d22-d12
-			t := ty*tt + tx
-			o := (t/tileN)*K*tileN + kk*tileN + t%tileN
-			w := v[o : o+8*gs+1]
-			w[0], w[gs], w[2*gs] = e00-e01, e01, e02-e01 // (Bᵀ d) B
-			w[3*gs], w[4*gs], w[5*gs] = d10-d11, d11, d12-d11
-			w[6*gs], w[7*gs], w[8*gs] = e20-e21, e21, e22-e21
+// winoInputPanels computes the Winograd input transform V = Bᵀ d B of every
+// 3×3 input tile and stores it in the packed B of the 9 product groups
+// (group stride gs, K rows, panels of tileN tiles). GEMM row kk is plane
+// kk / len(offs) of pad (planes of planeSize values) at offset
+// offs[kk % len(offs)]; tile t = (ty, tx) adds ty·tileRS + tx·tileCS, and the
+// tile has rs between its rows and cs between its columns.
+//
+// The loops run panel by panel and, inside a panel, row by row, so that the
+// 9 output streams are written sequentially (4 values per row and group)
+// rather than scattered 9 ways per tile.
+func winoInputPanels(pad []float32, planeSize int, offs []int, tileRS, tileCS, rs, cs, tt, n int, v []float32, K, gs int) {
+	c2, r2 := 2*cs, 2*rs // offsets of the 3×3 tile's elements, hoisted
+	r1c1, r1c2, r2c1, r2c2 := rs+cs, rs+c2, r2+cs, r2+c2
+	g2, g3, g4, g5, g6, g7, g8 := 2*gs, 3*gs, 4*gs, 5*gs, 6*gs, 7*gs, 8*gs
+	planes := K / len(offs)
+	var toff [tileN]int
+	for t0 := 0; t0 < n; t0 += tileN {
+		m := min(tileN, n-t0)
+		for u := 0; u < m; u++ {
+			toff[u] = (t0+u)/tt*tileRS + (t0+u)%tt*tileCS
+		}
+		o := t0 * K // panel t0/tileN starts at (t0/tileN)·K·tileN
+		for c := 0; c < planes; c++ {
+			plane := pad[c*planeSize : (c+1)*planeSize]
+			for _, off := range offs {
+				for u, to := range toff[:m] {
+					p0 := off + to
+					d := plane[p0 : p0+r2c2+1]
+					d00, d01, d02 := d[0], d[cs], d[c2]
+					d10, d11, d12 := d[rs], d[r1c1], d[r1c2]
+					d20, d21, d22 := d[r2], d[r2c1], d[r2c2]
+					e00, e01, e02 := d00-d10, d01-d11, d02-d12 // Bᵀ d
+					e20, e21, e22 := d20-d10, d21-d11, d22-d12
+					w := v[o+u : o+u+g8+1]
+					w[0], w[gs], w[g2] = e00-e01, e01, e02-e01 // (Bᵀ d) B
+					w[g3], w[g4], w[g5] = d10-d11, d11, d12-d11
+					w[g6], w[g7], w[g8] = e20-e21, e21, e22-e21
+				}
+				o += tileN
+			}
 		}
 	}
 }
@@ -193,15 +212,9 @@ func (l *layer) forwardWinoConv(in, out []float32, ws *workspace) {
 	pad := padPlanes(in, ws.pad, s.InC, s.InH)
 	v := ws.bp[:l.groups*K*np]
 	gs := K * np
-	for c := 0; c < s.InC; c++ {
-		plane := pad[c*W*W : (c+1)*W*W]
-		for q := 0; q < 2; q++ {
-			for r := 0; r < 2; r++ {
-				// Tile rows 4ty−1+q+2i of the input are rows 4ty+q+2i of the padded plane.
-				winoInputPlane(plane, q*W+r, 4*W, 4, 2*W, 2, tt, v, 4*c+2*q+r, K, gs)
-			}
-		}
-	}
+	// Row 4c+2q+r is phase (q, r) of channel c: tile rows 4ty−1+q+2i of the
+	// input, rows 4ty+q+2i of the padded plane.
+	winoInputPanels(pad, W*W, []int{0, 1, W, W + 1}, 4*W, 4, 2*W, 2, tt, l.n, v, K, gs)
 	clearPad(v, l.groups, K, l.n, np)
 	c := ws.c[:l.groups*l.mp*np]
 	l.gemms(v, c)
@@ -221,12 +234,8 @@ func (l *layer) forwardWinoConvT(in, out []float32, ws *workspace) {
 	gs := K * np
 	for ph := 0; ph < 4; ph++ {
 		p, ps := ph/2, ph%2
-		vph := v[9*ph*gs : 9*(ph+1)*gs]
-		for c := 0; c < s.InC; c++ {
-			plane := pad[c*W*W : (c+1)*W*W]
-			// Tile rows 2ty−1+p+i of the input are rows 2ty+p+i of the padded plane.
-			winoInputPlane(plane, p*W+ps, 2*W, 2, W, 1, tt, vph, c, K, gs)
-		}
+		// Tile rows 2ty−1+p+i of the input are rows 2ty+p+i of the padded plane.
+		winoInputPanels(pad, W*W, []int{p*W + ps}, 2*W, 2, W, 1, tt, l.n, v[9*ph*gs:9*(ph+1)*gs], K, gs)
 	}
 	clearPad(v, l.groups, K, l.n, np)
 	c := ws.c[:l.groups*l.mp*np]
