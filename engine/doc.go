@@ -11,7 +11,10 @@
 // assembly version on amd64.
 //
 // BatchNorm runs in eval mode (running statistics) and is folded into the
-// preceding convolution when a model is loaded. Convolutions are lowered to a
-// register-tiled matrix product: Conv2d through im2col, ConvTranspose2d
-// through a product with the transposed weights followed by col2im.
+// preceding convolution when a model is loaded. Convolutions are lowered to
+// register-tiled matrix products (layer.go): the stride-2 4×4 Conv2d and
+// ConvTranspose2d layers, which hold 96% of the work, as four 2×2 polyphase
+// convolutions computed with Winograd F(2×2, 2×2) (winograd.go); the layers
+// with a 1×1 input or output as matrix-vector products; the rest through
+// im2col or col2im. docs/engine-speed.md has the measurements.
 package engine
