@@ -2,6 +2,7 @@ package gan
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
@@ -27,6 +28,9 @@ func randomValues(seed uint64, n int) []float32 {
 // BenchmarkStep measures one training step at batch 64, isize 32, nc 1 on the
 // CPU; images/s = 64 / (ns/op · 1e-9).
 func BenchmarkStep(b *testing.B) {
+	// as run.Runner.Run: one OS thread, one OpenMP team (see there)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	m, err := NewModel(testOptions(1), gotch.CPU)
 	if err != nil {
 		b.Fatal(err)

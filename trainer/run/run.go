@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -253,6 +254,12 @@ func (r *Runner) toTensor(b data.Batch) (*ts.Tensor, error) {
 
 // Run trains the remaining epochs and writes everything into the run folder.
 func (r *Runner) Run(ctx context.Context) (*Result, error) {
+	// libtorch parallelises with OpenMP, whose thread team belongs to the OS
+	// thread that calls it. A goroutine hopping between OS threads would make
+	// a new team on each (idle teams spin, stealing the cores): keep the
+	// whole run on one thread. Measured: 50-68 → 75 img/s at isize 32.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if r.state.EpochsDone >= r.cfg.NIter {
 		r.log.Info("nothing to train: all epochs done", "epochs", r.state.EpochsDone)
 	}
