@@ -84,7 +84,7 @@ func TestNoFusedMultiplyAdd(t *testing.T) {
 	if err != nil {
 		t.Skip("go command not found")
 	}
-	kernelFiles := []string{"kernels.go", "gemm_other.go", "winograd.go", "layer.go"}
+	kernelFiles := []string{"kernels.go", "gemm_other.go", "winograd.go", "layer.go", "load.go", "model.go"}
 	fma := regexp.MustCompile(`\b(V?F(N)?M(ADD|SUB)[0-9A-Z]*)\b`)
 	for _, env := range [][]string{{"GOARCH=arm64"}, {"GOARCH=amd64", "GOAMD64=v3"}} {
 		cmd := exec.Command(goCmd, "build", "-gcflags=-S", "-o", os.DevNull, ".")

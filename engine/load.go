@@ -94,7 +94,7 @@ func foldBatchNorm(f *modelfile.File, s LayerSpec, w, b []float32) error {
 			return fmt.Errorf("engine: %s.running_var[%d] = %v is not a variance", s.BNKey(), o, variance[o])
 		}
 		k := float64(gamma[o]) / math.Sqrt(float64(variance[o])+bnEps)
-		b[o] = float32((float64(b[o])-float64(mean[o]))*k + float64(beta[o]))
+		b[o] = float32(float64((float64(b[o])-float64(mean[o]))*k) + float64(beta[o]))
 		scaleOutputChannel(s, w, o, float32(k))
 	}
 	return nil
@@ -174,7 +174,7 @@ func Init(arch modelfile.Arch, seed int64) *modelfile.File {
 	normal := func(n int, mean, std float64) []float32 {
 		v := make([]float32, n)
 		for i := range v {
-			v[i] = float32(mean + std*rng.NormFloat64())
+			v[i] = float32(mean + float64(std*rng.NormFloat64()))
 		}
 		return v
 	}

@@ -136,7 +136,7 @@ func (m *Model) Trace(x []float32, visit func(i int, l LayerInfo, out []float32)
 	var sum float64
 	for i, a := range m.res.LatentI {
 		d := float64(a) - float64(m.res.LatentO[i])
-		sum += d * d
+		sum += float64(d * d)
 	}
 	m.res.Score = sum / float64(len(m.res.LatentI))
 	nc, hw := m.meta.Arch.NC, len(m.diff)
