@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
 )
@@ -34,7 +35,7 @@ func foldLayers(f *modelfile.File) ([]foldedLayer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("engine: layer %s: %w", s.Key(), err)
 		}
-		if !sameShape(shape, s.WeightShape()) {
+		if !slices.Equal(shape, s.WeightShape()) {
 			return nil, fmt.Errorf("engine: layer %s: weight shape %v, want %v for arch %+v (does the file's architecture metadata match its weights?)", s.Key(), shape, s.WeightShape(), arch)
 		}
 		b := make([]float32, s.OutC)
@@ -43,7 +44,7 @@ func foldLayers(f *modelfile.File) ([]foldedLayer, error) {
 			if err != nil {
 				return nil, fmt.Errorf("engine: layer %s: %w", s.Key(), err)
 			}
-			if !sameShape(bshape, []int{s.OutC}) {
+			if !slices.Equal(bshape, []int{s.OutC}) {
 				return nil, fmt.Errorf("engine: layer %s: bias shape %v, want [%d]", s.Key(), bshape, s.OutC)
 			}
 			copy(b, bv)
@@ -68,7 +69,7 @@ func foldBatchNorm(f *modelfile.File, s LayerSpec, w, b []float32) error {
 		if err != nil {
 			return nil, fmt.Errorf("engine: layer %s: %w", s.Key(), err)
 		}
-		if !sameShape(shape, []int{s.OutC}) {
+		if !slices.Equal(shape, []int{s.OutC}) {
 			return nil, fmt.Errorf("engine: %s.%s has shape %v, want [%d]", s.BNKey(), p, shape, s.OutC)
 		}
 		return v, nil
@@ -116,18 +117,6 @@ func scaleOutputChannel(s LayerSpec, w []float32, o int, k float32) {
 	for j := base; j < base+s.InC*kk; j++ {
 		w[j] *= k
 	}
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // OutputAxis is the axis of a layer's weight that indexes output channels:

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -145,7 +146,7 @@ func checkpointFromStateDict(sd *stateDict, fl archFlags, norm modelfile.Norm) (
 			return fmt.Errorf("tensor %s is missing for architecture %+v", name, arch)
 		}
 		used[name] = true
-		if !sameShape(t.Shape, shape) {
+		if !slices.Equal(t.Shape, shape) {
 			return fmt.Errorf("tensor %s has shape %v, want %v for architecture %+v", name, t.Shape, shape, arch)
 		}
 		switch {
@@ -187,16 +188,4 @@ func checkpointFromStateDict(sd *stateDict, fl archFlags, norm modelfile.Norm) (
 		return nil, fmt.Errorf("the state dict has tensors the GANomaly generator (%+v) does not: %s", arch, abbreviate(extra, 6))
 	}
 	return f, nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

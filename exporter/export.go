@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ganomaly-go/ganomaly/engine"
@@ -115,7 +116,7 @@ func loadSource(cfg *config) (*modelfile.File, error) {
 		if len(want.Mean) == 1 && f.Meta.Arch.NC > 1 {
 			want = broadcastNorm(want, f.Meta.Arch.NC)
 		}
-		if !sameFloats(want.Mean, f.Meta.Norm.Mean) || !sameFloats(want.Std, f.Meta.Norm.Std) {
+		if !slices.Equal(want.Mean, f.Meta.Norm.Mean) || !slices.Equal(want.Std, f.Meta.Norm.Std) {
 			return nil, fmt.Errorf("%s records the normalisation it was trained with (mean %v, std %v); -mean/-std %v/%v would change it: drop -mean/-std (they are for netG.pth files)",
 				cfg.Checkpoint, f.Meta.Norm.Mean, f.Meta.Norm.Std, want.Mean, want.Std)
 		}
@@ -136,18 +137,6 @@ func broadcastNorm(n modelfile.Norm, nc int) modelfile.Norm {
 		out.Std = append(out.Std, n.Std[0])
 	}
 	return out
-}
-
-func sameFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // convert stores the BN-folded F32 model's weights as dtype: F32 as is, F16

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,7 +85,7 @@ func TestReadPthMatchesTorchStateDict(t *testing.T) {
 					t.Errorf("tensor %s missing", n)
 					continue
 				}
-				if !sameShape(tn.Shape, shape) {
+				if !slices.Equal(tn.Shape, shape) {
 					t.Errorf("%s: shape %v, torch has %v", n, tn.Shape, shape)
 				}
 				if strings.HasSuffix(n, "num_batches_tracked") != (tn.Ints != nil) {
@@ -122,7 +123,7 @@ func TestPthRoundTripMatchesTorch(t *testing.T) {
 	if f.Meta.Arch != ref.Arch {
 		t.Errorf("arch %+v, want %+v", f.Meta.Arch, ref.Arch)
 	}
-	if !sameFloats(f.Meta.Norm.Mean, ref.Mean) || !sameFloats(f.Meta.Norm.Std, ref.Std) {
+	if !slices.Equal(f.Meta.Norm.Mean, ref.Mean) || !slices.Equal(f.Meta.Norm.Std, ref.Std) {
 		t.Errorf("normalisation %+v, want mean %v std %v", f.Meta.Norm, ref.Mean, ref.Std)
 	}
 	if f.Meta.Training == nil || f.Meta.Training.Epoch != ref.Epoch || f.Meta.Dataset == nil || f.Meta.Dataset.Name != "synthetic" {
