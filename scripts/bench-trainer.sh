@@ -17,3 +17,26 @@ for r in $(seq 1 "$rounds"); do
   echo "{\"impl\": \"ganomaly-go (gotch)\", \"round\": $r, \"batch\": 64, \"isize\": 32, \"nc\": 1, \"steps\": $steps, \"images_per_s\": $ips}"
   (eval "$pyenv" && python3 trainer/bench/original_step.py bench --steps "$steps") | sed "s/^{/{\"round\": $r, /"
 done
+
+# End to end (E2E=1): training images per second including data loading, the
+# Go trainer (one epoch of 2560 MNIST images; dataset preparation and
+# evaluation excluded) against the original's loop with torchvision's MNIST
+# pipeline and its default 8 DataLoader workers (torchvision 0.16.0 and
+# pillow 10.4.0 are installed into the cache for this).
+if [ -n "${E2E:-}" ]; then
+  cache="${GANOMALY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ganomaly-go}"
+  [ -d "$cache/bench-py/torchvision" ] || python3 -m pip install --quiet --no-deps --target "$cache/bench-py" torchvision==0.16.0 pillow==10.4.0 >&2
+  raw="$cache/bench-mnist/MNIST/raw"
+  mkdir -p "$raw"
+  for f in "$GANOMALY_MNIST"/*.gz; do
+    b=$(basename "$f" .gz); [ -f "$raw/$b" ] || gunzip -c "$f" > "$raw/$b"
+  done
+  (cd trainer && go build -o ../build/bin/trainer .)
+  out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
+  for r in $(seq 1 "$rounds"); do
+    build/bin/trainer --niter 1 --max_images 2560 --max_test 64 --outf "$out" --name e2e$r --quiet --no_report --device cpu 2>/dev/null >/dev/null
+    ips=$(sed -n 's/.*"images_per_s": \([0-9.]*\).*/\1/p' "$out/e2e$r/metrics.json" | head -1)
+    echo "{\"impl\": \"ganomaly-go trainer end to end\", \"round\": $r, \"images\": 2560, \"images_per_s\": $ips}"
+    (eval "$pyenv" && PYTHONPATH="$cache/bench-py:$PYTHONPATH" python3 trainer/bench/original_step.py e2e --dataroot "$cache/bench-mnist" --steps 40 2>/dev/null) | sed "s/^{/{\"round\": $r, /"
+  done
+fi

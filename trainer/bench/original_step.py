@@ -6,6 +6,9 @@ the same libtorch 2.1.0, and for a loss cross-check on identical weights.
   python3 original_step.py bench [--steps N] [--batch 64] [--isize 32] [--nc 1]
       prints one JSON line: images per second of optimize_params() on random
       batches (no data loading), torch threads, torch version.
+  python3 original_step.py e2e --dataroot DIR [--steps N] [--workers 8]
+      the original's whole loop: torchvision MNIST (DIR/MNIST/raw), its transforms
+      and DataLoader (needs torchvision 0.16.0 and pillow), normal digits only.
   python3 original_step.py losses STATE.safetensors BATCH.npy
       loads G and D from a trainer state file (netG.* / netD.* tensors), runs
       one optimize_params() on the batch and prints the losses as JSON.
@@ -197,6 +200,42 @@ def bench(argv):
                       "images_per_s": a.batch * a.steps / dt}))
 
 
+def e2e(argv):
+    """The original's whole training loop on MNIST: torchvision's MNIST with
+    Resize(isize), ToTensor, Normalize((0.1307,), (0.3081,)) and a DataLoader
+    with batch 64, shuffle, drop_last and the original's default 8 workers,
+    normal digits only; images per second over --steps batches after warm-up."""
+    import argparse
+    import torchvision.datasets as dset
+    import torchvision.transforms as transforms
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dataroot", required=True, help="folder with MNIST/raw/*-ubyte")
+    ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--workers", type=int, default=8)
+    ap.add_argument("--abnormal_class", type=int, default=2)
+    a = ap.parse_args(argv)
+    torch.manual_seed(0)
+    transform = transforms.Compose([transforms.Resize(32), transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+    ds = dset.MNIST(root=a.dataroot, train=True, download=False, transform=transform)
+    keep = ds.targets != a.abnormal_class
+    ds.data, ds.targets = ds.data[keep], ds.targets[keep]
+    loader = torch.utils.data.DataLoader(ds, batch_size=64, shuffle=True, num_workers=a.workers, drop_last=True)
+    m = Ganomaly()
+    n, t = 0, None
+    for i, (x, _) in enumerate(loader):
+        if i == a.warmup:
+            t = time.perf_counter()
+        m.optimize_params(x)
+        if i >= a.warmup:
+            n += x.shape[0]
+        if i + 1 >= a.warmup + a.steps:
+            break
+    dt = time.perf_counter() - t
+    print(json.dumps({"impl": "original (PyTorch) end to end", "torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "workers": a.workers, "batches": a.steps, "images_per_s": n / dt}))
+
+
 def losses(argv):
     import numpy as np
     from safetensors.numpy import load_file
@@ -218,7 +257,7 @@ def losses(argv):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or sys.argv[1] not in ("bench", "losses"):
+    if len(sys.argv) < 2 or sys.argv[1] not in ("bench", "losses", "e2e"):
         print(__doc__)
         sys.exit(2)
-    {"bench": bench, "losses": losses}[sys.argv[1]](sys.argv[2:])
+    {"bench": bench, "losses": losses, "e2e": e2e}[sys.argv[1]](sys.argv[2:])
