@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: demo site test test-go test-wasm test-python test-trainer test-browser train paper bench bench-browser export default-model fuzz
+.PHONY: bench-trainer demo site test test-go test-wasm test-python test-trainer test-browser train paper bench bench-browser export default-model fuzz
 
 ## demo: build the static site with the bundled model and serve it on localhost
 demo:
@@ -47,6 +47,10 @@ export:
 ## bench: native and wasm (node) engine benchmarks
 bench:
 	bash scripts/bench.sh
+
+## bench-trainer: training img/s, ours against the original PyTorch step, side by side (E2E=1 for end to end)
+bench-trainer:
+	bash scripts/bench-trainer.sh
 
 ## bench-browser: the engine in headless Chromium, one JSON object per line
 bench-browser:
