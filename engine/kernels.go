@@ -171,14 +171,11 @@ func activate(dst, src []float32, bias float32, act Act) {
 	switch act {
 	case LeakyReLU:
 		for i, v := range src {
-			v += bias
-			a := abs32(v)
-			dst[i] = float32(0.5*(v+a)) + float32(LeakySlope*float32(0.5*(v-a)))
+			dst[i] = leaky(v + bias)
 		}
 	case ReLU:
 		for i, v := range src {
-			v += bias
-			dst[i] = float32(0.5 * (v + abs32(v)))
+			dst[i] = relu(v + bias)
 		}
 	case Tanh:
 		for i, v := range src {
@@ -190,6 +187,15 @@ func activate(dst, src []float32, bias float32, act Act) {
 		}
 	}
 }
+
+// leaky is LeakyReLU(v) without a branch (see activate).
+func leaky(v float32) float32 {
+	a := abs32(v)
+	return float32(0.5*(v+a)) + float32(LeakySlope*float32(0.5*(v-a)))
+}
+
+// relu is ReLU(v) without a branch (see activate).
+func relu(v float32) float32 { return float32(0.5 * (v + abs32(v))) }
 
 // abs32 is |v|, exact (float32 → float64 widening is exact, math.Abs is a
 // single instruction on every platform).

@@ -29,6 +29,11 @@ const (
 	gemvM = 8 // rows of A per GEMV panel
 
 	winoMinOutC = 8 // fewest output channels for which Winograd pays
+
+	// gemmSlack is the extra capacity every packed A and B buffer has past
+	// its last panel: the wasm kernel's pointers end one element past a
+	// panel (see gemm_wasm.go).
+	gemmSlack = 16
 )
 
 type kind int
@@ -64,7 +69,7 @@ func (w *workspace) reserve(l *layer) {
 			*b = make([]float32, n)
 		}
 	}
-	grow(&w.bp, l.groups*l.k*l.np)
+	grow(&w.bp, l.groups*l.k*l.np+gemmSlack)
 	grow(&w.c, l.groups*l.mp*l.np)
 	if l.kind == kindWinoConv || l.kind == kindWinoConvT {
 		grow(&w.pad, l.spec.InC*(l.spec.InH+2)*(l.spec.InH+2))
@@ -124,7 +129,7 @@ func newLayerAs(f foldedLayer, k kind) *layer {
 		l.np = roundUp(l.n, tileN)
 	}
 	l.mp = roundUp(l.m, rows)
-	l.ap = make([]float32, l.mp*l.k)
+	l.ap = make([]float32, l.mp*l.k, l.mp*l.k+gemmSlack)
 	for r := 0; r < l.m; r++ {
 		for c := 0; c < l.k; c++ {
 			var v float32

@@ -133,6 +133,15 @@ func (m *Model) Trace(x []float32, visit func(i int, l LayerInfo, out []float32)
 	m.res.LatentI = m.acts[e1End-1]
 	m.res.XHat = m.acts[decEnd-1]
 	m.res.LatentO = m.acts[len(m.acts)-1]
+	m.scoreAndDiff()
+	if math.IsNaN(m.res.Score) || math.IsInf(m.res.Score, 0) {
+		return nil, fmt.Errorf("engine: the score is %v: the input or the weights contain NaN or infinite values", m.res.Score)
+	}
+	return &m.res, nil
+}
+
+// scoreAndDiff computes the score and the heat map of the last forward pass.
+func (m *Model) scoreAndDiff() {
 	var sum float64
 	for i, a := range m.res.LatentI {
 		d := float64(a) - float64(m.res.LatentO[i])
@@ -152,10 +161,6 @@ func (m *Model) Trace(x []float32, visit func(i int, l LayerInfo, out []float32)
 		m.diff[p] = s / float32(nc)
 	}
 	m.res.Diff = m.diff
-	if math.IsNaN(m.res.Score) || math.IsInf(m.res.Score, 0) {
-		return nil, fmt.Errorf("engine: the score is %v: the input or the weights contain NaN or infinite values", m.res.Score)
-	}
-	return &m.res, nil
 }
 
 // Decode runs the decoder alone on a latent vector of nz values and returns

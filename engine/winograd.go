@@ -1,5 +1,7 @@
 package engine
 
+import "unsafe"
+
 // Stride-2 4×4 convolutions (padding 1) as polyphase Winograd F(2×2, 2×2).
 //
 // Conv2d. Split the input into its four phases (q, r) = (row mod 2, column
@@ -59,7 +61,7 @@ func (l *layer) newWinoConv(w []float32) {
 	l.groups, l.tt = 9, s.OutH/2
 	l.m, l.k, l.n = s.OutC, 4*s.InC, l.tt*l.tt
 	l.mp, l.np = roundUp(l.m, tileM), roundUp(l.n, tileN)
-	l.ap = make([]float32, l.groups*l.mp*l.k)
+	l.ap = make([]float32, l.groups*l.mp*l.k, l.groups*l.mp*l.k+gemmSlack)
 	for o := 0; o < s.OutC; o++ {
 		for c := 0; c < s.InC; c++ {
 			for q := 0; q < 2; q++ {
@@ -82,7 +84,7 @@ func (l *layer) newWinoConvT(w []float32) {
 	l.groups, l.tt = 36, s.InH/2
 	l.m, l.k, l.n = s.OutC, s.InC, l.tt*l.tt
 	l.mp, l.np = roundUp(l.m, tileM), roundUp(l.n, tileN)
-	l.ap = make([]float32, l.groups*l.mp*l.k)
+	l.ap = make([]float32, l.groups*l.mp*l.k, l.groups*l.mp*l.k+gemmSlack)
 	for c := 0; c < s.InC; c++ {
 		for o := 0; o < s.OutC; o++ {
 			for p := 0; p < 2; p++ {
@@ -129,10 +131,17 @@ func padPlanes(in, pad []float32, C, H int) []float32 {
 // The loops run panel by panel and, inside a panel, row by row, so that the
 // 9 output streams are written sequentially (4 values per row and group)
 // rather than scattered 9 ways per tile.
+//
+// Each tile checks the bounds of its first and last input and output once
+// and reaches the others through package unsafe: the offsets are variables,
+// so slice indexing would check every one of the 18 accesses (about half
+// the transform's time in wasm).
 func winoInputPanels(pad []float32, planeSize int, offs []int, tileRS, tileCS, rs, cs, tt, n int, v []float32, K, gs int) {
-	c2, r2 := 2*cs, 2*rs // offsets of the 3×3 tile's elements, hoisted
-	r1c1, r1c2, r2c1, r2c2 := rs+cs, rs+c2, r2+cs, r2+c2
-	g2, g3, g4, g5, g6, g7, g8 := 2*gs, 3*gs, 4*gs, 5*gs, 6*gs, 7*gs, 8*gs
+	const f = 4                                  // bytes per float32
+	c1, c2, r1, r2 := f*cs, 2*f*cs, f*rs, 2*f*rs // byte offsets of the 3×3 tile's elements
+	r1c1, r1c2, r2c1, r2c2 := r1+c1, r1+c2, r2+c1, r2+c2
+	last := 2*rs + 2*cs // index of the tile's last element
+	g1, g2, g3, g4, g5, g6, g7, g8 := f*gs, 2*f*gs, 3*f*gs, 4*f*gs, 5*f*gs, 6*f*gs, 7*f*gs, 8*f*gs
 	planes := K / len(offs)
 	var toff [tileN]int
 	for t0 := 0; t0 < n; t0 += tileN {
@@ -146,16 +155,22 @@ func winoInputPanels(pad []float32, planeSize int, offs []int, tileRS, tileCS, r
 			for _, off := range offs {
 				for u, to := range toff[:m] {
 					p0 := off + to
-					d := plane[p0 : p0+r2c2+1]
-					d00, d01, d02 := d[0], d[cs], d[c2]
-					d10, d11, d12 := d[rs], d[r1c1], d[r1c2]
-					d20, d21, d22 := d[r2], d[r2c1], d[r2c2]
+					_, _ = plane[p0+last], v[o+u+8*gs] // the bounds of every access below
+					d, w := unsafe.Pointer(&plane[p0]), unsafe.Pointer(&v[o+u])
+					d00, d01, d02 := ld(d, 0), ld(d, c1), ld(d, c2)
+					d10, d11, d12 := ld(d, r1), ld(d, r1c1), ld(d, r1c2)
+					d20, d21, d22 := ld(d, r2), ld(d, r2c1), ld(d, r2c2)
 					e00, e01, e02 := d00-d10, d01-d11, d02-d12 // Bᵀ d
 					e20, e21, e22 := d20-d10, d21-d11, d22-d12
-					w := v[o+u : o+u+g8+1]
-					w[0], w[gs], w[g2] = e00-e01, e01, e02-e01 // (Bᵀ d) B
-					w[g3], w[g4], w[g5] = d10-d11, d11, d12-d11
-					w[g6], w[g7], w[g8] = e20-e21, e21, e22-e21
+					st(w, 0, e00-e01) // (Bᵀ d) B
+					st(w, g1, e01)
+					st(w, g2, e02-e01)
+					st(w, g3, d10-d11)
+					st(w, g4, d11)
+					st(w, g5, d12-d11)
+					st(w, g6, e20-e21)
+					st(w, g7, e21)
+					st(w, g8, e22-e21)
 				}
 				o += tileN
 			}
@@ -163,21 +178,46 @@ func winoInputPanels(pad []float32, planeSize int, offs []int, tileRS, tileCS, r
 	}
 }
 
+// ld and st read and write the float32 off bytes past p (bounds checked by
+// the caller).
+func ld(p unsafe.Pointer, off int) float32    { return *(*float32)(unsafe.Add(p, off)) }
+func st(p unsafe.Pointer, off int, v float32) { *(*float32)(unsafe.Add(p, off)) = v }
+
 // winoOutputPlane reads M for the tt×tt tiles of one output channel (tile t
-// at m[i0 + t + ξ·gs], ξ = 0…8) and stores Y = Aᵀ M A into dst: tile (ty, tx)
-// has its top-left element at base + ty·tileRS + tx·tileCS, rs between its
-// rows and cs between its columns.
-func winoOutputPlane(m []float32, i0, gs, tt int, dst []float32, base, tileRS, tileCS, rs, cs int) {
+// at m[i0 + t + ξ·gs], ξ = 0…8) and stores act(Y + bias), Y = Aᵀ M A, into
+// dst: tile (ty, tx) has its top-left element at base + ty·tileRS + tx·tileCS,
+// rs between its rows and cs between its columns. LeakyReLU, ReLU and None
+// are applied as the values are stored; any other activation afterwards by
+// the caller (the values stored are then Y, without the bias).
+func winoOutputPlane(m []float32, i0, gs, tt int, dst []float32, base, tileRS, tileCS, rs, cs int, bias float32, act Act) {
+	const f = 4
+	g1, g2, g3, g4, g5, g6, g7, g8 := f*gs, 2*f*gs, 3*f*gs, 4*f*gs, 5*f*gs, 6*f*gs, 7*f*gs, 8*f*gs
+	c1, r1, r1c1 := f*cs, f*rs, f*(rs+cs)
 	for ty := 0; ty < tt; ty++ {
 		for tx := 0; tx < tt; tx++ {
 			i := i0 + ty*tt + tx
-			x := m[i : i+8*gs+1]
-			f00, f01, f02 := x[0]+x[3*gs], x[gs]+x[4*gs], x[2*gs]+x[5*gs] // Aᵀ M
-			f10, f11, f12 := x[3*gs]+x[6*gs], x[4*gs]+x[7*gs], x[5*gs]+x[8*gs]
 			p := base + ty*tileRS + tx*tileCS
-			r := dst[p : p+rs+cs+1]
-			r[0], r[cs] = f00+f01, f01+f02 // (Aᵀ M) A
-			r[rs], r[rs+cs] = f10+f11, f11+f12
+			_, _ = m[i+8*gs], dst[p+rs+cs] // the bounds of every access below
+			x, r := unsafe.Pointer(&m[i]), unsafe.Pointer(&dst[p])
+			x0, x1, x2 := ld(x, 0), ld(x, g1), ld(x, g2)
+			x3, x4, x5 := ld(x, g3), ld(x, g4), ld(x, g5)
+			x6, x7, x8 := ld(x, g6), ld(x, g7), ld(x, g8)
+			f00, f01, f02 := x0+x3, x1+x4, x2+x5 // Aᵀ M
+			f10, f11, f12 := x3+x6, x4+x7, x5+x8
+			y00, y01 := f00+f01, f01+f02 // (Aᵀ M) A
+			y10, y11 := f10+f11, f11+f12
+			switch act {
+			case LeakyReLU:
+				y00, y01, y10, y11 = leaky(y00+bias), leaky(y01+bias), leaky(y10+bias), leaky(y11+bias)
+			case ReLU:
+				y00, y01, y10, y11 = relu(y00+bias), relu(y01+bias), relu(y10+bias), relu(y11+bias)
+			case None:
+				y00, y01, y10, y11 = y00+bias, y01+bias, y10+bias, y11+bias
+			}
+			st(r, 0, y00)
+			st(r, c1, y01)
+			st(r, r1, y10)
+			st(r, r1c1, y11)
 		}
 	}
 }
@@ -207,47 +247,56 @@ func (l *layer) gemms(v, c []float32) {
 }
 
 func (l *layer) forwardWinoConv(in, out []float32, ws *workspace) {
-	s := l.spec
-	W, K, np, tt := s.InH+2, l.k, l.np, l.tt
-	pad := padPlanes(in, ws.pad, s.InC, s.InH)
-	v := ws.bp[:l.groups*K*np]
-	gs := K * np
-	// Row 4c+2q+r is phase (q, r) of channel c: tile rows 4ty−1+q+2i of the
-	// input, rows 4ty+q+2i of the padded plane.
-	winoInputPanels(pad, W*W, []int{0, 1, W, W + 1}, 4*W, 4, 2*W, 2, tt, l.n, v, K, gs)
-	clearPad(v, l.groups, K, l.n, np)
-	c := ws.c[:l.groups*l.mp*np]
-	l.gemms(v, c)
-	OH, cs := s.OutH, l.mp*np
-	for o := 0; o < s.OutC; o++ {
-		dst := out[o*OH*OH : (o+1)*OH*OH]
-		winoOutputPlane(c, o*np, cs, tt, dst, 0, 2*OH, 2, OH, 1)
-		activate(dst, dst, l.bias[o], s.Act)
-	}
+	padPlanes(in, ws.pad, l.spec.InC, l.spec.InH)
+	l.winoInput(ws)
+	l.gemms(ws.bp[:l.groups*l.k*l.np], ws.c[:l.groups*l.mp*l.np])
+	l.winoOutput(out, ws)
 }
 
-func (l *layer) forwardWinoConvT(in, out []float32, ws *workspace) {
+func (l *layer) forwardWinoConvT(in, out []float32, ws *workspace) { l.forwardWinoConv(in, out, ws) }
+
+// winoInput computes the Winograd input transform of the padded input
+// (ws.pad, written by padPlanes) into the packed B of every product group.
+func (l *layer) winoInput(ws *workspace) {
 	s := l.spec
 	W, K, np, tt := s.InH+2, l.k, l.np, l.tt
-	pad := padPlanes(in, ws.pad, s.InC, s.InH)
+	pad := ws.pad[:s.InC*W*W]
 	v := ws.bp[:l.groups*K*np]
 	gs := K * np
-	for ph := 0; ph < 4; ph++ {
-		p, ps := ph/2, ph%2
-		// Tile rows 2ty−1+p+i of the input are rows 2ty+p+i of the padded plane.
-		winoInputPanels(pad, W*W, []int{p*W + ps}, 2*W, 2, W, 1, tt, l.n, v[9*ph*gs:9*(ph+1)*gs], K, gs)
+	if l.kind == kindWinoConv {
+		// Row 4c+2q+r is phase (q, r) of channel c: tile rows 4ty−1+q+2i of
+		// the input, rows 4ty+q+2i of the padded plane.
+		winoInputPanels(pad, W*W, []int{0, 1, W, W + 1}, 4*W, 4, 2*W, 2, tt, l.n, v, K, gs)
+	} else {
+		for ph := 0; ph < 4; ph++ {
+			p, ps := ph/2, ph%2
+			// Tile rows 2ty−1+p+i of the input are rows 2ty+p+i of the padded plane.
+			winoInputPanels(pad, W*W, []int{p*W + ps}, 2*W, 2, W, 1, tt, l.n, v[9*ph*gs:9*(ph+1)*gs], K, gs)
+		}
 	}
 	clearPad(v, l.groups, K, l.n, np)
+}
+
+// winoOutput computes the Winograd output transform of the products in ws.c,
+// adds the bias and applies the activation, into out (CHW).
+func (l *layer) winoOutput(out []float32, ws *workspace) {
+	s := l.spec
+	np, tt := l.np, l.tt
 	c := ws.c[:l.groups*l.mp*np]
-	l.gemms(v, c)
 	OH, cs := s.OutH, l.mp*np
 	for o := 0; o < s.OutC; o++ {
 		dst := out[o*OH*OH : (o+1)*OH*OH]
-		for ph := 0; ph < 4; ph++ {
-			p, ps := ph/2, ph%2
-			// Tile output (y, x) of phase (p, ps) is (2(2ty+y)+p, 2(2tx+x)+ps).
-			winoOutputPlane(c[9*ph*cs:9*(ph+1)*cs], o*np, cs, tt, dst, p*OH+ps, 4*OH, 4, 2*OH, 2)
+		if l.kind == kindWinoConv {
+			winoOutputPlane(c, o*np, cs, tt, dst, 0, 2*OH, 2, OH, 1, l.bias[o], s.Act)
+		} else {
+			for ph := 0; ph < 4; ph++ {
+				p, ps := ph/2, ph%2
+				// Tile output (y, x) of phase (p, ps) is (2(2ty+y)+p, 2(2tx+x)+ps).
+				winoOutputPlane(c[9*ph*cs:9*(ph+1)*cs], o*np, cs, tt, dst, p*OH+ps, 4*OH, 4, 2*OH, 2, l.bias[o], s.Act)
+			}
 		}
-		activate(dst, dst, l.bias[o], s.Act)
+		if s.Act != LeakyReLU && s.Act != ReLU && s.Act != None {
+			activate(dst, dst, l.bias[o], s.Act)
+		}
 	}
 }

@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// BenchmarkLayers is the per-layer profile of one forward pass of the default
+// architectures, for docs/engine-speed.md: each layer on its own (its real
+// input, the workspace of a loaded Model), the Winograd layers split into
+// their stages, and what Forward does besides the layers (the input copy,
+// the score and the heat map). Run it natively or in wasm:
+//
+//	go test -run '^$' -bench '^BenchmarkLayers$' -benchtime 200x ./engine
+//	PATH=$(go env GOROOT)/lib/wasm:$PATH GOOS=js GOARCH=wasm go test -run '^$' -bench '^BenchmarkLayers$' -benchtime 200x ./engine
+//
+// Every sub-benchmark reports µs per image; `make bench` does not run it.
+func BenchmarkLayers(b *testing.B) {
+	for _, a := range benchArchs {
+		b.Run(fmt.Sprintf("%dx%dx%d", a.ISize, a.ISize, a.NC), func(b *testing.B) {
+			m, err := Load(Init(a, 1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			x := randomInput(m.InputLen(), 1)
+			if _, err := m.Forward(x); err != nil {
+				b.Fatal(err)
+			}
+			us := func(b *testing.B) {
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e3, "µs/image")
+				b.ReportMetric(0, "ns/op")
+			}
+			b.Run("forward", func(b *testing.B) {
+				for range b.N {
+					m.Forward(x)
+				}
+				us(b)
+			})
+			in := m.x
+			for i, l := range m.layers {
+				s := l.spec
+				name := fmt.Sprintf("%02d-%s-%s-%d-%d", i, s.Part, strings.ToLower(s.Op.String()), s.InC, s.OutC)
+				lin, out := in, m.acts[i]
+				b.Run(name, func(b *testing.B) {
+					for range b.N {
+						l.forward(lin, out, &m.ws)
+					}
+					us(b)
+				})
+				stages := map[kind][]stage{kindWinoConv: winoStages, kindWinoConvT: winoStages, kindGEMM: gemmStages}[l.kind]
+				{
+					for _, st := range stages {
+						b.Run(name+"/"+st.name, func(b *testing.B) {
+							for range b.N {
+								st.run(l, lin, out, &m.ws)
+							}
+							us(b)
+						})
+					}
+				}
+				in = out
+			}
+			b.Run("score-and-diff", func(b *testing.B) {
+				for range b.N {
+					m.scoreAndDiff()
+				}
+				us(b)
+			})
+		})
+	}
+}
+
+// winoStages are the stages of forwardWinoConv and forwardWinoConvT, run on
+// their own (each reads what the previous one left in the workspace).
+type stage struct {
+	name string
+	run  func(l *layer, in, out []float32, ws *workspace)
+}
+
+var winoStages = []stage{
+	{"pad", func(l *layer, in, out []float32, ws *workspace) { padPlanes(in, ws.pad, l.spec.InC, l.spec.InH) }},
+	{"input-transform", func(l *layer, in, out []float32, ws *workspace) { l.winoInput(ws) }},
+	{"gemm", func(l *layer, in, out []float32, ws *workspace) {
+		l.gemms(ws.bp[:l.groups*l.k*l.np], ws.c[:l.groups*l.mp*l.np])
+	}},
+	{"output-transform+act", func(l *layer, in, out []float32, ws *workspace) { l.winoOutput(out, ws) }},
+}
+
+// gemmStages are the stages of a kindGEMM layer's forward.
+var gemmStages = []stage{
+	{"pack", func(l *layer, in, out []float32, ws *workspace) {
+		if l.spec.Op == Conv {
+			im2colPacked(in, ws.bp, l.spec, l.k, l.np)
+		} else {
+			packRows(in, ws.bp, l.k, l.n, l.np)
+		}
+	}},
+	{"gemm", func(l *layer, in, out []float32, ws *workspace) { gemm(l.ap, ws.bp, ws.c, l.mp, l.k, l.np) }},
+	{"col2im", func(l *layer, in, out []float32, ws *workspace) {
+		if l.spec.Op == ConvT {
+			col2im(ws.c, out, l.spec, l.np)
+		}
+	}},
+	{"act", func(l *layer, in, out []float32, ws *workspace) {
+		hw := l.spec.OutH * l.spec.OutH
+		for o := 0; o < l.spec.OutC; o++ {
+			ch := out[o*hw : (o+1)*hw]
+			activate(ch, ch, l.bias[o], l.spec.Act)
+		}
+	}},
+}
