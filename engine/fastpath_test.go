@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"regexp"
@@ -123,8 +124,14 @@ func TestLoweringsMatchNaive(t *testing.T) {
 			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == Conv && s.InH%4 == 0 {
 				kinds = append(kinds, kindWinoConv)
 			}
+			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == Conv && s.InH%8 == 0 {
+				kinds = append(kinds, kindWino4Conv)
+			}
 			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == ConvT && s.InH%2 == 0 {
 				kinds = append(kinds, kindWinoConvT)
+			}
+			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == ConvT && s.InH%4 == 0 {
+				kinds = append(kinds, kindWino4ConvT)
 			}
 			if k := layerKind(s); k == kindGEMV {
 				kinds = append(kinds, k)
@@ -165,15 +172,27 @@ func TestWinogradShapes(t *testing.T) {
 		{ConvT, 16, 1, 8},  // a single output channel
 		{Conv, 1, 8, 16},   // a single input channel
 		{ConvT, 1, 16, 16}, // a single input channel
+		// F(4×4, 2×2) too where the output side (per phase) is a multiple of 4:
+		{Conv, 3, 10, 8},   // 4×4 output: one 4×4 tile
+		{Conv, 5, 7, 24},   // 12×12 output: 9 tiles
+		{ConvT, 5, 9, 4},   // one 4×4 tile per phase
+		{ConvT, 4, 11, 12}, // 9 tiles per phase
+		{ConvT, 7, 13, 20}, // 25 tiles per phase, odd channels
 	}
 	for ci, c := range cases {
 		s := LayerSpec{Part: "test", Name: fmt.Sprintf("case%d", ci), Op: c.op, InC: c.inC, OutC: c.outC, K: 4, S: 2, P: 1, InH: c.inH, Act: LeakyReLU}
-		k := kindWinoConv
+		kinds := []kind{kindWinoConv, kindGEMM}
 		if c.op == Conv {
 			s.OutH = c.inH / 2
+			if s.OutH%4 == 0 {
+				kinds = append(kinds, kindWino4Conv)
+			}
 		} else {
 			s.OutH = 2 * c.inH
-			k = kindWinoConvT
+			kinds[0] = kindWinoConvT
+			if c.inH%4 == 0 {
+				kinds = append(kinds, kindWino4ConvT)
+			}
 		}
 		w := randomInput(c.inC*c.outC*16, uint64(ci))
 		b := randomInput(c.outC, uint64(100+ci))
@@ -189,7 +208,7 @@ func TestWinogradShapes(t *testing.T) {
 			want[i] += b[i/hw]
 		}
 		naiveAct(want, s.Act)
-		for _, kd := range []kind{k, kindGEMM} {
+		for _, kd := range kinds {
 			l := newLayerAs(foldedLayer{spec: s, w: w, b: b}, kd)
 			var ws workspace
 			ws.reserve(l)
@@ -201,6 +220,57 @@ func TestWinogradShapes(t *testing.T) {
 			l.forward(in, out, &ws)
 			if d := maxRelDiff(t, s.Name, out, want); !(d <= naiveTol) {
 				t.Errorf("%s %d→%d at %d×%d lowered as %d: max rel diff %.3g > %g", c.op, c.inC, c.outC, c.inH, c.inH, kd, d, naiveTol)
+			}
+		}
+	}
+}
+
+// TestWinograd4Identity checks the F(4, 2) transforms exactly: Bᵀ and Aᵀ are
+// read back from bt5 and at5 (applied to unit vectors, which float32 does
+// exactly), G is wino4G, and Aᵀ[(G g) ⊙ (Bᵀ d)] must equal the correlation
+// of d (5 values) with g (2 taps) for random d and g, in float64.
+func TestWinograd4Identity(t *testing.T) {
+	var bt [5][5]float64 // bt[a][i]
+	var at [4][5]float64 // at[y][a]
+	for i := 0; i < 5; i++ {
+		var e [5]float32
+		e[i] = 1
+		t0, t1, t2, t3, t4 := bt5(e[0], e[1], e[2], e[3], e[4])
+		for a, v := range []float32{t0, t1, t2, t3, t4} {
+			bt[a][i] = float64(v)
+		}
+		y0, y1, y2, y3 := at5(e[0], e[1], e[2], e[3], e[4])
+		for y, v := range []float32{y0, y1, y2, y3} {
+			at[y][i] = float64(v)
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := 0; trial < 100; trial++ {
+		var d [5]float64
+		var g [2]float64
+		for i := range d {
+			d[i] = 2*rng.Float64() - 1
+		}
+		g[0], g[1] = 2*rng.Float64()-1, 2*rng.Float64()-1
+		var m [5]float64
+		for a := 0; a < 5; a++ {
+			var u, v float64
+			for k := 0; k < 2; k++ {
+				u += wino4G[a][k] * g[k]
+			}
+			for i := 0; i < 5; i++ {
+				v += bt[a][i] * d[i]
+			}
+			m[a] = u * v
+		}
+		for y := 0; y < 4; y++ {
+			var got float64
+			for a := 0; a < 5; a++ {
+				got += at[y][a] * m[a]
+			}
+			want := d[y]*g[0] + d[y+1]*g[1]
+			if math.Abs(got-want) > 1e-12 {
+				t.Fatalf("F(4, 2) output %d: %v, direct correlation %v", y, got, want)
 			}
 		}
 	}

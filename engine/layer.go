@@ -43,6 +43,8 @@ const (
 	kindGEMV
 	kindWinoConv
 	kindWinoConvT
+	kindWino4Conv  // kindWinoConv with F(4×4, 2×2); the layer's kind is then kindWinoConv, wm 4
+	kindWino4ConvT // kindWinoConvT with F(4×4, 2×2)
 )
 
 type layer struct {
@@ -51,7 +53,8 @@ type layer struct {
 	m, k, n int       // GEMM dimensions (per product for Winograd)
 	mp, np  int       // m and n rounded up to the tile sizes
 	groups  int       // number of products: 1, 9 (Winograd conv) or 36 (Winograd convT)
-	tt      int       // Winograd: 2×2 output tiles per side (of each phase)
+	wm      int       // Winograd: output tile size (F(wm×wm, 2×2), wm = 2 or 4)
+	tt      int       // Winograd: wm×wm output tiles per side (of each phase)
 	ap      []float32 // packed A, groups × mp × k
 	bias    []float32
 }
@@ -88,6 +91,15 @@ func layerKind(s LayerSpec) kind {
 	// input channel, whose 9 products have only 4 terms each (measured with
 	// callgrind on the 32×32 default models: 1.0 M instructions for the GEMM
 	// against 1.8 M for Winograd at nc 1, but 3.9 M against 3.1 M at nc 3).
+	//
+	// F(4×4, 2×2) needs 1.44× fewer multiplies than F(2×2, 2×2) but has 4×
+	// fewer tiles, so it is used where each product still has at least 4
+	// tile columns (n ≥ 4, outputs of at least 8×8 per phase): with fewer,
+	// the GEMM degenerates to a GEMV over 2.8× larger weights.
+	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.InC >= 2 && s.Op == Conv && s.InH%16 == 0 && s.OutH == s.InH/2:
+		return kindWino4Conv
+	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.Op == ConvT && s.InH%8 == 0 && s.OutH == 2*s.InH:
+		return kindWino4ConvT
 	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.InC >= 2 && s.Op == Conv && s.InH%4 == 0 && s.OutH == s.InH/2:
 		return kindWinoConv
 	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.Op == ConvT && s.InH%2 == 0 && s.OutH == 2*s.InH:
@@ -110,10 +122,18 @@ func newLayerAs(f foldedLayer, k kind) *layer {
 	kk := s.K * s.K
 	switch l.kind {
 	case kindWinoConv:
-		l.newWinoConv(f.w)
+		l.newWinoConv(f.w, 2)
 		return l
 	case kindWinoConvT:
-		l.newWinoConvT(f.w)
+		l.newWinoConvT(f.w, 2)
+		return l
+	case kindWino4Conv:
+		l.kind = kindWinoConv
+		l.newWinoConv(f.w, 4)
+		return l
+	case kindWino4ConvT:
+		l.kind = kindWinoConvT
+		l.newWinoConvT(f.w, 4)
 		return l
 	}
 	if s.Op == Conv {
