@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
 # The engine in headless Chromium: builds the site, then prints one JSON
 # object per line (model, workers, ms_per_image, gflops, images_per_s) for the
-# page's main thread (workers 0) and 1, 2, 4 Web Workers. BENCH_IMAGES sets
-# the batch size (default 64). Same Chromium and playwright-core set-up as
-# scripts/test-browser.sh.
+# page's main thread (workers 0) and 1, 2, 4 Web Workers; then TensorFlow.js
+# 4.22's WebAssembly backend (SIMD, 1 thread) side by side with the engine in
+# the same page (BENCH_TFJS=0 skips it). BENCH_IMAGES sets the batch size
+# (default 64); BENCH_TFJS_ROUNDS and BENCH_TFJS_IMAGES the alternating
+# rounds (default 15 of 4 images). Same Chromium and playwright-core set-up
+# as scripts/test-browser.sh; TF.js is installed into the same npm cache
+# (never into the repo) and served to the page from there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${GANOMALY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ganomaly-go}"
 SKIP_TESTS=1 source scripts/test-browser.sh >/dev/null
+tfjs_version=4.22.0
+if [ "${BENCH_TFJS:-1}" != 0 ]; then
+  have() { node -e "try{console.log(require('$GANOMALY_NPM/$1/package.json').version)}catch(e){}" 2>/dev/null; }
+  if [ "$(have @tensorflow/tfjs)" != "$tfjs_version" ] || [ "$(have @tensorflow/tfjs-backend-wasm)" != "$tfjs_version" ]; then
+    echo "installing @tensorflow/tfjs@$tfjs_version and @tensorflow/tfjs-backend-wasm@$tfjs_version into $cache/npm…" >&2
+    npm install --silent --no-audit --no-fund --prefix "$cache/npm" \
+      "@tensorflow/tfjs@$tfjs_version" "@tensorflow/tfjs-backend-wasm@$tfjs_version" >&2
+  fi
+fi
 node tests/browser/bench.mjs
