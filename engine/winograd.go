@@ -387,18 +387,36 @@ func at5(m0, m1, m2, m3, m4 float32) (y0, y1, y2, y3 float32) {
 // 25 product groups.
 func winoInputPanels4(pad []float32, planeSize int, offs []int, tileRS, tileCS, rs, cs, tt, n int, v []float32, K, gs int) {
 	const f = 4 // bytes per float32
-	var ro, co [5]int
-	for i := range 5 {
-		ro[i], co[i] = f*i*rs, f*i*cs
-	}
-	var gof [25]int
-	for x := range 25 {
-		gof[x] = f * x * gs
-	}
+	r0, r1, r2, r3, r4 := 0, f*rs, 2*f*rs, 3*f*rs, 4*f*rs
+	c0, c1, c2, c3, c4 := 0, f*cs, 2*f*cs, 3*f*cs, 4*f*cs
+	g0 := 0 * f * gs
+	g1 := 1 * f * gs
+	g2 := 2 * f * gs
+	g3 := 3 * f * gs
+	g4 := 4 * f * gs
+	g5 := 5 * f * gs
+	g6 := 6 * f * gs
+	g7 := 7 * f * gs
+	g8 := 8 * f * gs
+	g9 := 9 * f * gs
+	g10 := 10 * f * gs
+	g11 := 11 * f * gs
+	g12 := 12 * f * gs
+	g13 := 13 * f * gs
+	g14 := 14 * f * gs
+	g15 := 15 * f * gs
+	g16 := 16 * f * gs
+	g17 := 17 * f * gs
+	g18 := 18 * f * gs
+	g19 := 19 * f * gs
+	g20 := 20 * f * gs
+	g21 := 21 * f * gs
+	g22 := 22 * f * gs
+	g23 := 23 * f * gs
+	g24 := 24 * f * gs
 	last := 4*rs + 4*cs
 	planes := K / len(offs)
 	var toff [tileN]int
-	var t [25]float32
 	for t0 := 0; t0 < n; t0 += tileN {
 		m := min(tileN, n-t0)
 		for u := 0; u < m; u++ {
@@ -412,20 +430,42 @@ func winoInputPanels4(pad []float32, planeSize int, offs []int, tileRS, tileCS, 
 					p0 := off + to
 					_, _ = plane[p0+last], v[o+u+24*gs] // the bounds of every access below
 					d, w := unsafe.Pointer(&plane[p0]), unsafe.Pointer(&v[o+u])
-					for j := range 5 { // Bᵀ d, column by column
-						cj := co[j]
-						t[j], t[5+j], t[10+j], t[15+j], t[20+j] = bt5(ld(d, ro[0]+cj), ld(d, ro[1]+cj), ld(d, ro[2]+cj), ld(d, ro[3]+cj), ld(d, ro[4]+cj))
-					}
-					for a := range 5 { // (Bᵀ d) B, row by row
-						r := t[5*a : 5*a+5]
-						y0, y1, y2, y3, y4 := bt5(r[0], r[1], r[2], r[3], r[4])
-						g := gof[5*a : 5*a+5]
-						st(w, g[0], y0)
-						st(w, g[1], y1)
-						st(w, g[2], y2)
-						st(w, g[3], y3)
-						st(w, g[4], y4)
-					}
+					// Bᵀ d column by column, then (Bᵀ d) B row by row, unrolled.
+					t00, t01, t02, t03, t04 := bt5(ld(d, r0+c0), ld(d, r1+c0), ld(d, r2+c0), ld(d, r3+c0), ld(d, r4+c0))
+					t10, t11, t12, t13, t14 := bt5(ld(d, r0+c1), ld(d, r1+c1), ld(d, r2+c1), ld(d, r3+c1), ld(d, r4+c1))
+					t20, t21, t22, t23, t24 := bt5(ld(d, r0+c2), ld(d, r1+c2), ld(d, r2+c2), ld(d, r3+c2), ld(d, r4+c2))
+					t30, t31, t32, t33, t34 := bt5(ld(d, r0+c3), ld(d, r1+c3), ld(d, r2+c3), ld(d, r3+c3), ld(d, r4+c3))
+					t40, t41, t42, t43, t44 := bt5(ld(d, r0+c4), ld(d, r1+c4), ld(d, r2+c4), ld(d, r3+c4), ld(d, r4+c4))
+					y00, y01, y02, y03, y04 := bt5(t00, t10, t20, t30, t40)
+					y10, y11, y12, y13, y14 := bt5(t01, t11, t21, t31, t41)
+					y20, y21, y22, y23, y24 := bt5(t02, t12, t22, t32, t42)
+					y30, y31, y32, y33, y34 := bt5(t03, t13, t23, t33, t43)
+					y40, y41, y42, y43, y44 := bt5(t04, t14, t24, t34, t44)
+					st(w, g0, y00)
+					st(w, g1, y01)
+					st(w, g2, y02)
+					st(w, g3, y03)
+					st(w, g4, y04)
+					st(w, g5, y10)
+					st(w, g6, y11)
+					st(w, g7, y12)
+					st(w, g8, y13)
+					st(w, g9, y14)
+					st(w, g10, y20)
+					st(w, g11, y21)
+					st(w, g12, y22)
+					st(w, g13, y23)
+					st(w, g14, y24)
+					st(w, g15, y30)
+					st(w, g16, y31)
+					st(w, g17, y32)
+					st(w, g18, y33)
+					st(w, g19, y34)
+					st(w, g20, y40)
+					st(w, g21, y41)
+					st(w, g22, y42)
+					st(w, g23, y43)
+					st(w, g24, y44)
 				}
 				o += tileN
 			}
@@ -437,41 +477,83 @@ func winoInputPanels4(pad []float32, planeSize int, offs []int, tileRS, tileCS, 
 // 4×4 output tiles.
 func winoOutputPlane4(m []float32, i0, gs, tt int, dst []float32, base, tileRS, tileCS, rs, cs int, bias float32, act Act) {
 	const f = 4
-	var gof [25]int
-	for x := range 25 {
-		gof[x] = f * x * gs
-	}
-	var ro, co [4]int
-	for i := range 4 {
-		ro[i], co[i] = f*i*rs, f*i*cs
-	}
-	var t [20]float32 // Aᵀ M, 4×5
+	g0 := 0 * f * gs
+	g1 := 1 * f * gs
+	g2 := 2 * f * gs
+	g3 := 3 * f * gs
+	g4 := 4 * f * gs
+	g5 := 5 * f * gs
+	g6 := 6 * f * gs
+	g7 := 7 * f * gs
+	g8 := 8 * f * gs
+	g9 := 9 * f * gs
+	g10 := 10 * f * gs
+	g11 := 11 * f * gs
+	g12 := 12 * f * gs
+	g13 := 13 * f * gs
+	g14 := 14 * f * gs
+	g15 := 15 * f * gs
+	g16 := 16 * f * gs
+	g17 := 17 * f * gs
+	g18 := 18 * f * gs
+	g19 := 19 * f * gs
+	g20 := 20 * f * gs
+	g21 := 21 * f * gs
+	g22 := 22 * f * gs
+	g23 := 23 * f * gs
+	g24 := 24 * f * gs
+	r0, r1, r2, r3 := 0, f*rs, 2*f*rs, 3*f*rs
+	c0, c1, c2, c3 := 0, f*cs, 2*f*cs, 3*f*cs
 	for ty := 0; ty < tt; ty++ {
 		for tx := 0; tx < tt; tx++ {
 			i := i0 + ty*tt + tx
 			p := base + ty*tileRS + tx*tileCS
 			_, _ = m[i+24*gs], dst[p+3*rs+3*cs] // the bounds of every access below
 			x, r := unsafe.Pointer(&m[i]), unsafe.Pointer(&dst[p])
-			for b := range 5 { // Aᵀ M, column by column
-				t[b], t[5+b], t[10+b], t[15+b] = at5(ld(x, gof[b]), ld(x, gof[5+b]), ld(x, gof[10+b]), ld(x, gof[15+b]), ld(x, gof[20+b]))
-			}
-			for a := range 4 { // (Aᵀ M) A, row by row
-				q := t[5*a : 5*a+5]
-				y0, y1, y2, y3 := at5(q[0], q[1], q[2], q[3], q[4])
-				switch act {
-				case LeakyReLU:
-					y0, y1, y2, y3 = leaky(y0+bias), leaky(y1+bias), leaky(y2+bias), leaky(y3+bias)
-				case ReLU:
-					y0, y1, y2, y3 = relu(y0+bias), relu(y1+bias), relu(y2+bias), relu(y3+bias)
-				case None:
-					y0, y1, y2, y3 = y0+bias, y1+bias, y2+bias, y3+bias
-				}
-				ra := ro[a]
-				st(r, ra+co[0], y0)
-				st(r, ra+co[1], y1)
-				st(r, ra+co[2], y2)
-				st(r, ra+co[3], y3)
-			}
+			// Aᵀ M column by column, then (Aᵀ M) A row by row, unrolled.
+			t00, t01, t02, t03 := at5(ld(x, g0), ld(x, g5), ld(x, g10), ld(x, g15), ld(x, g20))
+			t10, t11, t12, t13 := at5(ld(x, g1), ld(x, g6), ld(x, g11), ld(x, g16), ld(x, g21))
+			t20, t21, t22, t23 := at5(ld(x, g2), ld(x, g7), ld(x, g12), ld(x, g17), ld(x, g22))
+			t30, t31, t32, t33 := at5(ld(x, g3), ld(x, g8), ld(x, g13), ld(x, g18), ld(x, g23))
+			t40, t41, t42, t43 := at5(ld(x, g4), ld(x, g9), ld(x, g14), ld(x, g19), ld(x, g24))
+			y0, y1, y2, y3 := at5(t00, t10, t20, t30, t40)
+			y0, y1, y2, y3 = act4(y0, y1, y2, y3, bias, act)
+			st(r, r0+c0, y0)
+			st(r, r0+c1, y1)
+			st(r, r0+c2, y2)
+			st(r, r0+c3, y3)
+			y0, y1, y2, y3 = at5(t01, t11, t21, t31, t41)
+			y0, y1, y2, y3 = act4(y0, y1, y2, y3, bias, act)
+			st(r, r1+c0, y0)
+			st(r, r1+c1, y1)
+			st(r, r1+c2, y2)
+			st(r, r1+c3, y3)
+			y0, y1, y2, y3 = at5(t02, t12, t22, t32, t42)
+			y0, y1, y2, y3 = act4(y0, y1, y2, y3, bias, act)
+			st(r, r2+c0, y0)
+			st(r, r2+c1, y1)
+			st(r, r2+c2, y2)
+			st(r, r2+c3, y3)
+			y0, y1, y2, y3 = at5(t03, t13, t23, t33, t43)
+			y0, y1, y2, y3 = act4(y0, y1, y2, y3, bias, act)
+			st(r, r3+c0, y0)
+			st(r, r3+c1, y1)
+			st(r, r3+c2, y2)
+			st(r, r3+c3, y3)
 		}
 	}
+}
+
+// act4 adds the bias to four values and applies LeakyReLU, ReLU or None
+// (any other activation is left to the caller, see winoOutputPlane).
+func act4(y0, y1, y2, y3, bias float32, act Act) (float32, float32, float32, float32) {
+	switch act {
+	case LeakyReLU:
+		return leaky(y0 + bias), leaky(y1 + bias), leaky(y2 + bias), leaky(y3 + bias)
+	case ReLU:
+		return relu(y0 + bias), relu(y1 + bias), relu(y2 + bias), relu(y3 + bias)
+	case None:
+		return y0 + bias, y1 + bias, y2 + bias, y3 + bias
+	}
+	return y0, y1, y2, y3
 }
