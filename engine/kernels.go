@@ -76,11 +76,54 @@ func gemv(ap, x, y []float32, mp, k int) {
 // im2colPacked writes the im2col matrix of in for a Conv2d layer directly in
 // the packed B layout: element (row q = ic·k·k + ky·k + kx, column j = oy·W + ox)
 // at bp[(j/tileN)·K·tileN + q·tileN + j%tileN]. Columns past the real ones are
-// zero.
-func im2colPacked(in, bp []float32, s LayerSpec, K, np int) {
+// zero. With padding 0 or 1 it reads whole panels without a bounds test per
+// element: from in itself, or from its zero-bordered copy in pad (padPlanes).
+func im2colPacked(in, bp, pad []float32, s LayerSpec, K, np int) {
 	H, OH, k := s.InH, s.OutH, s.K
 	n := OH * OH
-	for j := 0; j < np; j++ {
+	src, W := in, H
+	switch s.P {
+	case 0:
+	case 1:
+		src, W = padPlanes(in, pad, s.InC, H), H+2
+	default:
+		im2colGeneric(in, bp, s, K, np)
+		return
+	}
+	plane := W * W
+	var off [tileN]int
+	for j0 := 0; j0+tileN <= n; j0 += tileN {
+		for t := range off {
+			oy, ox := (j0+t)/OH, (j0+t)%OH
+			off[t] = oy*s.S*W + ox*s.S
+		}
+		panel := bp[j0*K : (j0+tileN)*K]
+		q := 0
+		for ic := 0; ic < s.InC; ic++ {
+			for ky := 0; ky < k; ky++ {
+				for kx := 0; kx < k; kx++ {
+					i := ic*plane + ky*W + kx
+					p := panel[q*tileN : q*tileN+tileN]
+					p[0], p[1], p[2], p[3] = src[i+off[0]], src[i+off[1]], src[i+off[2]], src[i+off[3]]
+					q++
+				}
+			}
+		}
+	}
+	if n%tileN != 0 {
+		im2colColumns(in, bp, s, K, n/tileN*tileN, np)
+	}
+}
+
+// im2colGeneric is im2colPacked for any padding, one element at a time.
+func im2colGeneric(in, bp []float32, s LayerSpec, K, np int) { im2colColumns(in, bp, s, K, 0, np) }
+
+// im2colColumns writes the packed im2col columns j0 … np−1 of in, testing
+// each element against the borders.
+func im2colColumns(in, bp []float32, s LayerSpec, K, j0, np int) {
+	H, OH, k := s.InH, s.OutH, s.K
+	n := OH * OH
+	for j := j0; j < np; j++ {
 		panel := bp[(j/tileN)*K*tileN : (j/tileN+1)*K*tileN]
 		t := j % tileN
 		if j >= n {
@@ -114,6 +157,13 @@ func im2colPacked(in, bp []float32, s LayerSpec, K, np int) {
 func packRows(in, bp []float32, K, n, np int) {
 	for j0 := 0; j0 < np; j0 += tileN {
 		panel := bp[j0*K : (j0+tileN)*K]
+		if j0+tileN <= n { // a whole panel: 4 values per row, no test
+			for q := 0; q < K; q++ {
+				r, p := in[q*n+j0:q*n+j0+tileN], panel[q*tileN:q*tileN+tileN]
+				p[0], p[1], p[2], p[3] = r[0], r[1], r[2], r[3]
+			}
+			continue
+		}
 		for q := 0; q < K; q++ {
 			row := in[q*n : (q+1)*n]
 			for t := 0; t < tileN; t++ {

@@ -74,7 +74,7 @@ func (w *workspace) reserve(l *layer) {
 	}
 	grow(&w.bp, l.groups*l.k*l.np+gemmSlack)
 	grow(&w.c, l.groups*l.mp*l.np)
-	if l.kind == kindWinoConv || l.kind == kindWinoConvT {
+	if l.kind == kindWinoConv || l.kind == kindWinoConvT || l.spec.Op == Conv && l.spec.P == 1 {
 		grow(&w.pad, l.spec.InC*(l.spec.InH+2)*(l.spec.InH+2))
 	}
 }
@@ -197,7 +197,7 @@ func (l *layer) forward(in, out []float32, ws *workspace) {
 	bp := ws.bp[:l.np*l.k]
 	c := ws.c[:l.mp*l.np]
 	if s.Op == Conv {
-		im2colPacked(in, bp, s, l.k, l.np)
+		im2colPacked(in, bp, ws.pad, s, l.k, l.np)
 	} else {
 		packRows(in, bp, l.k, l.n, l.np)
 	}

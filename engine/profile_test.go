@@ -91,7 +91,7 @@ var winoStages = []stage{
 var gemmStages = []stage{
 	{"pack", func(l *layer, in, out []float32, ws *workspace) {
 		if l.spec.Op == Conv {
-			im2colPacked(in, ws.bp, l.spec, l.k, l.np)
+			im2colPacked(in, ws.bp, ws.pad, l.spec, l.k, l.np)
 		} else {
 			packRows(in, ws.bp, l.k, l.n, l.np)
 		}
