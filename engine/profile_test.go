@@ -110,3 +110,54 @@ var gemmStages = []stage{
 		}
 	}},
 }
+
+// BenchmarkLowerings times every lowering that suits each layer of the
+// default architectures (the measured ground for layerKind's choices):
+//
+//	go test -run '^$' -bench '^BenchmarkLowerings$' -benchtime 200x ./engine
+func BenchmarkLowerings(b *testing.B) {
+	names := map[kind]string{kindGEMM: "gemm", kindGEMV: "gemv", kindWinoConv: "f2", kindWinoConvT: "f2", kindWino4Conv: "f4", kindWino4ConvT: "f4"}
+	for _, a := range benchArchs {
+		folded, err := foldLayers(Init(a, 1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i, fl := range folded {
+			s := fl.spec
+			kinds := []kind{kindGEMM}
+			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == Conv && s.InH%4 == 0 {
+				kinds = append(kinds, kindWinoConv)
+				if s.InH%8 == 0 {
+					kinds = append(kinds, kindWino4Conv)
+				}
+			}
+			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == ConvT && s.InH%2 == 0 {
+				kinds = append(kinds, kindWinoConvT)
+				if s.InH%4 == 0 {
+					kinds = append(kinds, kindWino4ConvT)
+				}
+			}
+			if len(kinds) == 1 {
+				continue
+			}
+			in := randomInput(s.InC*s.InH*s.InH, uint64(i))
+			out := make([]float32, s.OutC*s.OutH*s.OutH)
+			for _, k := range kinds {
+				l := newLayerAs(fl, k)
+				var ws workspace
+				ws.reserve(l)
+				mark := ""
+				if k == layerKind(s) {
+					mark = "*"
+				}
+				b.Run(fmt.Sprintf("%dx%dx%d/%02d-%s-%d-%d/%s%s", a.ISize, a.ISize, a.NC, i, strings.ToLower(s.Op.String()), s.InC, s.OutC, names[k], mark), func(b *testing.B) {
+					for range b.N {
+						l.forward(in, out, &ws)
+					}
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e3, "µs/layer")
+					b.ReportMetric(0, "ns/op")
+				})
+			}
+		}
+	}
+}
