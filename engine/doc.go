@@ -14,7 +14,8 @@
 // preceding convolution when a model is loaded. Convolutions are lowered to
 // register-tiled matrix products (layer.go): the stride-2 4×4 Conv2d and
 // ConvTranspose2d layers, which hold 96% of the work, as four 2×2 polyphase
-// convolutions computed with Winograd F(2×2, 2×2) (winograd.go); the layers
+// convolutions computed with Winograd F(4×4, 2×2) where the outputs are at
+// least 8×8 per phase and F(2×2, 2×2) otherwise (winograd.go); the layers
 // with a 1×1 input or output as matrix-vector products; the rest through
 // im2col or col2im. docs/engine-speed.md has the measurements.
 package engine

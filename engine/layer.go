@@ -8,11 +8,14 @@ package engine
 //     Split into its four input phases (polyphase / space-to-depth) it is a
 //     2×2 stride-1 convolution over 4·InC channels, computed with Winograd
 //     F(2×2, 2×2): 9 products of A = U_ξ [OutC][4·InC] and
-//     B = V_ξ [4·InC][tiles], 9 multiplies per 2×2 output tile instead of 16.
+//     B = V_ξ [4·InC][tiles], 9 multiplies per 2×2 output tile instead of 16;
+//     or, with outputs of at least 8×8 (kindWino4Conv at lowering), with
+//     F(4×4, 2×2): 25 products, 25 multiplies per 4×4 tile instead of 64.
 //   - kindWinoConvT: ConvTranspose2d k4 s2 p1 (the decoder's upsampling).
 //     Each of the four output phases (oy mod 2, ox mod 2) is a 2×2 stride-1
 //     convolution of the input, again with Winograd F(2×2, 2×2): 4·9 products
-//     of U [OutC][InC] and V [InC][tiles]. No col2im scatter-add.
+//     of U [OutC][InC] and V [InC][tiles], or F(4×4, 2×2) (4·25 products)
+//     with inputs of at least 8×8. No col2im scatter-add.
 //   - kindGEMV: a layer with a 1×1 output (the encoders' final Conv2d) or a
 //     1×1 input (the decoder's first ConvTranspose2d): a matrix-vector
 //     product reading the input (or writing the output) in place.
