@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Training speed side by side on the same libtorch 2.1.0: the Go trainer's
-# step (trainer/gan BenchmarkStep) and the original optimize_params() in
-# PyTorch (trainer/bench/original_step.py), batch 64, isize 32, nc 1, random
-# batches (no data loading), alternating ROUNDS times (default 3) so that load
-# from other processes hits both alike. One JSON line per measurement.
+# Training speed side by side on the same libtorch 2.1.0, batch 64, isize 32,
+# nc 1, random batches (no data loading). One JSON line per measurement.
+#
+# trainer/gan's BenchmarkStepVsPyTorch takes turns with the original
+# optimize_params() in PyTorch (trainer/bench/original_step.py serve, its own
+# process and model): one step each, STEPS times (default 30), and reports
+# both medians and their ratio, so that load from other processes hits both
+# alike. BenchmarkStepVsOriginal does the same inside one process against
+# originalStep, the original's step written with these bindings. ROUNDS
+# (default 3) repeats both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-3}
@@ -11,11 +16,12 @@ steps=${STEPS:-30}
 source scripts/gotch-env.sh
 (cd trainer && go test -c -o ../build/bin/gan.test ./gan)
 pyenv=$(bash scripts/python-env.sh)
+metric() { echo "$1" | awk -v m="$2" '{for (i=1;i<=NF;i++) if ($i==m) print $(i-1)}'; }
 for r in $(seq 1 "$rounds"); do
-  line=$(cd trainer/gan && ../../build/bin/gan.test -test.run '^$' -test.bench '^BenchmarkStep$' -test.benchtime "${steps}x" | grep '^BenchmarkStep')
-  ips=$(echo "$line" | awk '{for (i=1;i<=NF;i++) if ($i=="img/s") print $(i-1)}')
-  echo "{\"impl\": \"ganomaly-go (gotch)\", \"round\": $r, \"batch\": 64, \"isize\": 32, \"nc\": 1, \"steps\": $steps, \"images_per_s\": $ips}"
-  (eval "$pyenv" && python3 trainer/bench/original_step.py bench --steps "$steps") | sed "s/^{/{\"round\": $r, /"
+  line=$(cd trainer/gan && eval "$pyenv" && ../../build/bin/gan.test -test.run '^$' -test.bench '^BenchmarkStepVsPyTorch$' -test.benchtime "${steps}x" | grep '^BenchmarkStepVsPyTorch')
+  echo "{\"bench\": \"turns with PyTorch\", \"round\": $r, \"steps\": $steps, \"ganomaly_go_img_s\": $(metric "$line" img/s), \"original_pytorch_img_s\": $(metric "$line" pytorch-img/s), \"speedup\": $(metric "$line" speedup)}"
+  line=$(cd trainer/gan && ../../build/bin/gan.test -test.run '^$' -test.bench '^BenchmarkStepVsOriginal$' -test.benchtime "${steps}x" | grep '^BenchmarkStepVsOriginal')
+  echo "{\"bench\": \"one process, original step on gotch\", \"round\": $r, \"steps\": $steps, \"ganomaly_go_img_s\": $(metric "$line" img/s), \"original_on_gotch_img_s\": $(metric "$line" orig-img/s), \"speedup\": $(metric "$line" speedup)}"
 done
 
 # End to end (E2E=1): training images per second including data loading, the

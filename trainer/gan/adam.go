@@ -2,22 +2,22 @@ package gan
 
 import (
 	"fmt"
-	"math"
 	"unsafe"
 
-	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 )
 
-// Adam is torch.optim.Adam (no weight decay, no amsgrad) written with tensor
-// operations so that its state (step, exp_avg, exp_avg_sq per parameter) can
-// be saved in a checkpoint and restored for --resume. gotch's optimiser wraps
-// the C++ one whose state it cannot read or write. The update follows
-// PyTorch 2.1's single-tensor implementation operation by operation.
+// Adam is torch.optim.Adam (no weight decay, no amsgrad) with its state (step,
+// exp_avg, exp_avg_sq per parameter) held here, so that it can be saved in a
+// checkpoint and restored for --resume: gotch's optimiser wraps the C++ one,
+// whose state it cannot read or write. Each update is one call into
+// libtorch (ts.AdamStep, added to gotch's copy by scripts/gotch-env.sh) that
+// runs PyTorch 2.1's single-tensor Adam operation by operation.
 type Adam struct {
 	LR, Beta1, Beta2, Eps float64
 	Step                  int64
 	params                []*Param
+	tensors               []*ts.Tensor
 	expAvg, expAvgSq      []*ts.Tensor
 }
 
@@ -25,54 +25,24 @@ type Adam struct {
 func NewAdam(params []*Param, lr, beta1, beta2 float64) *Adam {
 	a := &Adam{LR: lr, Beta1: beta1, Beta2: beta2, Eps: 1e-8, params: params}
 	for _, p := range params {
+		a.tensors = append(a.tensors, p.T)
 		a.expAvg = append(a.expAvg, p.T.MustZerosLike(false))
 		a.expAvgSq = append(a.expAvgSq, p.T.MustZerosLike(false))
 	}
 	return a
 }
 
-// ZeroGrad clears the gradients of the optimiser's parameters.
-func (a *Adam) ZeroGrad() {
-	for _, p := range a.params {
-		p.T.ZeroGrad()
-	}
-}
+// Tensors returns the parameters in the order Apply expects their gradients.
+func (a *Adam) Tensors() []*ts.Tensor { return a.tensors }
 
-// Update applies one Adam step with the current gradients.
-func (a *Adam) Update() {
+// Apply makes one Adam step with grads, one per parameter in the order of
+// Tensors (nil or undefined: that parameter is left alone this step).
+func (a *Adam) Apply(grads []*ts.Tensor) error {
+	if err := ts.AdamStep(a.tensors, grads, a.expAvg, a.expAvgSq, a.LR, a.Beta1, a.Beta2, a.Eps, a.Step+1); err != nil {
+		return fmt.Errorf("adam: %w", err)
+	}
 	a.Step++
-	bc1 := 1 - math.Pow(a.Beta1, float64(a.Step))
-	bc2 := 1 - math.Pow(a.Beta2, float64(a.Step))
-	stepSize := a.LR / bc1
-	bc2Sqrt := math.Sqrt(bc2)
-	noGrad(func() {
-		for i, p := range a.params {
-			g := p.T.MustGrad(false)
-			if !g.MustDefined() {
-				continue
-			}
-			m, v := a.expAvg[i], a.expAvgSq[i]
-			// exp_avg.lerp_(grad, 1 - beta1)
-			m.MustLerp_(g, ts.FloatScalar(1-a.Beta1))
-			// exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-			v.MustMulScalar_(ts.FloatScalar(a.Beta2))
-			g2 := g.MustMulScalar(ts.FloatScalar(1-a.Beta2), false)
-			g2.MustMul_(g)
-			v.MustAdd_(g2)
-			g2.MustDrop()
-			// denom = exp_avg_sq.sqrt() / bias_correction2_sqrt + eps
-			denom := v.MustSqrt(false)
-			denom.MustDivScalar_(ts.FloatScalar(bc2Sqrt))
-			denom.MustAddScalar_(ts.FloatScalar(a.Eps))
-			// param.addcdiv_(exp_avg, denom, value=-step_size)
-			upd := m.MustMulScalar(ts.FloatScalar(-stepSize), false)
-			upd.MustDiv_(denom)
-			p.T.MustAdd_(upd)
-			upd.MustDrop()
-			denom.MustDrop()
-			g.MustDrop()
-		}
-	})
+	return nil
 }
 
 // State returns the optimiser's moments as named float32 slices
@@ -119,5 +89,3 @@ func float32Bytes(v []float32) []byte {
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), len(v)*4)
 }
-
-var _ = gotch.Float

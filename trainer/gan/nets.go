@@ -149,15 +149,16 @@ func (l *layer) forward(x *ts.Tensor, mode BNMode) *ts.Tensor {
 		y.MustDrop()
 		y = z
 	}
+	// In place, as the original's LeakyReLU(0.2, inplace=True) and
+	// ReLU(True): neither a convolution's nor a BatchNorm's backward needs
+	// its output, and both activations' backward read their own result.
 	switch l.spec.Act {
 	case engine.LeakyReLU:
-		z := LeakyReLU(y)
-		y.MustDrop()
-		y = z
+		if err := y.LeakyReluSlope_(engine.LeakySlope); err != nil {
+			panic(err) // only on a libtorch failure, like gotch's Must ops
+		}
 	case engine.ReLU:
-		z := y.MustRelu(false)
-		y.MustDrop()
-		y = z
+		y.MustRelu_()
 	case engine.Tanh:
 		z := y.MustTanh(false)
 		y.MustDrop()

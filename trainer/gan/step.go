@@ -74,12 +74,6 @@ func (m *Model) labels(b int64) (ones, zeros *ts.Tensor) {
 	return m.ones, m.zeros
 }
 
-func setRequiresGrad(ps []*Param, on bool) {
-	for _, p := range ps {
-		p.T.MustRequiresGrad_(on)
-	}
-}
-
 // Step runs one training step of the authors' current code on a batch x
 // (B×nc×isize×isize on the model's device):
 //
@@ -88,11 +82,16 @@ func setRequiresGrad(ps []*Param, on bool) {
 //	D step:  errD = ½(BCE(D(x), 1) + BCE(D(x̂.detach()), 0)), x̂ made before the G step
 //	if errD < 1e-5: re-initialise D (Adam state kept)
 //
-// The original evaluates D(x) twice (once for errD, once for the adversarial
-// term) and lets errG's backward fill D's gradients that zero_grad then
-// discards. Here D(x) is computed once and D's parameters do not track
-// gradients during the generator's feature pass. Every loss and update is the
-// same; only D's running statistics, which nothing reads, see fewer batches.
+// The original runs D four times (D(x) and D(x̂) for errD, both again for the
+// adversarial term), lets errG's backward fill D's gradients that zero_grad
+// then discards, and updates G before it computes errD. Neither update
+// changes what the other step sees (errD uses the fake made before the G
+// step, and the G step does not touch D), so here D runs twice, on x and on
+// x̂, and both losses come from those two passes: errG's gradients with
+// respect to G's parameters only (torch.autograd.grad: D's weight gradients
+// are never computed) and errD's with respect to D's only (the backward stops
+// at x̂ as the original's detach does). Every loss and update is the same;
+// only D's running statistics, which nothing reads, see fewer batches.
 // seedStep seeds a re-initialisation of D so runs are repeatable.
 func (m *Model) Step(x *ts.Tensor, seedStep int64) (Losses, error) {
 	var l Losses
@@ -101,12 +100,15 @@ func (m *Model) Step(x *ts.Tensor, seedStep int64) (Losses, error) {
 
 	xhat, latentI, latentO := m.G.Forward(x, Train)
 	predReal, featReal := m.D.Forward(x, Train)
+	predFake, featFake := m.D.Forward(xhat, Train)
+	var grads []*ts.Tensor
+	defer func() {
+		for _, t := range grads {
+			t.MustDrop()
+		}
+	}()
 
-	// Generator step. D's weights do not need gradients for errG.
-	dParams := m.D.Trainable()
-	setRequiresGrad(dParams, false)
-	featFake := m.D.Features(xhat, Train)
-	setRequiresGrad(dParams, true)
+	// Generator loss; the real features are a constant for it.
 	featRealConst := featReal.MustDetach(false)
 	errAdv := featRealConst.MustMseLoss(featFake, 1, false) // mean((Dfeat(x) - Dfeat(x̂))²)
 	errCon := xhat.MustL1Loss(x, 1, false)
@@ -118,42 +120,58 @@ func (m *Model) Step(x *ts.Tensor, seedStep int64) (Losses, error) {
 	t = errEnc.MustMulScalar(ts.FloatScalar(m.Opt.WEnc), false)
 	errG.MustAdd_(t)
 	t.MustDrop()
+	defer func() {
+		for _, t := range []*ts.Tensor{xhat, latentI, latentO, predReal, featReal, predFake, featFake, featRealConst,
+			errAdv, errCon, errEnc, errG} {
+			t.MustDrop()
+		}
+	}()
 	l.ErrG, l.ErrGAdv, l.ErrGCon, l.ErrGEnc = Scalar(errG), Scalar(errAdv), Scalar(errCon), Scalar(errEnc)
 	if !finite(l.ErrG) {
 		return l, fmt.Errorf("generator loss is %v (adv %v, con %v, enc %v)", l.ErrG, l.ErrGAdv, l.ErrGCon, l.ErrGEnc)
 	}
-	m.OptG.ZeroGrad()
-	if err := errG.Backward(); err != nil {
-		return l, fmt.Errorf("generator backward: %w", err)
-	}
-	m.OptG.Update()
-
-	// Discriminator step on the fake made before the G step.
-	fakeConst := xhat.MustDetach(false)
-	predFake, featFake2 := m.D.Forward(fakeConst, Train)
+	// Discriminator loss on the same passes (BCE rejects a NaN prediction,
+	// which a finite errG rules out).
 	errReal := predReal.MustBinaryCrossEntropy(ones, ts.None, 1, false)
 	errFake := predFake.MustBinaryCrossEntropy(zeros, ts.None, 1, false)
 	errD := errReal.MustAdd(errFake, false)
 	errD.MustMulScalar_(ts.FloatScalar(0.5))
+	defer func() {
+		for _, t := range []*ts.Tensor{errReal, errFake, errD} {
+			t.MustDrop()
+		}
+	}()
 	l.ErrD, l.ErrDReal, l.ErrDFake = Scalar(errD), Scalar(errReal), Scalar(errFake)
 	if !finite(l.ErrD) {
 		return l, fmt.Errorf("discriminator loss is %v (real %v, fake %v)", l.ErrD, l.ErrDReal, l.ErrDFake)
 	}
-	m.OptD.ZeroGrad()
-	if err := errD.Backward(); err != nil {
+
+	// G step: D's fake pass is kept for the D step's gradients.
+	var err error
+	if grads, err = ts.Grad([]*ts.Tensor{errG}, m.OptG.Tensors(), true); err != nil {
+		return l, fmt.Errorf("generator backward: %w", err)
+	}
+	if err := m.OptG.Apply(grads); err != nil {
+		return l, fmt.Errorf("generator update: %w", err)
+	}
+	for _, t := range grads {
+		t.MustDrop()
+	}
+	grads = nil
+
+	// D step.
+	if grads, err = ts.Grad([]*ts.Tensor{errD}, m.OptD.Tensors(), false); err != nil {
 		return l, fmt.Errorf("discriminator backward: %w", err)
 	}
-	m.OptD.Update()
+	if err := m.OptD.Apply(grads); err != nil {
+		return l, fmt.Errorf("discriminator update: %w", err)
+	}
 	if l.ErrD < ReinitThreshold {
 		if err := m.D.InitWeights(rand.New(rand.NewPCG(uint64(m.Opt.Seed), uint64(1000+seedStep))), false); err != nil {
 			return l, fmt.Errorf("re-initialising D: %w", err)
 		}
 		m.DReinits++
 		l.ReinitD = true
-	}
-	for _, t := range []*ts.Tensor{xhat, latentI, latentO, predReal, featReal, featFake, featRealConst,
-		errAdv, errCon, errEnc, errG, fakeConst, predFake, featFake2, errReal, errFake, errD} {
-		t.MustDrop()
 	}
 	return l, nil
 }
