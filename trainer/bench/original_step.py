@@ -1,5 +1,6 @@
 """The original GANomaly training step (github.com/samet-akcay/ganomaly, the
-authors' current lib/model.py and lib/networks.py), reproduced from the facts in
+authors' current lib/model.py; its networks are lib/networks.py as written in
+tests/python/make_original_netg.py), reproduced from the facts in
 shared/REFERENCE.md for a side-by-side speed comparison with the Go trainer on
 the same libtorch 2.1.0, and for a loss cross-check on identical weights.
 
@@ -19,108 +20,31 @@ the same libtorch 2.1.0, and for a loss cross-check on identical weights.
 """
 
 import json
+import os
 import sys
 import time
+from types import SimpleNamespace
 
 import torch
 import torch.nn as nn
 
 
-def weights_init(mod):
-    classname = mod.__class__.__name__
-    if classname.find('Conv') != -1:
-        mod.weight.data.normal_(0.0, 0.02)
-    elif classname.find('BatchNorm') != -1:
-        mod.weight.data.normal_(1.0, 0.02)
-        mod.bias.data.fill_(0)
+# The networks, their initialisation and the L2 loss are the authors' code as
+# written once for the repository's PyTorch interop tests; their constructors
+# take the original's `opt`.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "python"))
+import make_original_netg as original  # noqa: E402
+
+weights_init, l2_loss = original.weights_init, original.l2_loss
 
 
-class Encoder(nn.Module):
-    def __init__(self, isize, nz, nc, ndf, n_extra_layers=0, add_final_conv=True):
-        super().__init__()
-        main = nn.Sequential()
-        main.add_module('initial-conv-{0}-{1}'.format(nc, ndf), nn.Conv2d(nc, ndf, 4, 2, 1, bias=False))
-        main.add_module('initial-relu-{0}'.format(ndf), nn.LeakyReLU(0.2, inplace=True))
-        csize, cndf = isize / 2, ndf
-        for t in range(n_extra_layers):
-            main.add_module('extra-layers-{0}-{1}-conv'.format(t, cndf), nn.Conv2d(cndf, cndf, 3, 1, 1, bias=False))
-            main.add_module('extra-layers-{0}-{1}-batchnorm'.format(t, cndf), nn.BatchNorm2d(cndf))
-            main.add_module('extra-layers-{0}-{1}-relu'.format(t, cndf), nn.LeakyReLU(0.2, inplace=True))
-        while csize > 4:
-            in_feat, out_feat = cndf, cndf * 2
-            main.add_module('pyramid-{0}-{1}-conv'.format(in_feat, out_feat), nn.Conv2d(in_feat, out_feat, 4, 2, 1, bias=False))
-            main.add_module('pyramid-{0}-batchnorm'.format(out_feat), nn.BatchNorm2d(out_feat))
-            main.add_module('pyramid-{0}-relu'.format(out_feat), nn.LeakyReLU(0.2, inplace=True))
-            cndf, csize = cndf * 2, csize / 2
-        if add_final_conv:
-            main.add_module('final-{0}-{1}-conv'.format(cndf, 1), nn.Conv2d(cndf, nz, 4, 1, 0, bias=False))
-        self.main = main
-
-    def forward(self, x):
-        return self.main(x)
+def NetG(isize, nc, nz, ngf, extra):
+    return original.NetG(SimpleNamespace(isize=isize, nc=nc, nz=nz, ngf=ngf, ngpu=1, extralayers=extra))
 
 
-class Decoder(nn.Module):
-    def __init__(self, isize, nz, nc, ngf, n_extra_layers=0):
-        super().__init__()
-        cngf, tisize = ngf // 2, 4
-        while tisize != isize:
-            cngf, tisize = cngf * 2, tisize * 2
-        main = nn.Sequential()
-        main.add_module('initial-{0}-{1}-convt'.format(nz, cngf), nn.ConvTranspose2d(nz, cngf, 4, 1, 0, bias=False))
-        main.add_module('initial-{0}-batchnorm'.format(cngf), nn.BatchNorm2d(cngf))
-        main.add_module('initial-{0}-relu'.format(cngf), nn.ReLU(True))
-        csize = 4
-        while csize < isize // 2:
-            main.add_module('pyramid-{0}-{1}-convt'.format(cngf, cngf // 2), nn.ConvTranspose2d(cngf, cngf // 2, 4, 2, 1, bias=False))
-            main.add_module('pyramid-{0}-batchnorm'.format(cngf // 2), nn.BatchNorm2d(cngf // 2))
-            main.add_module('pyramid-{0}-relu'.format(cngf // 2), nn.ReLU(True))
-            cngf, csize = cngf // 2, csize * 2
-        for t in range(n_extra_layers):
-            main.add_module('extra-layers-{0}-{1}-conv'.format(t, cngf), nn.Conv2d(cngf, cngf, 3, 1, 1, bias=False))
-            main.add_module('extra-layers-{0}-{1}-batchnorm'.format(t, cngf), nn.BatchNorm2d(cngf))
-            main.add_module('extra-layers-{0}-{1}-relu'.format(t, cngf), nn.ReLU(True))
-        main.add_module('final-{0}-{1}-convt'.format(cngf, nc), nn.ConvTranspose2d(cngf, nc, 4, 2, 1, bias=False))
-        main.add_module('final-{0}-tanh'.format(nc), nn.Tanh())
-        self.main = main
-
-    def forward(self, x):
-        return self.main(x)
-
-
-class NetD(nn.Module):
-    def __init__(self, isize, nc, ndf, extra):
-        super().__init__()
-        model = Encoder(isize, 1, nc, ndf, extra)
-        layers = list(model.main.children())
-        self.features = nn.Sequential(*layers[:-1])
-        self.classifier = nn.Sequential(layers[-1])
-        self.classifier.add_module('Sigmoid', nn.Sigmoid())
-
-    def forward(self, x):
-        features = self.features(x)
-        classifier = self.classifier(features).view(-1, 1).squeeze(1)
-        return classifier, features
-
-
-class NetG(nn.Module):
-    def __init__(self, isize, nc, nz, ngf, extra):
-        super().__init__()
-        self.encoder1 = Encoder(isize, nz, nc, ngf, extra)
-        self.decoder = Decoder(isize, nz, nc, ngf, extra)
-        self.encoder2 = Encoder(isize, nz, nc, ngf, extra)
-
-    def forward(self, x):
-        latent_i = self.encoder1(x)
-        gen_imag = self.decoder(latent_i)
-        latent_o = self.encoder2(gen_imag)
-        return gen_imag, latent_i, latent_o
-
-
-def l2_loss(input, target, size_average=True):
-    if size_average:
-        return torch.mean(torch.pow((input - target), 2))
-    return torch.pow((input - target), 2)
+def NetD(isize, nc, ndf, extra):
+    # the original's NetD takes its width from opt.ngf
+    return original.NetD(SimpleNamespace(isize=isize, nc=nc, ngf=ndf, ngpu=1, extralayers=extra))
 
 
 class Ganomaly:
