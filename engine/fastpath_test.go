@@ -291,3 +291,18 @@ func TestWinograd4Identity(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardAllocatesNothing: Forward reuses the Model's buffers (the
+// Result's slices belong to it), so scoring a batch creates no garbage.
+func TestForwardAllocatesNothing(t *testing.T) {
+	for _, a := range []modelfile.Arch{{ISize: 32, NC: 1, NZ: 100, NGF: 16}, {ISize: 32, NC: 3, NZ: 10, NGF: 8, ExtraLayers: 1}} {
+		m, err := Load(Init(a, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := randomInput(m.InputLen(), 2)
+		if n := testing.AllocsPerRun(3, func() { m.Forward(x) }); n != 0 {
+			t.Errorf("arch %+v: Forward allocates %v times per call, want 0", a, n)
+		}
+	}
+}

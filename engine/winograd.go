@@ -296,22 +296,27 @@ func (l *layer) winoInput(ws *workspace) {
 	pad := ws.pad[:s.InC*W*W]
 	v := ws.bp[:l.groups*K*np]
 	gs := K * np
-	transform := winoInputPanels
-	if wm == 4 {
-		transform = winoInputPanels4
+	// (A direct call, not through a function value, so that the offsets
+	// slices stay on the stack: Forward allocates nothing.)
+	transform := func(offs []int, tileRS, tileCS, rs, cs int, v []float32) {
+		if wm == 4 {
+			winoInputPanels4(pad, W*W, offs, tileRS, tileCS, rs, cs, tt, l.n, v, K, gs)
+		} else {
+			winoInputPanels(pad, W*W, offs, tileRS, tileCS, rs, cs, tt, l.n, v, K, gs)
+		}
 	}
 	if l.kind == kindWinoConv {
 		// Row 4c+2q+r is phase (q, r) of channel c: tile rows
 		// wm·ty+i of the phase are rows 2(wm·ty+i)−1+q of the input, rows
 		// 2wm·ty+2i+q of the padded plane.
-		transform(pad, W*W, []int{0, 1, W, W + 1}, 2*wm*W, 2*wm, 2*W, 2, tt, l.n, v, K, gs)
+		transform([]int{0, 1, W, W + 1}, 2*wm*W, 2*wm, 2*W, 2, v)
 	} else {
 		ga := l.groups / 4 // product groups per output phase
 		for ph := 0; ph < 4; ph++ {
 			p, ps := ph/2, ph%2
 			// Tile rows wm·ty−1+p+i of the input are rows wm·ty+p+i of the
 			// padded plane.
-			transform(pad, W*W, []int{p*W + ps}, wm*W, wm, W, 1, tt, l.n, v[ga*ph*gs:ga*(ph+1)*gs], K, gs)
+			transform([]int{p*W + ps}, wm*W, wm, W, 1, v[ga*ph*gs:ga*(ph+1)*gs])
 		}
 	}
 	clearPad(v, l.groups, K, l.n, np)
