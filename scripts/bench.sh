@@ -62,7 +62,7 @@ HTML
     wait "$pid" 2>/dev/null || true
     grep 'CONSOLE' "$log" | sed -e 's/^[^"]*"//' -e 's/", source: .*$//'
   }
-  { browse '^Benchmark(Forward|ForwardBaseline)$' "$bt"; browse '^BenchmarkSpeedup$' "${sn}x"; } | grep -v '^EXIT 0' | tee "$out/$label.txt"
+  { browse '^Benchmark(Forward|ForwardBaseline)$' "$bt"; browse '^BenchmarkSpeedup$' "${sn}x"; } | grep -v -e '^EXIT 0' -e 'Go program has already exited' | tee "$out/$label.txt"
   kill "$server"
   rm -rf "$page"
 fi
