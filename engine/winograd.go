@@ -65,23 +65,22 @@ func winoKernel4(g [4]float64) [25]float32 {
 	return u
 }
 
-// putU stores the transformed weights u of output channel o and GEMM column
-// kk into the packed A of product groups base … base+len(u)−1.
-func (l *layer) putU(u []float32, o, kk, base int) {
-	for x, v := range u {
-		g := (base + x) * l.mp * l.k
-		l.ap[g+(o/tileM)*l.k*tileM+kk*tileM+o%tileM] = v
+// putU stores the transformed weights U = G g Gᵀ of the 2×2 kernel g (for
+// output channel o and GEMM column kk) into the packed A of product groups
+// base … base+(wm+1)²−1.
+func (l *layer) putU(g [4]float64, o, kk, base int) {
+	put := func(x int, v float32) {
+		l.ap[(base+x)*l.mp*l.k+(o/tileM)*l.k*tileM+kk*tileM+o%tileM] = v
 	}
-}
-
-// winoU is the kernel transform of a layer with output tiles of wm×wm.
-func (l *layer) winoU(g [4]float64) []float32 {
 	if l.wm == 4 {
-		u := winoKernel4(g)
-		return u[:]
+		for x, v := range winoKernel4(g) {
+			put(x, v)
+		}
+		return
 	}
-	u := winoKernel(g)
-	return u[:]
+	for x, v := range winoKernel(g) {
+		put(x, v)
+	}
 }
 
 // newWinoConv lowers a Conv2d k4 s2 p1 to F(wm×wm, 2×2) on its phases.
@@ -102,7 +101,7 @@ func (l *layer) newWinoConv(w []float32, wm int) {
 							g[2*a+b] = float64(w[((o*s.InC+c)*4+2*a+q)*4+2*b+r]) // [out][in][k][k]
 						}
 					}
-					l.putU(l.winoU(g), o, 4*c+2*q+r, 0)
+					l.putU(g, o, 4*c+2*q+r, 0)
 				}
 			}
 		}
@@ -128,7 +127,7 @@ func (l *layer) newWinoConvT(w []float32, wm int) {
 							g[2*a+b] = float64(w[((c*s.OutC+o)*4+3-p-2*a)*4+3-ps-2*b]) // [in][out][k][k]
 						}
 					}
-					l.putU(l.winoU(g), o, c, a*a*(2*p+ps))
+					l.putU(g, o, c, a*a*(2*p+ps))
 				}
 			}
 		}
