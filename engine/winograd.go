@@ -69,17 +69,18 @@ func winoKernel4(g [4]float64) [25]float32 {
 // output channel o and GEMM column kk) into the packed A of product groups
 // base … base+(wm+1)²−1.
 func (l *layer) putU(g [4]float64, o, kk, base int) {
-	put := func(x int, v float32) {
-		l.ap[(base+x)*l.mp*l.k+(o/tileM)*l.k*tileM+kk*tileM+o%tileM] = v
-	}
+	stride := l.mp * l.k // between product groups
+	p := base*stride + (o/tileM)*l.k*tileM + kk*tileM + o%tileM
 	if l.wm == 4 {
-		for x, v := range winoKernel4(g) {
-			put(x, v)
+		for _, v := range winoKernel4(g) {
+			l.ap[p] = v
+			p += stride
 		}
 		return
 	}
-	for x, v := range winoKernel(g) {
-		put(x, v)
+	for _, v := range winoKernel(g) {
+		l.ap[p] = v
+		p += stride
 	}
 }
 
