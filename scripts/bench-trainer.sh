@@ -2,13 +2,14 @@
 # Training speed side by side on the same libtorch 2.1.0, batch 64, isize 32,
 # nc 1, random batches (no data loading). One JSON line per measurement.
 #
-# trainer/gan's BenchmarkStepVsPyTorch takes turns with the original
-# optimize_params() in PyTorch (trainer/bench/original_step.py serve, its own
-# process and model): one step each, STEPS times (default 30), and reports
-# both medians and their ratio, so that load from other processes hits both
-# alike. BenchmarkStepVsOriginal does the same inside one process against
-# originalStep, the original's step written with these bindings. ROUNDS
-# (default 3) repeats both.
+# Per round (ROUNDS, default 3): the Go trainer's step alone
+# (trainer/gan BenchmarkStep, STEPS steps, default 30), then the original
+# optimize_params() alone in PyTorch (trainer/bench/original_step.py bench),
+# then BenchmarkStepVsOriginal, which alternates the Go step with the
+# original's step written on the same bindings (originalStep) inside one
+# process and reports the ratio of their medians, a figure that the load of
+# other processes hardly moves. Alternating rounds let such load hit both
+# sides alike; compare the rounds, not single lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-3}
@@ -18,10 +19,11 @@ source scripts/gotch-env.sh
 pyenv=$(bash scripts/python-env.sh)
 metric() { echo "$1" | awk -v m="$2" '{for (i=1;i<=NF;i++) if ($i==m) print $(i-1)}'; }
 for r in $(seq 1 "$rounds"); do
-  line=$(cd trainer/gan && eval "$pyenv" && ../../build/bin/gan.test -test.run '^$' -test.bench '^BenchmarkStepVsPyTorch$' -test.benchtime "${steps}x" | grep '^BenchmarkStepVsPyTorch')
-  echo "{\"bench\": \"turns with PyTorch\", \"round\": $r, \"steps\": $steps, \"ganomaly_go_img_s\": $(metric "$line" img/s), \"original_pytorch_img_s\": $(metric "$line" pytorch-img/s), \"speedup\": $(metric "$line" speedup)}"
+  line=$(cd trainer/gan && ../../build/bin/gan.test -test.run '^$' -test.bench '^BenchmarkStep$' -test.benchtime "${steps}x" | grep '^BenchmarkStep')
+  echo "{\"impl\": \"ganomaly-go (gotch)\", \"round\": $r, \"batch\": 64, \"isize\": 32, \"nc\": 1, \"steps\": $steps, \"images_per_s\": $(metric "$line" img/s)}"
+  (eval "$pyenv" && python3 trainer/bench/original_step.py bench --steps "$steps") | sed "s/^{/{\"round\": $r, /"
   line=$(cd trainer/gan && ../../build/bin/gan.test -test.run '^$' -test.bench '^BenchmarkStepVsOriginal$' -test.benchtime "${steps}x" | grep '^BenchmarkStepVsOriginal')
-  echo "{\"bench\": \"one process, original step on gotch\", \"round\": $r, \"steps\": $steps, \"ganomaly_go_img_s\": $(metric "$line" img/s), \"original_on_gotch_img_s\": $(metric "$line" orig-img/s), \"speedup\": $(metric "$line" speedup)}"
+  echo "{\"impl\": \"one process: ganomaly-go step / original step on gotch\", \"round\": $r, \"steps\": $steps, \"images_per_s\": $(metric "$line" img/s), \"original_images_per_s\": $(metric "$line" orig-img/s), \"speedup\": $(metric "$line" speedup)}"
 done
 
 # End to end (E2E=1): training images per second including data loading, the

@@ -7,10 +7,6 @@ the same libtorch 2.1.0, and for a loss cross-check on identical weights.
   python3 original_step.py bench [--steps N] [--batch 64] [--isize 32] [--nc 1]
       prints one JSON line: images per second of optimize_params() on random
       batches (no data loading), torch threads, torch version.
-  python3 original_step.py serve [--batch 64] [--isize 32] [--nc 1]
-      turn-taking for a same-time comparison: after warm-up prints "ready",
-      then for each line "step" on stdin runs one optimize_params() on a
-      random batch and prints its wall time in seconds; "quit" ends.
   python3 original_step.py e2e --dataroot DIR [--steps N] [--workers 8]
       the original's whole loop: torchvision MNIST (DIR/MNIST/raw), its transforms
       and DataLoader (needs torchvision 0.16.0 and pillow), normal digits only.
@@ -128,27 +124,6 @@ def bench(argv):
                       "images_per_s": a.batch * a.steps / dt}))
 
 
-def serve(argv):
-    import argparse
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--isize", type=int, default=32)
-    ap.add_argument("--nc", type=int, default=1)
-    a = ap.parse_args(argv)
-    torch.manual_seed(0)
-    m = Ganomaly(isize=a.isize, nc=a.nc, batch=a.batch)
-    x = torch.rand(a.batch, a.nc, a.isize, a.isize) * 2 - 1
-    for _ in range(2):
-        m.optimize_params(x)
-    print("ready", torch.__version__, torch.get_num_threads(), flush=True)
-    for line in sys.stdin:
-        if line.strip() != "step":
-            break
-        t = time.perf_counter()
-        m.optimize_params(x)
-        print(time.perf_counter() - t, flush=True)
-
-
 def e2e(argv):
     """The original's whole training loop on MNIST: torchvision's MNIST with
     Resize(isize), ToTensor, Normalize((0.1307,), (0.3081,)) and a DataLoader
@@ -206,7 +181,7 @@ def losses(argv):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or sys.argv[1] not in ("bench", "losses", "e2e", "serve"):
+    if len(sys.argv) < 2 or sys.argv[1] not in ("bench", "losses", "e2e"):
         print(__doc__)
         sys.exit(2)
-    {"bench": bench, "losses": losses, "e2e": e2e, "serve": serve}[sys.argv[1]](sys.argv[2:])
+    {"bench": bench, "losses": losses, "e2e": e2e}[sys.argv[1]](sys.argv[2:])

@@ -1,15 +1,9 @@
 package gan
 
 import (
-	"bufio"
-	"fmt"
 	"math"
-	"os"
-	"os/exec"
 	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -161,75 +155,4 @@ func BenchmarkStepVsOriginal(b *testing.B) {
 	b.ReportMetric(64/mo, "img/s")
 	b.ReportMetric(64/mr, "orig-img/s")
 	b.ReportMetric(mr/mo, "speedup")
-}
-
-// BenchmarkStepVsPyTorch takes turns with the original optimize_params() in
-// PyTorch 2.1.0 (bench/original_step.py serve, a separate process holding its
-// own model): one step here, one step there, b.N times each, so that the load
-// of other processes falls on both alike. It reports both medians and their
-// ratio. Needs python3 with torch importable (eval "$(bash
-// scripts/python-env.sh)"); skipped otherwise.
-func BenchmarkStepVsPyTorch(b *testing.B) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	cmd := exec.Command("python3", "../bench/original_step.py", "serve")
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	outPipe, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Skipf("python3: %v", err)
-	}
-	defer func() {
-		fmt.Fprintln(in, "quit")
-		in.Close()
-		cmd.Wait()
-	}()
-	out := bufio.NewScanner(outPipe)
-	if !out.Scan() || !strings.HasPrefix(out.Text(), "ready") {
-		b.Skipf("the PyTorch side did not start (torch importable? eval \"$(bash scripts/python-env.sh)\"): %q", out.Text())
-	}
-	b.Logf("PyTorch side: %s", out.Text())
-	ours, err := NewModel(testOptions(1), gotch.CPU)
-	if err != nil {
-		b.Fatal(err)
-	}
-	x, err := FromFloat32(randomBatch(b, 1, 64), []int64{64, 1, 32, 32}, gotch.CPU)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for i := 0; i < 2; i++ {
-		if _, err := ours.Step(x, int64(i)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	var to, tp []float64
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		if _, err := ours.Step(x, int64(i)); err != nil {
-			b.Fatal(err)
-		}
-		to = append(to, time.Since(t0).Seconds())
-		fmt.Fprintln(in, "step")
-		if !out.Scan() {
-			b.Fatalf("the PyTorch side stopped: %v", out.Err())
-		}
-		s, err := strconv.ParseFloat(strings.TrimSpace(out.Text()), 64)
-		if err != nil {
-			b.Fatalf("the PyTorch side said %q", out.Text())
-		}
-		tp = append(tp, s)
-	}
-	slices.Sort(to)
-	slices.Sort(tp)
-	mo, mp := to[len(to)/2], tp[len(tp)/2]
-	b.ReportMetric(64/mo, "img/s")
-	b.ReportMetric(64/mp, "pytorch-img/s")
-	b.ReportMetric(mp/mo, "speedup")
 }
