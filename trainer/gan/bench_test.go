@@ -7,6 +7,7 @@ import (
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
 )
 
 func testOptions(seed int64) Options {
@@ -31,14 +32,7 @@ func BenchmarkStep(b *testing.B) {
 	// as run.Runner.Run: one OS thread, one OpenMP team (see there)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	m, err := NewModel(testOptions(1), gotch.CPU)
-	if err != nil {
-		b.Fatal(err)
-	}
-	x, err := FromFloat32(randomBatch(b, 1, 64), []int64{64, 1, 32, 32}, gotch.CPU)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m, x := newModel(b, testOptions(1)), benchBatch(b)
 	for i := 0; i < 3; i++ {
 		if _, err := m.Step(x, int64(i)); err != nil {
 			b.Fatal(err)
@@ -51,4 +45,21 @@ func BenchmarkStep(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "img/s")
+}
+
+func newModel(tb testing.TB, o Options) *Model {
+	m, err := NewModel(o, gotch.CPU)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// benchBatch is a random batch of 64 images, 1×32×32, on the CPU.
+func benchBatch(tb testing.TB) *ts.Tensor {
+	x, err := FromFloat32(randomBatch(tb, 1, 64), []int64{64, 1, 32, 32}, gotch.CPU)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return x
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 )
 
@@ -92,14 +91,7 @@ func adamFromGrad(tb testing.TB, a *Adam) {
 func TestOriginalStepMatchesStep(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	a, err := NewModel(small(5), gotch.CPU)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := NewModel(small(5), gotch.CPU)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := newModel(t, small(5)), newModel(t, small(5))
 	for i := 0; i < 4; i++ {
 		x := batch(t, a, uint64(i), 16)
 		l, err := a.Step(x, int64(i))
@@ -119,18 +111,8 @@ func TestOriginalStepMatchesStep(t *testing.T) {
 func BenchmarkStepVsOriginal(b *testing.B) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	ours, err := NewModel(testOptions(1), gotch.CPU)
-	if err != nil {
-		b.Fatal(err)
-	}
-	orig, err := NewModel(testOptions(1), gotch.CPU)
-	if err != nil {
-		b.Fatal(err)
-	}
-	x, err := FromFloat32(randomBatch(b, 1, 64), []int64{64, 1, 32, 32}, gotch.CPU)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ours, orig := newModel(b, testOptions(1)), newModel(b, testOptions(1))
+	x := benchBatch(b)
 	for i := 0; i < 2; i++ {
 		if _, err := ours.Step(x, int64(i)); err != nil {
 			b.Fatal(err)
