@@ -184,22 +184,27 @@ func col2im(c, out []float32, s LayerSpec, np int) {
 		out[i] = 0
 	}
 	H, OH, k := s.InH, s.OutH, s.K
+	// in0 and in1 bound the inputs i whose output i·S − P + t lies in
+	// [0, OH): the loops visit the same (iy, ix) in the same order as a test
+	// per element would, so the sums are unchanged.
+	in0 := func(t int) int { return max(0, (s.P-t+s.S-1)/s.S) }
+	in1 := func(t int) int {
+		if n := OH - 1 + s.P - t; n >= 0 {
+			return min(H, n/s.S+1)
+		}
+		return 0
+	}
 	for oc := 0; oc < s.OutC; oc++ {
 		plane := out[oc*OH*OH : (oc+1)*OH*OH]
 		for ky := 0; ky < k; ky++ {
 			for kx := 0; kx < k; kx++ {
 				row := c[((oc*k+ky)*k+kx)*np:]
-				for iy := 0; iy < H; iy++ {
+				x0, x1 := in0(kx), in1(kx)
+				for iy := in0(ky); iy < in1(ky); iy++ {
 					oy := iy*s.S - s.P + ky
-					if oy < 0 || oy >= OH {
-						continue
-					}
-					for ix := 0; ix < H; ix++ {
-						ox := ix*s.S - s.P + kx
-						if ox < 0 || ox >= OH {
-							continue
-						}
-						plane[oy*OH+ox] += row[iy*H+ix]
+					src := row[iy*H : iy*H+H]
+					for ix := x0; ix < x1; ix++ {
+						plane[oy*OH+ix*s.S-s.P+kx] += src[ix]
 					}
 				}
 			}
