@@ -29,9 +29,10 @@ func randomValues(seed uint64, n int) []float32 {
 // BenchmarkStep measures one training step at batch 64, isize 32, nc 1 on the
 // CPU; images/s = 64 / (ns/op · 1e-9).
 func BenchmarkStep(b *testing.B) {
-	// as run.Runner.Run: one OS thread, one OpenMP team (see there)
+	// as run.Runner.Run: one OS thread, one OpenMP team (see there), one Go processor
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	defer OneGoProcessor()()
 	m, x := newModel(b, testOptions(1)), benchBatch(b)
 	for i := 0; i < 3; i++ {
 		if _, err := m.Step(x, int64(i)); err != nil {

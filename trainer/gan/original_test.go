@@ -111,6 +111,7 @@ func TestOriginalStepMatchesStep(t *testing.T) {
 func BenchmarkStepVsOriginal(b *testing.B) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	defer OneGoProcessor()()
 	ours, orig := newModel(b, testOptions(1)), newModel(b, testOptions(1))
 	x := benchBatch(b)
 	for i := 0; i < 2; i++ {

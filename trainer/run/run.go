@@ -317,6 +317,9 @@ func (r *Runner) trainEpoch(ctx context.Context, epoch int) (EpochRecord, error)
 			progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionSetWidth(20), progressbar.OptionOnCompletion(func() { fmt.Fprintln(r.cfg.Progress) }))
 	}
+	if r.device == gotch.CPU {
+		defer gan.OneGoProcessor()()
+	}
 	rng := rand.New(rand.NewPCG(uint64(r.state.Seed), uint64(epoch)))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
