@@ -52,7 +52,7 @@ bench:
 bench-trainer:
 	bash scripts/bench-trainer.sh
 
-## bench-browser: the engine in headless Chromium, one JSON object per line
+## bench-browser: the engine in headless Chromium beside TensorFlow.js 4.22 (wasm, SIMD), one JSON object per line (BENCH_TFJS=0 skips TF.js)
 bench-browser:
 	bash scripts/bench-browser.sh
 

@@ -295,9 +295,13 @@ test("labelled samples: normal/anomaly badges and the live ROC", async () => {
   assert.ok(labels.includes("normal") && labels.includes("abnormal"), "samples carry both labels");
   await page.click("button.tab:has-text('Batch')");
   await page.click("button:has-text('Score all sample images')");
-  await page.waitForFunction(() => document.querySelectorAll("[data-testid=batch-table] tbody tr").length > 0 &&
-    ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…"), null, { timeout: 60000 });
+  // Every sample has its row and its score (rows arrive as the workers finish,
+  // so a partial table must not be read), and the ROC box has caught up.
+  await page.waitForFunction((n) => document.querySelectorAll("[data-testid=batch-table] tbody tr").length === n &&
+    ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…") &&
+    /AUROC/.test(document.querySelector(".roc-box")?.textContent ?? ""), labels.length, { timeout: 60000 });
   const rows = await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => trs.map((tr) => ({ label: tr.children[2].textContent, score: Number(tr.children[3].textContent) })));
+  assert.equal(rows.length, labels.length, "one row per sample image");
   // AUROC by pairs (ties count 1/2) must equal the page's.
   const pos = rows.filter((r) => r.label === "abnormal"), neg = rows.filter((r) => r.label === "normal");
   let sum = 0;
