@@ -139,3 +139,20 @@ func BenchmarkStepVsOriginal(b *testing.B) {
 	b.ReportMetric(64/mr, "orig-img/s")
 	b.ReportMetric(mr/mo, "speedup")
 }
+
+// BenchmarkOriginalStep is originalStep alone (batch 64, isize 32, nc 1, CPU),
+// to compare with BenchmarkStep run alone.
+func BenchmarkOriginalStep(b *testing.B) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer OneGoProcessor()()
+	m, x := newModel(b, testOptions(1)), benchBatch(b)
+	for i := 0; i < 3; i++ {
+		originalStep(b, m, x)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		originalStep(b, m, x)
+	}
+	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "img/s")
+}
