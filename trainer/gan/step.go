@@ -101,12 +101,6 @@ func (m *Model) Step(x *ts.Tensor, seedStep int64) (Losses, error) {
 	xhat, latentI, latentO := m.G.Forward(x, Train)
 	predReal, featReal := m.D.Forward(x, Train)
 	predFake, featFake := m.D.Forward(xhat, Train)
-	var grads []*ts.Tensor
-	defer func() {
-		for _, t := range grads {
-			t.MustDrop()
-		}
-	}()
 
 	// Generator loss; the real features are a constant for it.
 	featRealConst := featReal.MustDetach(false)
@@ -120,12 +114,7 @@ func (m *Model) Step(x *ts.Tensor, seedStep int64) (Losses, error) {
 	t = errEnc.MustMulScalar(ts.FloatScalar(m.Opt.WEnc), false)
 	errG.MustAdd_(t)
 	t.MustDrop()
-	defer func() {
-		for _, t := range []*ts.Tensor{xhat, latentI, latentO, predReal, featReal, predFake, featFake, featRealConst,
-			errAdv, errCon, errEnc, errG} {
-			t.MustDrop()
-		}
-	}()
+	defer drop(xhat, latentI, latentO, predReal, featReal, predFake, featFake, featRealConst, errAdv, errCon, errEnc, errG)
 	l.ErrG, l.ErrGAdv, l.ErrGCon, l.ErrGEnc = Scalar(errG), Scalar(errAdv), Scalar(errCon), Scalar(errEnc)
 	if !finite(l.ErrG) {
 		return l, fmt.Errorf("generator loss is %v (adv %v, con %v, enc %v)", l.ErrG, l.ErrGAdv, l.ErrGCon, l.ErrGEnc)
@@ -136,35 +125,18 @@ func (m *Model) Step(x *ts.Tensor, seedStep int64) (Losses, error) {
 	errFake := predFake.MustBinaryCrossEntropy(zeros, ts.None, 1, false)
 	errD := errReal.MustAdd(errFake, false)
 	errD.MustMulScalar_(ts.FloatScalar(0.5))
-	defer func() {
-		for _, t := range []*ts.Tensor{errReal, errFake, errD} {
-			t.MustDrop()
-		}
-	}()
+	defer drop(errReal, errFake, errD)
 	l.ErrD, l.ErrDReal, l.ErrDFake = Scalar(errD), Scalar(errReal), Scalar(errFake)
 	if !finite(l.ErrD) {
 		return l, fmt.Errorf("discriminator loss is %v (real %v, fake %v)", l.ErrD, l.ErrDReal, l.ErrDFake)
 	}
 
-	// G step: D's fake pass is kept for the D step's gradients.
-	var err error
-	if grads, err = ts.Grad([]*ts.Tensor{errG}, m.OptG.Tensors(), true); err != nil {
-		return l, fmt.Errorf("generator backward: %w", err)
+	// G step (D's fake pass is kept for the D step's gradients), then D step.
+	if err := optimise(m.OptG, errG, true); err != nil {
+		return l, fmt.Errorf("generator step: %w", err)
 	}
-	if err := m.OptG.Apply(grads); err != nil {
-		return l, fmt.Errorf("generator update: %w", err)
-	}
-	for _, t := range grads {
-		t.MustDrop()
-	}
-	grads = nil
-
-	// D step.
-	if grads, err = ts.Grad([]*ts.Tensor{errD}, m.OptD.Tensors(), false); err != nil {
-		return l, fmt.Errorf("discriminator backward: %w", err)
-	}
-	if err := m.OptD.Apply(grads); err != nil {
-		return l, fmt.Errorf("discriminator update: %w", err)
+	if err := optimise(m.OptD, errD, false); err != nil {
+		return l, fmt.Errorf("discriminator step: %w", err)
 	}
 	if l.ErrD < ReinitThreshold {
 		if err := m.D.InitWeights(rand.New(rand.NewPCG(uint64(m.Opt.Seed), uint64(1000+seedStep))), false); err != nil {
@@ -174,6 +146,24 @@ func (m *Model) Step(x *ts.Tensor, seedStep int64) (Losses, error) {
 		l.ReinitD = true
 	}
 	return l, nil
+}
+
+// optimise updates an optimiser's parameters with the gradients of loss with
+// respect to them; keepGraph keeps the graph for a later backward.
+func optimise(opt *Adam, loss *ts.Tensor, keepGraph bool) error {
+	grads, err := ts.Grad([]*ts.Tensor{loss}, opt.Tensors(), keepGraph)
+	if err != nil {
+		return fmt.Errorf("backward: %w", err)
+	}
+	defer drop(grads...)
+	return opt.Apply(grads)
+}
+
+// drop frees tensors now rather than when the garbage collector finds them.
+func drop(tensors ...*ts.Tensor) {
+	for _, t := range tensors {
+		t.MustDrop()
+	}
 }
 
 // Scores runs G on a batch without gradients and returns per image the
