@@ -309,20 +309,24 @@ async function tfjsSideBySide(page, modelFile, macs1) {
       return { ...info, check, tf: med(tfMs), tfMin: Math.min(...tfMs), go: goMs.length ? med(goMs) : null, goMin: goMs.length ? Math.min(...goMs) : null };
     }, { layers: c.layers, nc: c.nc, isize: c.arch.isize, rounds, per, engineToo: c.nc === m.arch.nc, bin: `weights-${c.nc}.bin`,
       checkX: c.nc === m.arch.nc && c.nc === 1 ? checkX : null });
+    let check = {};
     if (r.check !== null) {
       // TF.js sums in another order (float32): the scores agree to about
       // 1e-5 relative; a wrong layout or tap would change them entirely.
       const rel = Math.abs(r.check - cli) / Math.abs(cli);
-      console.log(JSON.stringify({ check: "tfjs score vs CLI score, same test image", tfjs: r.check, cli, rel_diff: +rel.toExponential(2) }));
       if (!(rel < 1e-3)) throw new Error(`TF.js does not compute the same network: score ${r.check}, CLI ${cli}`);
+      check = { check_tfjs_score: r.check, check_cli_score: cli, check_rel_diff: +rel.toExponential(2) };
     }
-    const common = { model: `${c.arch.isize}x${c.arch.isize}x${c.nc}`, weights: c.weights, rounds, images_per_round: per };
+    // Every line keeps the fields of the engine's lines (CONTRACTS.md):
+    // one image at a time on the page's main thread is workers 0.
+    const common = { model: `${c.arch.isize}x${c.arch.isize}x${c.nc}`, workers: 0, weights: c.weights, rounds, images_per_round: per };
+    const ips = (ms) => +(1000 / ms).toFixed(2);
     const gf = (ms) => +((2 * macs1 * (c.nc === m.arch.nc ? 1 : macsRatio(c.arch, m.arch))) / (ms * 1e6)).toFixed(3);
     console.log(JSON.stringify({ engine: `tfjs-wasm ${version}`, ...common, backend: r.backend, simd: r.simd, threads: r.threads,
-      ms_per_image: +r.tf.toFixed(3), min_ms_per_image: +r.tfMin.toFixed(3), gflops: gf(r.tf) }));
+      ms_per_image: +r.tf.toFixed(3), min_ms_per_image: +r.tfMin.toFixed(3), gflops: gf(r.tf), images_per_s: ips(r.tf), ...check }));
     if (r.go !== null) {
       console.log(JSON.stringify({ engine: "go", ...common, ms_per_image: +r.go.toFixed(3), min_ms_per_image: +r.goMin.toFixed(3),
-        gflops: gf(r.go), tfjs_over_go: +(r.tf / r.go).toFixed(3) }));
+        gflops: gf(r.go), images_per_s: ips(r.go), tfjs_over_go: +(r.tf / r.go).toFixed(3) }));
     }
   }
 }
