@@ -15,11 +15,15 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ganomaly-go/ganomaly/trainer/gan"
 	"github.com/ganomaly-go/ganomaly/trainer/run"
 )
 
 func main() {
-	os.Exit(realMain(os.Args[1:], os.Stdout, os.Stderr))
+	code := 0
+	// every libtorch call on one OS thread: one OpenMP pool (see gan.OnTorchThread)
+	gan.OnTorchThread(func() { code = realMain(os.Args[1:], os.Stdout, os.Stderr) })
+	os.Exit(code)
 }
 
 // normaliseArgs accepts the original's --flag spelling as well as Go's -flag.

@@ -2,7 +2,6 @@ package gan
 
 import (
 	"math/rand/v2"
-	"runtime"
 	"testing"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
@@ -29,23 +28,23 @@ func randomValues(seed uint64, n int) []float32 {
 // BenchmarkStep measures one training step at batch 64, isize 32, nc 1 on the
 // CPU; images/s = 64 / (ns/op · 1e-9).
 func BenchmarkStep(b *testing.B) {
-	// as run.Runner.Run: one OS thread, one OpenMP team (see there), one Go processor
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	// as the trainer: one Go processor, every libtorch call on the torch thread
 	defer OneGoProcessor()()
-	m, x := newModel(b, testOptions(1)), benchBatch(b)
-	for i := 0; i < 3; i++ {
-		if _, err := m.Step(x, int64(i)); err != nil {
-			b.Fatal(err)
+	OnTorchThread(func() {
+		m, x := newModel(b, testOptions(1)), benchBatch(b)
+		for i := 0; i < 3; i++ {
+			if _, err := m.Step(x, int64(i)); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := m.Step(x, int64(i)); err != nil {
-			b.Fatal(err)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := m.Step(x, int64(i)); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
-	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "img/s")
+		b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "img/s")
+	})
 }
 
 func newModel(tb testing.TB, o Options) *Model {

@@ -109,50 +109,52 @@ func TestOriginalStepMatchesStep(t *testing.T) {
 // BenchmarkStepVsOriginal alternates Step and originalStep batch by batch
 // (batch 64, isize 32, nc 1, CPU) and reports both medians and their ratio.
 func BenchmarkStepVsOriginal(b *testing.B) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	// as the trainer: one Go processor, every libtorch call on the torch thread
 	defer OneGoProcessor()()
-	ours, orig := newModel(b, testOptions(1)), newModel(b, testOptions(1))
-	x := benchBatch(b)
-	for i := 0; i < 2; i++ {
-		if _, err := ours.Step(x, int64(i)); err != nil {
-			b.Fatal(err)
+	OnTorchThread(func() {
+		ours, orig := newModel(b, testOptions(1)), newModel(b, testOptions(1))
+		x := benchBatch(b)
+		for i := 0; i < 2; i++ {
+			if _, err := ours.Step(x, int64(i)); err != nil {
+				b.Fatal(err)
+			}
+			originalStep(b, orig, x)
 		}
-		originalStep(b, orig, x)
-	}
-	var to, tr []float64
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		if _, err := ours.Step(x, int64(i)); err != nil {
-			b.Fatal(err)
+		var to, tr []float64
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			t0 := time.Now()
+			if _, err := ours.Step(x, int64(i)); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			originalStep(b, orig, x)
+			to = append(to, t1.Sub(t0).Seconds())
+			tr = append(tr, time.Since(t1).Seconds())
 		}
-		t1 := time.Now()
-		originalStep(b, orig, x)
-		to = append(to, t1.Sub(t0).Seconds())
-		tr = append(tr, time.Since(t1).Seconds())
-	}
-	slices.Sort(to)
-	slices.Sort(tr)
-	mo, mr := to[len(to)/2], tr[len(tr)/2]
-	b.ReportMetric(64/mo, "img/s")
-	b.ReportMetric(64/mr, "orig-img/s")
-	b.ReportMetric(mr/mo, "speedup")
+		slices.Sort(to)
+		slices.Sort(tr)
+		mo, mr := to[len(to)/2], tr[len(tr)/2]
+		b.ReportMetric(64/mo, "img/s")
+		b.ReportMetric(64/mr, "orig-img/s")
+		b.ReportMetric(mr/mo, "speedup")
+	})
 }
 
 // BenchmarkOriginalStep is originalStep alone (batch 64, isize 32, nc 1, CPU),
 // to compare with BenchmarkStep run alone.
 func BenchmarkOriginalStep(b *testing.B) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	// as the trainer: one Go processor, every libtorch call on the torch thread
 	defer OneGoProcessor()()
-	m, x := newModel(b, testOptions(1)), benchBatch(b)
-	for i := 0; i < 3; i++ {
-		originalStep(b, m, x)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		originalStep(b, m, x)
-	}
-	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "img/s")
+	OnTorchThread(func() {
+		m, x := newModel(b, testOptions(1)), benchBatch(b)
+		for i := 0; i < 3; i++ {
+			originalStep(b, m, x)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			originalStep(b, m, x)
+		}
+		b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "img/s")
+	})
 }

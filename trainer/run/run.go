@@ -254,10 +254,10 @@ func (r *Runner) toTensor(b data.Batch) (*ts.Tensor, error) {
 
 // Run trains the remaining epochs and writes everything into the run folder.
 func (r *Runner) Run(ctx context.Context) (*Result, error) {
-	// libtorch parallelises with OpenMP, whose thread team belongs to the OS
-	// thread that calls it. A goroutine hopping between OS threads would make
-	// a new team on each (idle teams spin, stealing the cores): keep the
-	// whole run on one thread. Measured: 50-68 → 75 img/s at isize 32.
+	// libtorch parallelises with OpenMP, whose thread pool belongs to the OS
+	// thread that calls it, and its grad mode is per thread: keep the run on
+	// one thread. The command runs everything, run.New included, on
+	// gan.OnTorchThread, so that the process has a single OpenMP pool.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if r.state.EpochsDone >= r.cfg.NIter {
