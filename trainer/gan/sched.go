@@ -7,14 +7,16 @@ import (
 )
 
 // OneGoProcessor sets GOMAXPROCS to 1 and returns the function that restores
-// the previous value; the trainer calls it around a CPU training epoch. While
-// libtorch's OpenMP threads keep every core busy, a second Go processor only
-// lets the Go runtime wake threads of its own (garbage collection, timers,
-// idle processors looking for work) that preempt them, and a parallel region
-// waits for its slowest thread: on 2 cores, BenchmarkStep ran at 124-160
-// img/s with GOMAXPROCS=2 and 147-197 with 1 (six alternating runs each,
-// medians 135 and 164). The data loader's goroutines still run, on the one
-// processor, while the training goroutine waits in libtorch.
+// the previous value; the trainer calls it around a CPU training epoch, so
+// that the Go runtime's own work (garbage collection, the data loader's
+// goroutines) takes at most one core from libtorch's OpenMP threads, whose
+// parallel regions wait for the slowest of them. The data loader still runs
+// while the training goroutine waits in libtorch. With every libtorch call
+// on the torch thread (OnTorchThread) the effect is small: four alternating
+// runs of BenchmarkStep gave 162-175 img/s with 1 processor and 168-185 with
+// 2, seven one-epoch MNIST trainings medians of 174 and 174 img/s. (Before
+// OnTorchThread, 1 processor gave medians of 164 against 135, but that was
+// mostly the OpenMP pools it left behind.)
 func OneGoProcessor() (restore func()) {
 	prev := runtime.GOMAXPROCS(1)
 	return func() { runtime.GOMAXPROCS(prev) }
