@@ -15,6 +15,7 @@ import (
 
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/trainer/gan"
 )
 
 // tiny is a fast configuration on a small MNIST subset.
@@ -32,17 +33,21 @@ func tiny(t *testing.T, name string) Config {
 	return c
 }
 
-func train(t *testing.T, c Config) *MetricsFile {
+// train runs c to the end, on the torch thread as the trainer command does.
+func train(t *testing.T, c Config) (mf *MetricsFile) {
 	t.Helper()
-	r, err := New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := r.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Metrics
+	gan.OnTorchThread(func() {
+		r, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := r.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		mf = res.Metrics
+	})
+	return mf
 }
 
 func TestResumeContinuesWhereItStopped(t *testing.T) {
