@@ -132,6 +132,9 @@ func BundledMNIST() (string, error) {
 }
 
 // New prepares a run: dataset, model (fresh or resumed) and run folder.
+// Call New and Run on gan.OnTorchThread, as the trainer command does: libtorch
+// work from several OS threads gives OpenMP several thread pools, which makes
+// CPU training markedly slower (see there).
 func New(cfg Config) (*Runner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
