@@ -128,6 +128,9 @@ Flags:
 	res, err := r.Run(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "trainer:", err)
+		if errors.Is(err, context.Canceled) {
+			return 130 // as a shell reports a run stopped with Ctrl-C
+		}
 		return 1
 	}
 	s := res.Metrics.Summary

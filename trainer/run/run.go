@@ -273,6 +273,9 @@ func (r *Runner) Run(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 		if err := r.evaluate(ctx, &rec); err != nil {
+			if errors.Is(err, context.Canceled) {
+				err = interrupted(fmt.Sprintf("while evaluating epoch %d", epoch), epoch, err)
+			}
 			r.fail(err)
 			return nil, err
 		}
@@ -298,6 +301,15 @@ func (r *Runner) Run(ctx context.Context) (*Result, error) {
 		}
 	}
 	return &Result{Dir: r.cfg.Dir(), Metrics: r.mf}, nil
+}
+
+// interrupted explains a stop by Ctrl-C or SIGTERM during epoch: what is
+// kept and how to go on.
+func interrupted(when string, epoch int, err error) error {
+	if epoch <= 1 {
+		return fmt.Errorf("interrupted %s (%w), before any epoch finished: run the command again to start over", when, err)
+	}
+	return fmt.Errorf("interrupted %s (%w); the checkpoint of epoch %d is kept: the same command with --resume continues the run", when, err, epoch-1)
 }
 
 func (r *Runner) fail(err error) {
@@ -364,7 +376,10 @@ func (r *Runner) trainEpoch(ctx context.Context, epoch int) (EpochRecord, error)
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return rec, err
+		if bar != nil {
+			fmt.Fprintln(r.cfg.Progress)
+		}
+		return rec, interrupted(fmt.Sprintf("during epoch %d, step %d of %d", epoch, step, nb), epoch, err)
 	}
 	if bar != nil {
 		_ = bar.Finish()

@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -82,6 +83,62 @@ func TestResumeContinuesWhereItStopped(t *testing.T) {
 	c.NGF = 16
 	if _, err := New(c); err == nil || !strings.Contains(err.Error(), "another configuration") {
 		t.Errorf("resume with another --ngf: err = %v", err)
+	}
+}
+
+// cancelAt is a progress writer that cancels the run when the progress bar
+// first shows the given text (as Ctrl-C would at that moment).
+type cancelAt struct {
+	text   string
+	cancel context.CancelFunc
+}
+
+func (c cancelAt) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), c.text) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// TestInterruptKeepsTheLastEpoch: a run stopped during epoch 2 (Ctrl-C)
+// says so and how to go on, records the error in metrics.json, keeps epoch
+// 1's checkpoint, and --resume finishes it.
+func TestInterruptKeepsTheLastEpoch(t *testing.T) {
+	c := tiny(t, "ctrl-c")
+	c.NIter = 3
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.Progress = cancelAt{"epoch 2/3", cancel}
+	var err error
+	gan.OnTorchThread(func() {
+		r, nerr := New(c)
+		if nerr != nil {
+			t.Fatal(nerr)
+		}
+		_, err = r.Run(ctx)
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run after cancel: err = %v, want context.Canceled", err)
+	}
+	for _, want := range []string{"interrupted during epoch 2", "checkpoint of epoch 1 is kept", "--resume"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	var mf MetricsFile
+	raw, rerr := os.ReadFile(filepath.Join(c.Dir(), FileMetrics))
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err := json.Unmarshal(raw, &mf); err != nil {
+		t.Fatal(err)
+	}
+	if mf.Status != "failed" || !strings.Contains(mf.Error, "interrupted") || len(mf.Epochs) != 1 {
+		t.Errorf("metrics.json after the interrupt: status %q, error %q, %d epochs; want failed, the message, 1", mf.Status, mf.Error, len(mf.Epochs))
+	}
+	c.Progress, c.Resume = nil, true
+	if done := train(t, c); len(done.Epochs) != 3 || done.Status != "finished" {
+		t.Errorf("after --resume: %d epochs, status %q", len(done.Epochs), done.Status)
 	}
 }
 
