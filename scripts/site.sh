@@ -9,7 +9,9 @@
 #
 # Environment: SITE_PREFIX=/repo for a site served under a sub-path (GitHub
 # Pages project sites); SITE_OUT (default build/site); DEMO_ADDR (default
-# localhost:8080) for serve.
+# localhost:8080) for serve; SITE_MODELS=DIR bundles the model files in DIR
+# besides web/models (your own, from make export) and SITE_DEFAULT=FILE.safetensors
+# names the one the page opens with (default mnist.safetensors).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-build}"
@@ -20,7 +22,14 @@ echo "building wasm (app + worker)…" >&2
 GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/wasm/app.wasm ./wasm/app
 GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/wasm/worker.wasm ./wasm/worker
 extra=()
-if ! compgen -G "web/models/*.safetensors" >/dev/null; then
+if [ -n "${SITE_MODELS:-}" ]; then
+  compgen -G "$SITE_MODELS/*.safetensors" >/dev/null ||
+    { echo "SITE_MODELS=$SITE_MODELS: no .safetensors model file there (make export writes one)" >&2; exit 2; }
+  extra=(-models "$SITE_MODELS")
+  if [ -n "${SITE_DEFAULT:-}" ] && [ ! -f "$SITE_MODELS/$SITE_DEFAULT" ] && [ ! -f "web/models/$SITE_DEFAULT" ]; then
+    echo "SITE_DEFAULT=$SITE_DEFAULT: no such file in $SITE_MODELS or web/models" >&2; exit 2
+  fi
+elif ! compgen -G "web/models/*.safetensors" >/dev/null; then
   # No bundled model yet (make default-model trains and exports it): build
   # the site around a random-weight placeholder so that everything else can
   # be developed and tested. The page says plainly that it is untrained.
@@ -32,7 +41,7 @@ if ! compgen -G "web/models/*.safetensors" >/dev/null; then
 fi
 mkdir -p build/bin
 go build -o build/bin/site ./app/cmd/site
-build/bin/site -out "$out" -wasm build/wasm -prefix "${SITE_PREFIX:-}" "${extra[@]}"
+build/bin/site -out "$out" -wasm build/wasm -prefix "${SITE_PREFIX:-}" -default "${SITE_DEFAULT:-mnist.safetensors}" "${extra[@]}"
 if [ "$mode" = serve ]; then
   exec build/bin/site -out "$out" -no-build -prefix "${SITE_PREFIX:-}" -serve "${DEMO_ADDR:-localhost:8080}"
 fi

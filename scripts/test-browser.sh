@@ -29,8 +29,13 @@ fi
 export GANOMALY_NPM="$npmdir/node_modules"
 
 bash scripts/site.sh build
-# The same site for a sub-path, as a GitHub Pages project site would need.
-SITE_OUT=build/site-prefixed SITE_PREFIX=/ganomaly-go bash scripts/site.sh build
+# The same site for a sub-path, as a GitHub Pages project site would need,
+# with a model of one's own bundled beside web/models and opened first
+# (SITE_MODELS, SITE_DEFAULT: here a random-weight RGB model).
+mkdir -p build/site-extra-models
+[ -f build/site-extra-models/own-rgb.safetensors ] ||
+  go run ./cmd/ganomaly init -out build/site-extra-models/own-rgb.safetensors -isize 32 -nc 3 -seed 5
+SITE_OUT=build/site-prefixed SITE_PREFIX=/ganomaly-go SITE_MODELS=build/site-extra-models SITE_DEFAULT=own-rgb.safetensors bash scripts/site.sh build
 mkdir -p build/bin build/test-artifacts
 go build -o build/bin/ganomaly ./cmd/ganomaly
 go build -o build/bin/site ./app/cmd/site

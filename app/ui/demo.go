@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"math"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
@@ -265,6 +267,26 @@ func (d *Demo) galleryLabel(it GalleryItem) string {
 		return ""
 	}
 	return ClassLabel(d.sess.Meta, it.Dataset, it.Class)
+}
+
+// GalleryCaption explains the sample images shown for a model: coloured by
+// whether the model saw their class in training, or, when none of them comes
+// from the model's own dataset (a model trained on a folder of your images),
+// that they are only foreign examples.
+func GalleryCaption(meta modelfile.Metadata, items []GalleryItem) string {
+	if len(items) == 0 {
+		return ""
+	}
+	var names []string
+	for _, it := range items {
+		if ClassLabel(meta, it.Dataset, it.Class) != "" {
+			return "Sample images from the test set; green = a class the model was trained on, red = the class it never saw."
+		}
+		if n := strings.ToUpper(it.Dataset); !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return "Sample images from " + strings.Join(names, " and ") + ", not from the images this model was trained on, so how it scores them says little: drop your own images to judge it."
 }
 
 // galleryFor lists the gallery items that suit the current model (same

@@ -125,6 +125,10 @@ func (d *Demo) isBundled(file string) bool {
 func (d *Demo) renderInputs() app.UI {
 	grey := d.sess == nil || d.sess.Meta.Arch.NC == 1
 	items := d.galleryFor()
+	caption := ""
+	if d.sess != nil {
+		caption = GalleryCaption(d.sess.Meta, items)
+	}
 	return app.Div().Class("panel inputs").Body(
 		app.H2().Text("Pick or draw an image"),
 		app.Div().Class("gallery").Body(
@@ -137,7 +141,7 @@ func (d *Demo) renderInputs() app.UI {
 					Body(app.Img().Src(it.URL).Alt(it.Dataset+" "+it.Class), app.Span().Text(labelShort(lbl)))
 			}),
 		),
-		app.If(len(items) > 0, app.P().Class("muted").Text("Sample images from the test set; green = a class the model was trained on, red = the class it never saw.")),
+		app.If(len(items) > 0, app.P().Class("muted").Text(caption)),
 		app.If(grey, app.Div().Class("draw").Body(
 			app.Canvas().ID("draw-canvas").Width(280).Height(280).
 				Aria("label", "drawing area: draw a digit with the mouse or a finger"),

@@ -363,3 +363,23 @@ func TestRenderHooks(t *testing.T) {
 		t.Errorf("lab diagram has %d layers, model %d", got, len(s.Model.Layers()))
 	}
 }
+
+func TestGalleryCaption(t *testing.T) {
+	mnist := []GalleryItem{{Dataset: "mnist", Class: "2"}, {Dataset: "mnist", Class: "7"}}
+	for _, tc := range []struct {
+		name  string
+		meta  modelfile.Metadata
+		items []GalleryItem
+		want  string
+	}{
+		{"mnist model", modelfile.Metadata{Dataset: &modelfile.Dataset{Name: "mnist", AbnormalClasses: []string{"2"}}}, mnist, "green = a class the model was trained on"},
+		{"folder model", modelfile.Metadata{Dataset: &modelfile.Dataset{Name: "folder", AbnormalClasses: []string{"1.abnormal"}}}, mnist, "Sample images from MNIST, not from the images this model was trained on"},
+		{"no dataset", modelfile.Metadata{}, mnist, "not from the images this model was trained on"},
+		{"no samples", modelfile.Metadata{}, nil, ""},
+	} {
+		got := GalleryCaption(tc.meta, tc.items)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: caption %q, want one with %q", tc.name, got, tc.want)
+		}
+	}
+}

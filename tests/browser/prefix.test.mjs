@@ -1,5 +1,7 @@
 // The site built for a sub-path (SITE_PREFIX, GitHub Pages project sites)
-// loads and scores when served under that path.
+// loads and scores when served under that path. It is also the build with a
+// model of one's own (SITE_MODELS, SITE_DEFAULT in scripts/test-browser.sh):
+// the page opens with that model and lists it beside the bundled one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -19,6 +21,10 @@ test("the sub-path build works under its prefix", { skip: !fs.existsSync(path.jo
     assert.match(server.url, new RegExp(prefix + "/$"));
     await page.goto(server.url);
     await page.waitForSelector("body[data-ready=true]", { timeout: 120000 });
+    assert.match(await page.textContent(".model-info"), /own-rgb\.safetensors[\s\S]*RGB/, "the page opens with SITE_DEFAULT");
+    const options = await page.$$eval("#model-select option", (os) => os.map((o) => o.textContent));
+    assert.ok(options.some((o) => /own-rgb/.test(o)) && options.some((o) => /mnist/.test(o)), "both models listed: " + options.join(" | "));
+    assert.match(await page.textContent(".panel.inputs"), /not from the images this model was trained on/, "the samples are explained as foreign");
     await page.click("button.sample");
     await page.waitForSelector("[data-testid=score]");
     assert.ok(Number.isFinite(Number(await page.textContent("[data-testid=score]"))));
