@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
 	"io"
 
 	// The decoders registered with package image.
-	_ "image/gif" // first frame of animated GIFs: gif.Decode stops there
+	_ "image/gif" // first frame of animated GIFs: gif.Decode stops there (see onGIFScreen)
 	_ "image/jpeg"
 	_ "image/png"
 
@@ -143,12 +144,29 @@ func DecodeBytes(b []byte) (img image.Image, err error) {
 	if err := checkLimits(format, bnd.Dx(), bnd.Dy()); err != nil {
 		return nil, err
 	}
+	if format == "gif" {
+		img = onGIFScreen(img, cfg.Width, cfg.Height)
+	}
 	if format == "jpeg" {
 		if o := jpegOrientation(b); o > 1 {
 			return &Oriented{Src: img, Orientation: o}, nil
 		}
 	}
 	return img, nil
+}
+
+// onGIFScreen places a GIF's first frame on the GIF's logical screen (w×h,
+// from its header), as a browser shows it: where a smaller or offset frame
+// leaves the screen uncovered, the picture is transparent. A frame that
+// already fills the screen is returned as it is.
+func onGIFScreen(frame image.Image, w, h int) image.Image {
+	screen := image.Rect(0, 0, w, h)
+	if frame.Bounds() == screen {
+		return frame
+	}
+	c := image.NewNRGBA(screen)
+	draw.Draw(c, frame.Bounds(), frame, frame.Bounds().Min, draw.Src)
+	return c
 }
 
 // isTIFF reports whether b starts with a TIFF byte-order mark.

@@ -4,8 +4,9 @@
 //
 //  1. Decode PNG, JPEG, GIF, BMP, TIFF or WebP after reading the header only
 //     and refusing files above [MaxFileBytes], images above [MaxPixels] or
-//     with a side above [MaxDimension] ([LimitError]). Animated GIFs give
-//     their first frame. JPEG EXIF orientation (1..8) is applied.
+//     with a side above [MaxDimension] ([LimitError]). GIFs give their
+//     first frame on the GIF's logical screen (transparent where the frame
+//     does not cover it). JPEG EXIF orientation (1..8) is applied.
 //  2. Convert every pixel to 16-bit-per-channel precision through Go's
 //     color model (16-bit files keep their full precision, palettes are
 //     expanded, CMYK JPEGs go through Go's CMYK→RGB conversion) and composite

@@ -330,6 +330,35 @@ func TestAnimatedGIFFirstFrame(t *testing.T) {
 	}
 }
 
+// TestGIFFrameOnItsScreen: a first frame smaller than the GIF's logical
+// screen is placed at its offset on a transparent screen, as browsers show
+// it, not taken in its own rectangle.
+func TestGIFFrameOnItsScreen(t *testing.T) {
+	pal := color.Palette{color.RGBA{R: 255, A: 255}, color.RGBA{}}
+	frame := image.NewPaletted(image.Rect(4, 2, 8, 6), pal) // index 0: red everywhere
+	var buf bytes.Buffer
+	g := &gif.GIF{Image: []*image.Paletted{frame}, Delay: []int{0}, Config: image.Config{ColorModel: pal, Width: 8, Height: 8}}
+	if err := gif.EncodeAll(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	img, err := DecodeBytes(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := img.Bounds(); got != image.Rect(0, 0, 8, 8) {
+		t.Fatalf("bounds %v, want the 8x8 screen", got)
+	}
+	for _, tc := range []struct {
+		x, y  int
+		alpha uint32
+	}{{0, 0, 0}, {3, 2, 0}, {4, 2, 0xffff}, {7, 5, 0xffff}, {7, 6, 0}} {
+		r, _, _, a := img.At(tc.x, tc.y).RGBA()
+		if a != tc.alpha || (a != 0 && r != 0xffff) {
+			t.Errorf("pixel (%d,%d): r %#x alpha %#x, want alpha %#x (red inside the frame)", tc.x, tc.y, r, a, tc.alpha)
+		}
+	}
+}
+
 // TestOrientation decodes JPEGs whose EXIF orientation (1..8) tells how the
 // stored pixels must be turned; Pillow's exif_transpose confirmed when the
 // fixtures were written that every one of them displays the same picture:
