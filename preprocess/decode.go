@@ -71,8 +71,8 @@ func (e *FormatError) Error() string {
 func (e *FormatError) Unwrap() error { return e.Err }
 
 // Decode reads an image (at most MaxFileBytes), checks its header against
-// the limits, decodes it and applies its EXIF orientation (JPEG). Errors are
-// *LimitError or *FormatError, or the reader's own error.
+// the limits, decodes it and applies its EXIF orientation (JPEG, PNG, WebP).
+// Errors are *LimitError or *FormatError, or the reader's own error.
 func Decode(r io.Reader) (image.Image, error) {
 	b, err := readLimited(r, MaxFileBytes)
 	if err != nil {
@@ -147,10 +147,8 @@ func DecodeBytes(b []byte) (img image.Image, err error) {
 	if format == "gif" {
 		img = onGIFScreen(img, cfg.Width, cfg.Height)
 	}
-	if format == "jpeg" {
-		if o := jpegOrientation(b); o > 1 {
-			return &Oriented{Src: img, Orientation: o}, nil
-		}
+	if o := exifOrientation(format, b); o > 1 {
+		return &Oriented{Src: img, Orientation: o}, nil
 	}
 	return img, nil
 }

@@ -2,6 +2,23 @@ package preprocess
 
 import "encoding/binary"
 
+// exifOrientation returns the EXIF orientation (1..8) of a JPEG, PNG or
+// WebP file, or 0 when it has none or it cannot be read; other formats give
+// 0. The three formats carry the same TIFF-structured EXIF block, in their
+// own container (JPEG APP1, PNG eXIf, WebP EXIF), and Pillow's
+// ImageOps.exif_transpose honours it in all three.
+func exifOrientation(format string, b []byte) int {
+	switch format {
+	case "jpeg":
+		return jpegOrientation(b)
+	case "png":
+		return pngOrientation(b)
+	case "webp":
+		return webpOrientation(b)
+	}
+	return 0
+}
+
 // jpegOrientation returns the EXIF orientation (1..8) of a JPEG file, or 0
 // when there is none or it cannot be read. It walks the marker segments up
 // to the first scan, looks for an APP1 "Exif" segment and reads tag 0x0112
@@ -83,4 +100,55 @@ func tiffOrientation(t []byte) int {
 		return 0
 	}
 	return 0
+}
+
+// pngOrientation reads the orientation from a PNG's eXIf chunk, walking the
+// chunk headers (length, type) up to IEND without reading pixel data.
+func pngOrientation(b []byte) int {
+	const sig = "\x89PNG\r\n\x1a\n"
+	if len(b) < len(sig) || string(b[:len(sig)]) != sig {
+		return 0
+	}
+	for i := int64(len(sig)); i+8 <= int64(len(b)); {
+		n := int64(binary.BigEndian.Uint32(b[i:]))
+		typ := string(b[i+4 : i+8])
+		end := i + 8 + n + 4 // data, then the CRC
+		if n > 1<<31-1 || end > int64(len(b)) || typ == "IEND" {
+			return 0
+		}
+		if typ == "eXIf" { // the TIFF structure itself (an "Exif\0\0" header before it is not valid, and Pillow refuses it too)
+			return tiffOrientation(b[i+8 : i+8+n])
+		}
+		i = end
+	}
+	return 0
+}
+
+// webpOrientation reads the orientation from the EXIF chunk of an extended
+// WebP file (RIFF "WEBP", chunks padded to an even size).
+func webpOrientation(b []byte) int {
+	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
+		return 0
+	}
+	for i := int64(12); i+8 <= int64(len(b)); {
+		fourCC := string(b[i : i+4])
+		n := int64(binary.LittleEndian.Uint32(b[i+4:]))
+		if i+8+n > int64(len(b)) {
+			return 0
+		}
+		if fourCC == "EXIF" {
+			return tiffOrientation(exifBody(b[i+8 : i+8+n]))
+		}
+		i += 8 + n + n&1
+	}
+	return 0
+}
+
+// exifBody drops the "Exif\0\0" header that some writers put before the
+// TIFF structure of a WebP EXIF chunk (Pillow accepts both forms).
+func exifBody(e []byte) []byte {
+	if len(e) >= 6 && string(e[:6]) == "Exif\x00\x00" {
+		return e[6:]
+	}
+	return e
 }
