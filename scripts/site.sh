@@ -26,9 +26,6 @@ if [ -n "${SITE_MODELS:-}" ]; then
   compgen -G "$SITE_MODELS/*.safetensors" >/dev/null ||
     { echo "SITE_MODELS=$SITE_MODELS: no .safetensors model file there (make export writes one)" >&2; exit 2; }
   extra=(-models "$SITE_MODELS")
-  if [ -n "${SITE_DEFAULT:-}" ] && [ ! -f "$SITE_MODELS/$SITE_DEFAULT" ] && [ ! -f "web/models/$SITE_DEFAULT" ]; then
-    echo "SITE_DEFAULT=$SITE_DEFAULT: no such file in $SITE_MODELS or web/models" >&2; exit 2
-  fi
 elif ! compgen -G "web/models/*.safetensors" >/dev/null; then
   # No bundled model yet (make default-model trains and exports it): build
   # the site around a random-weight placeholder so that everything else can
@@ -38,6 +35,9 @@ elif ! compgen -G "web/models/*.safetensors" >/dev/null; then
   [ -f build/placeholder-models/mnist.safetensors ] ||
     go run ./cmd/ganomaly init -out build/placeholder-models/mnist.safetensors -isize 32 -nc 1 -dtype f16 -seed 1
   extra=(-models build/placeholder-models)
+fi
+if [ -n "${SITE_DEFAULT:-}" ] && [ ! -f "web/models/$SITE_DEFAULT" ] && [ ! -f "${SITE_MODELS:-web/models}/$SITE_DEFAULT" ]; then
+  echo "SITE_DEFAULT=$SITE_DEFAULT: no such file in web/models${SITE_MODELS:+ or $SITE_MODELS}" >&2; exit 2
 fi
 mkdir -p build/bin
 go build -o build/bin/site ./app/cmd/site

@@ -25,12 +25,17 @@ func randomValues(seed uint64, n int) []float32 {
 	return x
 }
 
+// likeTheTrainer runs a benchmark body as the trainer runs its epochs: one Go
+// processor, every libtorch call on the torch thread.
+func likeTheTrainer(body func()) {
+	defer OneGoProcessor()()
+	OnTorchThread(body)
+}
+
 // BenchmarkStep measures one training step at batch 64, isize 32, nc 1 on the
 // CPU; images/s = 64 / (ns/op · 1e-9).
 func BenchmarkStep(b *testing.B) {
-	// as the trainer: one Go processor, every libtorch call on the torch thread
-	defer OneGoProcessor()()
-	OnTorchThread(func() {
+	likeTheTrainer(func() {
 		m, x := newModel(b, testOptions(1)), benchBatch(b)
 		for i := 0; i < 3; i++ {
 			if _, err := m.Step(x, int64(i)); err != nil {

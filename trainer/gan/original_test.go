@@ -109,9 +109,7 @@ func TestOriginalStepMatchesStep(t *testing.T) {
 // BenchmarkStepVsOriginal alternates Step and originalStep batch by batch
 // (batch 64, isize 32, nc 1, CPU) and reports both medians and their ratio.
 func BenchmarkStepVsOriginal(b *testing.B) {
-	// as the trainer: one Go processor, every libtorch call on the torch thread
-	defer OneGoProcessor()()
-	OnTorchThread(func() {
+	likeTheTrainer(func() {
 		ours, orig := newModel(b, testOptions(1)), newModel(b, testOptions(1))
 		x := benchBatch(b)
 		for i := 0; i < 2; i++ {
@@ -144,9 +142,7 @@ func BenchmarkStepVsOriginal(b *testing.B) {
 // BenchmarkOriginalStep is originalStep alone (batch 64, isize 32, nc 1, CPU),
 // to compare with BenchmarkStep run alone.
 func BenchmarkOriginalStep(b *testing.B) {
-	// as the trainer: one Go processor, every libtorch call on the torch thread
-	defer OneGoProcessor()()
-	OnTorchThread(func() {
+	likeTheTrainer(func() {
 		m, x := newModel(b, testOptions(1)), benchBatch(b)
 		for i := 0; i < 3; i++ {
 			originalStep(b, m, x)
