@@ -32,6 +32,25 @@ var benchArchs = []modelfile.Arch{
 	{ISize: 32, NC: 3, NZ: 100, NGF: 64},
 }
 
+// benchEachArch runs body as one sub-benchmark per entry of benchArchs
+// (named isize×isize×nc), given the model (seed 1) and a random input on
+// which one warm-up forward pass has run.
+func benchEachArch(b *testing.B, body func(b *testing.B, a modelfile.Arch, m *Model, x []float32)) {
+	for _, a := range benchArchs {
+		b.Run(fmt.Sprintf("%dx%dx%d", a.ISize, a.ISize, a.NC), func(b *testing.B) {
+			m, err := Load(Init(a, 1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			x := randomInput(m.InputLen(), 1)
+			if _, err := m.Forward(x); err != nil {
+				b.Fatal(err)
+			}
+			body(b, a, m, x)
+		})
+	}
+}
+
 func report(b *testing.B, macs int64) {
 	ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 	b.ReportMetric(ns/1e6, "ms/image")
@@ -40,24 +59,16 @@ func report(b *testing.B, macs int64) {
 }
 
 func BenchmarkForward(b *testing.B) {
-	for _, a := range benchArchs {
-		b.Run(fmt.Sprintf("%dx%dx%d", a.ISize, a.ISize, a.NC), func(b *testing.B) {
-			m, err := Load(Init(a, 1))
-			if err != nil {
+	benchEachArch(b, func(b *testing.B, _ modelfile.Arch, m *Model, x []float32) {
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := m.Forward(x); err != nil {
 				b.Fatal(err)
 			}
-			x := randomInput(m.InputLen(), 1)
-			m.Forward(x) // warm-up
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := m.Forward(x); err != nil {
-					b.Fatal(err)
-				}
-			}
-			report(b, m.MACs())
-		})
-	}
+		}
+		report(b, m.MACs())
+	})
 }
 
 func BenchmarkForwardBaseline(b *testing.B) {
@@ -81,39 +92,31 @@ func BenchmarkForwardBaseline(b *testing.B) {
 }
 
 func BenchmarkSpeedup(b *testing.B) {
-	for _, a := range benchArchs {
-		b.Run(fmt.Sprintf("%dx%dx%d", a.ISize, a.ISize, a.NC), func(b *testing.B) {
-			m, err := Load(Init(a, 1))
-			if err != nil {
+	benchEachArch(b, func(b *testing.B, a modelfile.Arch, m *Model, x []float32) {
+		base := newBaseModel(b, Init(a, 1))
+		base.forward(x)
+		fast := make([]time.Duration, 0, b.N)
+		slow := make([]time.Duration, 0, b.N)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			t0 := time.Now()
+			if _, err := m.Forward(x); err != nil {
 				b.Fatal(err)
 			}
-			base := newBaseModel(b, Init(a, 1))
-			x := randomInput(m.InputLen(), 1)
-			m.Forward(x)
+			t1 := time.Now()
 			base.forward(x)
-			fast := make([]time.Duration, 0, b.N)
-			slow := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				if _, err := m.Forward(x); err != nil {
-					b.Fatal(err)
-				}
-				t1 := time.Now()
-				base.forward(x)
-				fast, slow = append(fast, t1.Sub(t0)), append(slow, time.Since(t1))
-			}
-			median := func(d []time.Duration) float64 {
-				slices.Sort(d)
-				return float64(d[len(d)/2].Nanoseconds())
-			}
-			mf, ms := median(fast), median(slow)
-			b.ReportMetric(mf/1e6, "ms/image")
-			b.ReportMetric(ms/1e6, "foundation-ms/image")
-			b.ReportMetric(ms/mf, "speedup")
-			b.ReportMetric(0, "ns/op")
-		})
-	}
+			fast, slow = append(fast, t1.Sub(t0)), append(slow, time.Since(t1))
+		}
+		median := func(d []time.Duration) float64 {
+			slices.Sort(d)
+			return float64(d[len(d)/2].Nanoseconds())
+		}
+		mf, ms := median(fast), median(slow)
+		b.ReportMetric(mf/1e6, "ms/image")
+		b.ReportMetric(ms/1e6, "foundation-ms/image")
+		b.ReportMetric(ms/mf, "speedup")
+		b.ReportMetric(0, "ns/op")
+	})
 }
 
 // BenchmarkThroughput runs W goroutines, each with its own Clone of one

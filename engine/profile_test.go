@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/ganomaly-go/ganomaly/modelfile"
 )
 
 // BenchmarkLayers is the per-layer profile of one forward pass of the default
@@ -17,58 +19,48 @@ import (
 //
 // Every sub-benchmark reports µs per image; `make bench` does not run it.
 func BenchmarkLayers(b *testing.B) {
-	for _, a := range benchArchs {
-		b.Run(fmt.Sprintf("%dx%dx%d", a.ISize, a.ISize, a.NC), func(b *testing.B) {
-			m, err := Load(Init(a, 1))
-			if err != nil {
-				b.Fatal(err)
+	benchEachArch(b, func(b *testing.B, _ modelfile.Arch, m *Model, x []float32) {
+		us := func(b *testing.B) {
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e3, "µs/image")
+			b.ReportMetric(0, "ns/op")
+		}
+		b.Run("forward", func(b *testing.B) {
+			for range b.N {
+				m.Forward(x)
 			}
-			x := randomInput(m.InputLen(), 1)
-			if _, err := m.Forward(x); err != nil {
-				b.Fatal(err)
-			}
-			us := func(b *testing.B) {
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e3, "µs/image")
-				b.ReportMetric(0, "ns/op")
-			}
-			b.Run("forward", func(b *testing.B) {
-				for range b.N {
-					m.Forward(x)
-				}
-				us(b)
-			})
-			in := m.x
-			for i, l := range m.layers {
-				s := l.spec
-				name := fmt.Sprintf("%02d-%s-%s-%d-%d", i, s.Part, strings.ToLower(s.Op.String()), s.InC, s.OutC)
-				lin, out := in, m.acts[i]
-				b.Run(name, func(b *testing.B) {
-					for range b.N {
-						l.forward(lin, out, &m.ws)
-					}
-					us(b)
-				})
-				stages := map[kind][]stage{kindWinoConv: winoStages, kindWinoConvT: winoStages, kindGEMM: gemmStages}[l.kind]
-				{
-					for _, st := range stages {
-						b.Run(name+"/"+st.name, func(b *testing.B) {
-							for range b.N {
-								st.run(l, lin, out, &m.ws)
-							}
-							us(b)
-						})
-					}
-				}
-				in = out
-			}
-			b.Run("score-and-diff", func(b *testing.B) {
-				for range b.N {
-					m.scoreAndDiff()
-				}
-				us(b)
-			})
+			us(b)
 		})
-	}
+		in := m.x
+		for i, l := range m.layers {
+			s := l.spec
+			name := fmt.Sprintf("%02d-%s-%s-%d-%d", i, s.Part, strings.ToLower(s.Op.String()), s.InC, s.OutC)
+			lin, out := in, m.acts[i]
+			b.Run(name, func(b *testing.B) {
+				for range b.N {
+					l.forward(lin, out, &m.ws)
+				}
+				us(b)
+			})
+			stages := map[kind][]stage{kindWinoConv: winoStages, kindWinoConvT: winoStages, kindGEMM: gemmStages}[l.kind]
+			{
+				for _, st := range stages {
+					b.Run(name+"/"+st.name, func(b *testing.B) {
+						for range b.N {
+							st.run(l, lin, out, &m.ws)
+						}
+						us(b)
+					})
+				}
+			}
+			in = out
+		}
+		b.Run("score-and-diff", func(b *testing.B) {
+			for range b.N {
+				m.scoreAndDiff()
+			}
+			us(b)
+		})
+	})
 }
 
 // winoStages are the stages of forwardWinoConv and forwardWinoConvT, run on
