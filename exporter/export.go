@@ -14,6 +14,7 @@ import (
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 // Storage types of the exported weights (-dtype).
@@ -146,7 +147,7 @@ func broadcastNorm(n modelfile.Norm, nc int) modelfile.Norm {
 func convert(folded *modelfile.File, dtype string) (*modelfile.File, error) {
 	out := modelfile.New(folded.Meta)
 	out.Meta.Kind = modelfile.KindModel
-	for _, s := range engine.GeneratorSpecs(folded.Meta.Arch) {
+	for _, s := range spec.GeneratorLayers(folded.Meta.Arch) {
 		name := s.Key() + ".weight"
 		w, shape, err := folded.Float32s(name)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 const inspectAbout = `Prints a model file's (or training checkpoint's) metadata: format version,
@@ -92,8 +93,12 @@ func runInspect(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 // isParameter excludes bookkeeping tensors (BatchNorm's batch counter,
 // running statistics and I8 scales) from the parameter count.
 func isParameter(name string) bool {
-	return !strings.HasSuffix(name, ".num_batches_tracked") && !strings.HasSuffix(name, ".running_mean") &&
-		!strings.HasSuffix(name, ".running_var") && !strings.HasSuffix(name, modelfile.ScaleSuffix)
+	for _, k := range []spec.Kind{spec.NumBatchesTracked, spec.RunningMean, spec.RunningVar} {
+		if strings.HasSuffix(name, "."+k.Suffix()) {
+			return false
+		}
+	}
+	return !strings.HasSuffix(name, modelfile.ScaleSuffix)
 }
 
 func g6(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
