@@ -60,6 +60,7 @@ type Trainer struct {
 	pReal, pFake, pRealCls, pFakeCls     passes
 	dxhat, dlatentO, dfeat, dpred, dlatI []float32
 	score                                []float32 // per-image scores of Scores
+	stats                                statsBackup
 }
 
 // New builds G and D initialised from opt.Seed as the libtorch trainer
@@ -182,6 +183,7 @@ func (t *Trainer) Step(x []float32) (Losses, error) {
 		return ls, err
 	}
 	g := &t.g
+	t.saveStats(&t.stats)
 	li := t.enc1.forward(t.pE1, t.x, b, Train, g)
 	xh := t.dec.forward(t.pDec, li, b, Train, g)
 	lo := t.enc2.forward(t.pE2, xh, b, Train, g)
@@ -198,6 +200,7 @@ func (t *Trainer) Step(x []float32) (Losses, error) {
 	ls.ErrDReal, ls.ErrDFake = bce(pr, 1), bce(pf, 0)
 	ls.ErrD = float64(float32(float32(ls.ErrDReal)+float32(ls.ErrDFake)) * 0.5)
 	if !finite(ls.ErrG) || !finite(ls.ErrD) {
+		t.restoreStats(&t.stats)
 		return ls, fmt.Errorf("train: step %d: %w: errG %v (adv %v, con %v, enc %v), errD %v (real %v, fake %v)",
 			t.steps+1, ErrDiverged, ls.ErrG, ls.ErrGAdv, ls.ErrGCon, ls.ErrGEnc, ls.ErrD, ls.ErrDReal, ls.ErrDFake)
 	}
