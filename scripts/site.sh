@@ -18,9 +18,11 @@ mode="${1:-build}"
 out="${SITE_OUT:-build/site}"
 case "$mode" in build|serve) ;; *) echo "usage: scripts/site.sh build|serve" >&2; exit 2 ;; esac
 mkdir -p build/wasm
-echo "building wasm (app + worker)…" >&2
+echo "building wasm (app + worker + trainer)…" >&2
 GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/wasm/app.wasm ./wasm/app
 GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/wasm/worker.wasm ./wasm/worker
+# The Train view's trainer: loaded only when that view opens (web/train/).
+GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/wasm/trainer.wasm ./wasm/trainworker
 extra=()
 if [ -n "${SITE_MODELS:-}" ]; then
   compgen -G "$SITE_MODELS/*.safetensors" >/dev/null ||

@@ -22,144 +22,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ganomaly-go/ganomaly/app/trainspec"
+
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/preprocess"
-	"github.com/ganomaly-go/ganomaly/spec"
 	"github.com/ganomaly-go/ganomaly/train"
 )
-
-// Settings of a run, as the Train view offers them.
-type Settings struct {
-	// Source is "mnist" (the bundled subset) or "folder" (the person's images).
-	Source string `json:"source"`
-	// Normal lists the MNIST digits treated as normal; the others are the
-	// held-out anomalies.
-	Normal []int `json:"normal"`
-	NGF    int   `json:"ngf"` // G's width; D's is the same
-	ISize  int   `json:"isize"`
-	NC     int   `json:"nc"`
-	NZ     int   `json:"nz"`
-	Batch  int   `json:"batch"`
-	Epochs int   `json:"epochs"`
-	// Images caps the training images (0: all).
-	Images int   `json:"images"`
-	Seed   int64 `json:"seed"`
-	// EvalsPerEpoch is how often the eval-mode AUROC is measured.
-	EvalsPerEpoch int `json:"evals_per_epoch"`
-	// RecomputeBN > 0 recomputes G's BatchNorm running statistics over that
-	// many training batches before every evaluation and before export.
-	RecomputeBN int `json:"recompute_bn"`
-}
-
-// DefaultSettings is the class demo: MNIST with digit 2 abnormal, the small
-// model (ngf = ndf = 16) at isize 32, nz 100, batch 64, 3000 images, 5 epochs.
-func DefaultSettings() Settings {
-	return Settings{Source: "mnist", Normal: []int{0, 1, 3, 4, 5, 6, 7, 8, 9}, NGF: 16, ISize: 32, NC: 1, NZ: 100,
-		Batch: 64, Epochs: 5, Images: 3000, Seed: 1, EvalsPerEpoch: 2, RecomputeBN: DefaultRecomputeBN}
-}
-
-// DefaultRecomputeBN is the default number of training batches over which
-// the running statistics are recomputed before an evaluation (see
-// docs/app.md, "BatchNorm statistics before each evaluation").
-const DefaultRecomputeBN = 0
-
-// MaxMemory is the largest estimated working set a run may need: a tab's
-// WebAssembly memory is at most 4 GiB, and Go's heap doubles before it
-// collects.
-const MaxMemory = 1 << 30
-
-// MinHeldOut is the least number of held-out normals that set a threshold.
-const MinHeldOut = 10
-
-// Arch is the generator's architecture for st.
-func (st Settings) Arch() modelfile.Arch {
-	return modelfile.Arch{ISize: st.ISize, NC: st.NC, NZ: st.NZ, NGF: st.NGF, ExtraLayers: 0}
-}
-
-// Validate checks the numbers a person can type.
-func (st Settings) Validate() error {
-	switch {
-	case st.ISize != 32 && st.ISize != 64:
-		return fmt.Errorf("image size %d: the Train view trains at 32 or 64 pixels", st.ISize)
-	case st.NC != 1 && st.NC != 3:
-		return fmt.Errorf("channels %d: 1 (grey) or 3 (colour)", st.NC)
-	case st.NGF < 4 || st.NGF > 128:
-		return fmt.Errorf("model width %d: between 4 and 128", st.NGF)
-	case st.NZ < 1 || st.NZ > 1024:
-		return fmt.Errorf("latent size %d: between 1 and 1024", st.NZ)
-	case st.Batch < 2 || st.Batch > 512:
-		return fmt.Errorf("batch size %d: between 2 and 512", st.Batch)
-	case st.Epochs < 1 || st.Epochs > 1000:
-		return fmt.Errorf("epochs %d: between 1 and 1000", st.Epochs)
-	case st.Images < 0:
-		return fmt.Errorf("images %d: 0 (all) or more", st.Images)
-	case st.EvalsPerEpoch < 0 || st.EvalsPerEpoch > 20:
-		return fmt.Errorf("evaluations per epoch %d: between 0 and 20", st.EvalsPerEpoch)
-	case st.RecomputeBN < 0 || st.RecomputeBN > 100:
-		return fmt.Errorf("BatchNorm recompute batches %d: between 0 and 100", st.RecomputeBN)
-	}
-	if err := st.Arch().Validate(); err != nil {
-		return err
-	}
-	if mem := Memory(st); mem > MaxMemory {
-		return fmt.Errorf("this model needs about %d MiB while training, more than a browser tab can give (%d MiB): choose a smaller model, a smaller batch or image size", mem>>20, MaxMemory>>20)
-	}
-	return nil
-}
-
-// Cost is the multiply-adds of one training image: G forward and backward
-// (about three times the forward), D on the real and the fake image,
-// forward and backward.
-func Cost(st Settings) int64 {
-	a := st.Arch()
-	var g, d int64
-	for _, l := range spec.GeneratorLayers(a) {
-		g += l.MACs()
-	}
-	if ds, err := spec.NewDiscriminator(a, st.NGF); err == nil {
-		for _, l := range ds.Layers() {
-			d += l.MACs()
-		}
-	}
-	return 3*g + 2*3*d
-}
-
-// Memory estimates the bytes a run holds: per layer and image, the trainer
-// keeps the convolution's output, the activation, their gradients, the input
-// gradient and the im2col matrix and its gradient; G runs once, D twice.
-func Memory(st Settings) int64 {
-	a := st.Arch()
-	per := func(ls []spec.LayerSpec) int64 {
-		var n int64
-		for _, l := range ls {
-			out := int64(l.OutC * l.OutH * l.OutH)
-			in := int64(l.InC * l.InH * l.InH)
-			// im2col: (channels of the large side × k²) × pixels of the small side.
-			col := int64(l.InC*l.K*l.K) * int64(l.OutH*l.OutH)
-			if l.Op == spec.ConvT {
-				col = int64(l.OutC*l.K*l.K) * int64(l.InH*l.InH)
-			}
-			n += 3*out + in + 2*col
-		}
-		return n
-	}
-	var params int64
-	for _, l := range spec.GeneratorLayers(a) {
-		params += int64(l.InC * l.OutC * l.K * l.K)
-	}
-	g := per(spec.GeneratorLayers(a))
-	var d int64
-	if ds, err := spec.NewDiscriminator(a, st.NGF); err == nil {
-		d = per(ds.Layers())
-		for _, l := range ds.Layers() {
-			params += int64(l.InC * l.OutC * l.K * l.K)
-		}
-	}
-	// Weights, gradients and Adam's two moments; the data set as float32.
-	return 4*(int64(st.Batch)*(g+2*d)+4*params) + 4*int64(st.NC*st.ISize*st.ISize)*int64(max(st.Images, 1000))*2
-}
 
 // Example is one preprocessed image.
 type Example struct {
@@ -189,6 +59,15 @@ func (d *Data) Counts() (train, val, normals, anomalies int) {
 	}
 	return len(d.Train), len(d.Val), normals, anomalies
 }
+
+// Settings are the run's settings (package trainspec, shared with the page).
+type Settings = trainspec.Settings
+
+// DefaultSettings is the class demo (trainspec.DefaultSettings).
+func DefaultSettings() Settings { return trainspec.DefaultSettings() }
+
+// MinHeldOut is the least number of held-out normals that set a threshold.
+const MinHeldOut = trainspec.MinHeldOut
 
 func norm(st Settings) modelfile.Norm { return modelfile.DefaultNorm(st.NC) }
 
@@ -543,17 +422,32 @@ func (j *Job) Evaluate() (*Eval, error) {
 		ev.AUROC = metrics.AUROC(test, labels)
 	}
 	ev.Edges, ev.Normals, ev.Anomalies = histograms(normal, anomal, HistBins)
+	return ev, j.stripOf(m, ev)
+}
+
+// Strip is an evaluation of the reconstruction strip only (cheap enough to
+// run every few steps).
+func (j *Job) Strip() (*Eval, error) {
+	m, err := j.Model()
+	if err != nil {
+		return nil, err
+	}
+	ev := &Eval{Steps: j.steps, Epoch: j.epoch, AUROC: math.NaN(), Threshold: math.NaN()}
+	return ev, j.stripOf(m, ev)
+}
+
+func (j *Job) stripOf(m *engine.Model, ev *Eval) error {
 	for _, i := range j.strip {
 		r, err := m.Forward(j.data.Test[i].X)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ev.StripX = append(ev.StripX, j.data.Test[i].X)
 		ev.StripXHat = append(ev.StripXHat, slices.Clone(r.XHat))
 		ev.StripAnomalous = append(ev.StripAnomalous, j.data.Test[i].Anomalous)
 		ev.StripScores = append(ev.StripScores, r.Score)
 	}
-	return ev, nil
+	return nil
 }
 
 // histograms bins a and b on shared edges from the smallest to the 99th
@@ -644,4 +538,19 @@ func (j *Job) Export(dtype string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// Wire is the evaluation as the worker sends it to the page.
+func (e *Eval) Wire(stripOnly bool) trainspec.Eval {
+	w := trainspec.Eval{Steps: e.Steps, Epoch: e.Epoch, Edges: e.Edges, Normals: e.Normals, Anomalies: e.Anomalies,
+		StripX: e.StripX, StripXHat: e.StripXHat, StripAnomalous: e.StripAnomalous, StripScores: e.StripScores, StripOnly: stripOnly}
+	if !math.IsNaN(e.AUROC) {
+		a := e.AUROC
+		w.AUROC = &a
+	}
+	if !math.IsNaN(e.Threshold) && !math.IsInf(e.Threshold, 0) {
+		t := e.Threshold
+		w.Threshold = &t
+	}
+	return w
 }

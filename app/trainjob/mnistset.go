@@ -55,14 +55,18 @@ func EncodeSubset(w io.Writer, s *Subset) error {
 }
 
 // DecodeSubset reads the bundled format.
+// A server that sends the file with Content-Encoding: gzip hands over the
+// inflated bytes: those are read as well.
 func DecodeSubset(b []byte) (*Subset, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("the MNIST subset is not gzip data: %w", err)
-	}
-	raw, err := io.ReadAll(io.LimitReader(zr, int64(len(subsetMagic)+4+maxSubset*(1+mnistSide*mnistSide))))
-	if err != nil {
-		return nil, fmt.Errorf("the MNIST subset is damaged: %w", err)
+	raw := b
+	if !bytes.HasPrefix(b, []byte(subsetMagic)) {
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("the MNIST subset is not gzip data: %w", err)
+		}
+		if raw, err = io.ReadAll(io.LimitReader(zr, int64(len(subsetMagic)+4+maxSubset*(1+mnistSide*mnistSide)))); err != nil {
+			return nil, fmt.Errorf("the MNIST subset is damaged: %w", err)
+		}
 	}
 	if len(raw) < len(subsetMagic)+4 || string(raw[:len(subsetMagic)]) != subsetMagic {
 		return nil, errors.New("the MNIST subset has no GMNIST1 header")

@@ -94,7 +94,8 @@ type Demo struct {
 	lastX   float64
 	lastY   float64
 
-	lab labState
+	lab   labState
+	train trainState
 
 	mountCtx    app.Context // the component's own context, for updates from goroutines
 	removePaste func()
@@ -111,6 +112,7 @@ func (d *Demo) OnMount(ctx app.Context) {
 	d.threshold = math.NaN()
 	d.sortBy, d.sortAsc = "score", false
 	d.lab.layer = -1
+	d.train.init()
 	d.removePaste = app.Window().AddEventListener("paste", d.onPaste)
 	d.removeDraw = d.listenDrawing(ctx)
 	ctx.Async(func() { d.start(ctx) })

@@ -31,6 +31,7 @@ func (d *Demo) Render() app.UI {
 			d.tab(viewSingle, "Single image"),
 			d.tab(viewBatch, "Batch"),
 			d.tab(viewLab, "Lab: how it works"),
+			d.trainTab(),
 			app.Button().Class("tab toggle").Text(map[bool]string{false: "Larger text", true: "Normal text"}[d.large]).OnClick(d.onLarge).Aria("pressed", d.large),
 		),
 		app.Div().Class("input-strip").Body(
@@ -50,6 +51,7 @@ func (d *Demo) Render() app.UI {
 			app.If(d.view == viewSingle, d.renderSingle()),
 			app.If(d.view == viewBatch, d.renderBatch()),
 			app.If(d.view == viewLab, d.renderLab()),
+			app.If(d.view == viewTrain, d.renderTrain()),
 		),
 		app.Footer().Class("muted").Body(
 			app.Text("GANomaly (Akcay et al., ACCV 2018) re-implemented in Go; the same engine runs in the command-line tool, so scores here equal "),

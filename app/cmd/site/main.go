@@ -86,6 +86,10 @@ func build(out, web, wasmDir, extraModels, prefix, def string) error {
 			return err
 		}
 	}
+	// The Train view's trainer, loaded only when that view is opened.
+	if err := copyFile(filepath.Join(wasmDir, "trainer.wasm"), filepath.Join(tmp, "web", "train", "trainer.wasm")); err != nil {
+		return fmt.Errorf("%w (build wasm/trainworker first: scripts/site.sh does)", err)
+	}
 	if extraModels != "" {
 		extra, err := filepath.Glob(filepath.Join(extraModels, "*.safetensors"))
 		if err != nil {
@@ -202,8 +206,8 @@ func modelIndex(dir, def string) ([]ui.BundledModel, error) {
 	return out, nil
 }
 
-// listWeb returns the "/web/..." paths of every file under dir and a hash
-// of their contents.
+// listWeb returns the "/web/..." paths of every file under dir but web/train/
+// (precached by the service worker) and a hash of all their contents.
 func listWeb(dir string) ([]string, string, error) {
 	var paths []string
 	h := sha256.New()
@@ -219,7 +223,11 @@ func listWeb(dir string) ([]string, string, error) {
 		if strings.HasPrefix(filepath.Base(rel), ".") {
 			return nil
 		}
-		paths = append(paths, "/web/"+rel)
+		// The Train view's files (trainer wasm, MNIST subset) are not
+		// precached: the start of the site must not fetch them.
+		if !strings.HasPrefix(rel, "train/") {
+			paths = append(paths, "/web/"+rel)
+		}
 		f, err := os.Open(p)
 		if err != nil {
 			return err
