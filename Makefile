@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: bench-trainer demo site test test-go test-wasm test-python test-trainer test-browser train paper bench bench-browser export default-model fuzz
+.PHONY: bench-train bench-trainer demo site test test-go test-wasm test-python test-trainer test-browser train paper bench bench-browser export default-model fuzz
 
 ## demo: build the static site with the bundled model and serve it on localhost
 demo:
@@ -51,6 +51,10 @@ bench:
 ## bench-trainer: training img/s, ours against the original PyTorch step, side by side (E2E=1 for end to end)
 bench-trainer:
 	bash scripts/bench-trainer.sh
+
+## bench-train: training images/s of the pure-Go trainer natively and in the Train view's worker (headless Chromium), and the class demo's time to AUROC 0.85
+bench-train:
+	bash scripts/bench-train.sh
 
 ## bench-browser: the engine in headless Chromium beside TensorFlow.js 4.22 (wasm, SIMD), one JSON object per line (BENCH_TFJS=0 skips TF.js)
 bench-browser:

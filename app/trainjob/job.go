@@ -425,10 +425,11 @@ func (j *Job) Evaluate() (*Eval, error) {
 	return ev, j.stripOf(m, ev)
 }
 
-// Strip is an evaluation of the reconstruction strip only (cheap enough to
-// run every few steps).
+// Strip is an evaluation of the reconstruction strip only, cheap enough to
+// run every few steps: it uses the running statistics as they are (the last
+// recomputation's, moved on by the steps since).
 func (j *Job) Strip() (*Eval, error) {
-	m, err := j.Model()
+	m, err := j.tr.Model()
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,31 @@
+package trainjob
+
+import (
+	"testing"
+)
+
+// BenchmarkTrainStep is one training step of the class demo's model (batch
+// 64, isize 32, nc 1, nz 100, ngf = ndf = 16) on MNIST digits; make
+// bench-train reports it as images/s beside the same step in Chromium.
+func BenchmarkTrainStep(b *testing.B) {
+	st := DefaultSettings()
+	st.Epochs = 1000
+	d, err := MNISTData(loadSubset(b), st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	j, err := New(st, d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := j.Step(); err != nil { // warm-up: buffers are sized by the first batch
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := j.Step(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*st.Batch)/b.Elapsed().Seconds(), "images/s")
+}
