@@ -45,7 +45,7 @@ func DefaultSettings() Settings {
 // DefaultRecomputeBN is the default number of training batches over which
 // the running statistics are recomputed before an evaluation (see
 // docs/app.md, "BatchNorm statistics before each evaluation").
-const DefaultRecomputeBN = 0
+const DefaultRecomputeBN = 8
 
 // MaxMemory is the largest estimated working set a run may need: a tab's
 // WebAssembly memory is at most 4 GiB, and Go's heap doubles before it

@@ -57,7 +57,13 @@ func (d *Demo) onDrop(ctx app.Context, e app.Event) {
 				return
 			}
 		}
-		d.dispatch(func(ctx app.Context) { d.takeFileList(ctx, files, names, true) })
+		d.dispatch(func(ctx app.Context) {
+			if d.view == viewTrain { // a folder dropped on the Train view is training data
+				d.takeTrainFiles(ctx, files, names)
+				return
+			}
+			d.takeFileList(ctx, files, names, true)
+		})
 	})
 }
 

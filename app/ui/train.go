@@ -365,21 +365,33 @@ func (d *Demo) onTrainDownload(ctx app.Context, e app.Event) {
 }
 
 // onTrainFolder takes a picked folder of the person's images: image files
-// by the shared folder rules (preprocess.Classify), the rest listed.
+// by the shared folder rules (preprocess.Classify), the rest listed. A
+// folder dropped on the page while the Train view is open comes here too.
 func (d *Demo) onTrainFolder(ctx app.Context, e app.Event) {
 	in := ctx.JSSrc()
 	files := in.Get("files")
 	var list []app.Value
+	var names []string
 	for i := 0; i < files.Length(); i++ {
-		list = append(list, files.Index(i))
+		list, names = append(list, files.Index(i)), append(names, fileName(files.Index(i)))
 	}
 	in.Set("value", "")
+	d.takeTrainFiles(ctx, list, names)
+}
+
+// takeTrainFiles reads picked or dropped files (names are their paths
+// inside the folder) as the Train view's own images.
+func (d *Demo) takeTrainFiles(ctx app.Context, list []app.Value, names []string) {
+	if d.train.status == trainspec.Running || d.train.status == trainspec.Paused {
+		d.train.err = "A run is in progress: stop it before choosing other images."
+		return
+	}
 	d.train.folderNote = fmt.Sprintf("reading %d files…", len(list))
 	ctx.Async(func() {
 		var got []trainFile
 		var skipped []string
-		for _, f := range list {
-			name := fileName(f)
+		for i, f := range list {
+			name := names[i]
 			ok, why := preprocess.Classify(name, func() ([]byte, error) { return readHead(f, preprocess.SniffLen) })
 			if !ok {
 				skipped = append(skipped, name+": "+why)

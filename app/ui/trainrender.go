@@ -70,7 +70,7 @@ func (d *Demo) renderTrainData(running bool) app.UI {
 		app.P().Class("muted small").Text("Unticked digits are never shown in training: they are the anomalies the model is tested on."),
 		app.Label().Body(
 			app.Input().Type("radio").Name("train-source").Checked(!mnist).Disabled(running).OnChange(func(ctx app.Context, e app.Event) { t.st.Source = "folder" }),
-			app.Text(" your own images: "),
+			app.Text(" your own images (pick a folder, or drop one on this view): "),
 		),
 		app.Label().Class("file-button small").Title("a folder of normal images; add 0.normal/ and 1.abnormal/ subfolders for a labelled test").Body(
 			app.Text("Choose a folder…"),
