@@ -18,6 +18,10 @@ type Options struct {
 	LR, Beta1, Beta2 float64 // Adam, for both networks
 	WAdv, WCon, WEnc float64 // loss weights: feature matching, L1 reconstruction, latent L2
 	Seed             int64   // initialisation (and D's re-initialisations)
+	// Workers is the number of goroutines that share each large matrix
+	// product (0 or 1: the calling goroutine only). The results are the same
+	// for any number; call Close to end them.
+	Workers int
 }
 
 // DefaultOptions are the original's defaults for arch: ndf = ngf, Adam
@@ -83,8 +87,13 @@ func New(opt Options) (*Trainer, error) {
 	t.pE1, t.pDec, t.pE2 = t.enc1.newPasses(), t.dec.newPasses(), t.enc2.newPasses()
 	t.pReal, t.pFake = t.features.newPasses(), t.features.newPasses()
 	t.pRealCls, t.pFakeCls = t.classifier.newPasses(), t.classifier.newPasses()
+	t.g.start(opt.Workers)
 	return t, nil
 }
+
+// Close ends the worker goroutines of Options.Workers; the Trainer must not
+// be used afterwards.
+func (t *Trainer) Close() { t.g.stop() }
 
 func (t *Trainer) gNets() []*net { return []*net{&t.enc1, &t.dec, &t.enc2} }
 func (t *Trainer) dNets() []*net { return []*net{&t.features, &t.classifier} }

@@ -77,10 +77,12 @@ func TestBitIdenticalEverywhere(t *testing.T) {
 func TestLossesFallAndStepAllocatesNothing(t *testing.T) {
 	a := modelfile.Arch{ISize: 16, NC: 1, NZ: 16, NGF: 8}
 	opt := DefaultOptions(a)
+	opt.Workers = 2
 	tr, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer tr.Close()
 	rng := rand.New(rand.NewPCG(2, 2))
 	x := blobs(rng, 16, a)
 	first, err := tr.Step(x)
@@ -179,5 +181,32 @@ func TestBadInput(t *testing.T) {
 	}
 	if _, err := New(Options{Arch: modelfile.Arch{ISize: 20, NC: 1, NZ: 8, NGF: 4}, NDF: 4}); err == nil {
 		t.Error("New with isize 20: no error")
+	}
+}
+
+func TestWorkersGiveTheSameWeights(t *testing.T) {
+	a := modelfile.Arch{ISize: 32, NC: 1, NZ: 16, NGF: 8}
+	hash := func(workers int) uint64 {
+		opt := DefaultOptions(a)
+		opt.Workers = workers
+		tr, err := New(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+		rng := rand.New(rand.NewPCG(5, 5))
+		for s := 0; s < 2; s++ {
+			if _, err := tr.Step(blobs(rng, 16, a)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h := fnv.New64a()
+		for _, ts := range tr.tensorsG("") {
+			h.Write(ts.Data)
+		}
+		return h.Sum64()
+	}
+	if h1, h3 := hash(1), hash(3); h1 != h3 {
+		t.Errorf("weights with 1 and 3 workers differ: %#x and %#x", h1, h3)
 	}
 }
