@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,6 +73,57 @@ func TestTrainLearnsMNIST(t *testing.T) {
 	stdout.Reset()
 	if code := run([]string{"inspect", filepath.Join(dir, fileLast)}, &stdout, &stderr); code != exitOK {
 		t.Errorf("inspect: exit %d\n%s", code, stderr.String())
+	}
+}
+
+// TestTrainFolder trains one epoch on a small labelled folder (grey PNGs,
+// a text file among them) and checks the run folder and the skipped file.
+func TestTrainFolder(t *testing.T) {
+	root := t.TempDir()
+	writeImg := func(dir string, i int, bright bool) {
+		img := image.NewGray(image.Rect(0, 0, 20, 20))
+		for p := range img.Pix {
+			img.Pix[p] = uint8((p*7 + i*13) % 128)
+			if bright && p%20 > 10 {
+				img.Pix[p] = 250
+			}
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%03d.png", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 40; i++ {
+		writeImg(filepath.Join(root, "train", "0.normal"), i, false)
+	}
+	for i := 0; i < 6; i++ {
+		writeImg(filepath.Join(root, "test", "0.normal"), i, false)
+		writeImg(filepath.Join(root, "test", "1.abnormal"), i, true)
+	}
+	if err := os.WriteFile(filepath.Join(root, "train", "0.normal", "notes.txt"), []byte("not an image"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"train", "--dataset", "folder", "--dataroot", root, "--isize", "16", "--nz", "8", "--ngf", "4", "--ndf", "4",
+		"--niter", "1", "--batchsize", "8", "--outf", out, "--name", "f"}
+	if code := run(args, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "notes.txt") {
+		t.Errorf("stderr does not name the skipped notes.txt:\n%s", stderr.String())
+	}
+	for _, name := range []string{fileLast, fileVal, fileMetrics, fileReport} {
+		if _, err := os.Stat(filepath.Join(out, "f", name)); err != nil {
+			t.Error(err)
+		}
 	}
 }
 

@@ -156,6 +156,9 @@ func (r *trainRun) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, s := range r.ds.Skipped {
+		fmt.Fprintf(r.stderr, "ganomaly train: skipped %s\n", s)
+	}
 	if len(r.ds.Train) < c.BatchSize {
 		return fmt.Errorf("%d training images are fewer than one batch of %d: lower --batchsize or add images", len(r.ds.Train), c.BatchSize)
 	}
