@@ -14,6 +14,7 @@ import (
 
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/runfolder"
 )
 
 // trainLearnAUROC is the eval-mode AUROC the small MNIST run below must
@@ -54,7 +55,7 @@ func TestTrainLearnsMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mf trainMetrics
+	var mf runfolder.Metrics
 	if err := json.Unmarshal(b, &mf); err != nil {
 		t.Fatal(err)
 	}

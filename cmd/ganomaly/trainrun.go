@@ -17,101 +17,10 @@ import (
 	"github.com/ganomaly-go/ganomaly/data"
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/runfolder"
 	"github.com/ganomaly-go/ganomaly/train"
 	"github.com/schollz/progressbar/v3"
 )
-
-// The metrics.json schema of the libtorch trainer (trainer/run/metrics.go,
-// docs/trainer.md), the fields this trainer fills.
-type trainMetrics struct {
-	Schema  int               `json:"schema"`
-	Command string            `json:"command"`
-	Status  string            `json:"status"` // running, finished, interrupted, failed
-	Error   string            `json:"error,omitempty"`
-	Device  string            `json:"device"`
-	Config  trainConfigRecord `json:"config"`
-	Dataset modelfile.Dataset `json:"dataset"`
-	Sizes   struct {
-		Train         int `json:"train"`
-		Val           int `json:"val"`
-		TestNormal    int `json:"test_normal"`
-		TestAnomalous int `json:"test_anomalous"`
-	} `json:"sizes"`
-	Epochs  []epochRecord `json:"epochs"`
-	Summary *struct {
-		Last       selectedRecord `json:"last"`
-		Validation selectedRecord `json:"validation_selected"`
-		TestBest   selectedRecord `json:"test_selected"`
-	} `json:"summary,omitempty"`
-}
-
-type trainConfigRecord struct {
-	Dataset       string         `json:"dataset"`
-	DataRoot      string         `json:"dataroot"`
-	AbnormalClass string         `json:"abnormal_class"`
-	NIter         int            `json:"niter"`
-	Arch          modelfile.Arch `json:"arch"`
-	NDF           int            `json:"ndf"`
-	BatchSize     int            `json:"batchsize"`
-	LR            float64        `json:"lr"`
-	Beta1         float64        `json:"beta1"`
-	WAdv          float64        `json:"w_adv"`
-	WCon          float64        `json:"w_con"`
-	WEnc          float64        `json:"w_enc"`
-	ManualSeed    int64          `json:"manualseed"`
-	MaxImages     int            `json:"max_images"`
-	MaxTest       int            `json:"max_test"`
-	ValFraction   float64        `json:"val_fraction"`
-	ThresholdFPR  float64        `json:"threshold_fpr"`
-	Norm          modelfile.Norm `json:"normalization"`
-}
-
-type lossRecord struct {
-	ErrG     float64 `json:"err_g"`
-	ErrGAdv  float64 `json:"err_g_adv"`
-	ErrGCon  float64 `json:"err_g_con"`
-	ErrGEnc  float64 `json:"err_g_enc"`
-	ErrD     float64 `json:"err_d"`
-	ErrDReal float64 `json:"err_d_real"`
-	ErrDFake float64 `json:"err_d_fake"`
-}
-
-type epochRecord struct {
-	Epoch       int        `json:"epoch"`
-	Steps       int        `json:"steps"`
-	Images      int        `json:"images"`
-	TrainSecs   float64    `json:"train_seconds"`
-	ImagesPerS  float64    `json:"images_per_s"`
-	EvalSecs    float64    `json:"eval_seconds"`
-	Loss        lossRecord `json:"loss"`
-	DReinits    int        `json:"d_reinits"`
-	ValCon      float64    `json:"val_con"`
-	ValEnc      float64    `json:"val_enc"`
-	ValLoss     float64    `json:"val_loss"`
-	AUROCEval   float64    `json:"auroc_eval"`
-	AUROCBatch  float64    `json:"auroc_batchstats"`
-	AUPRC       float64    `json:"auprc"`
-	AUPRCBatch  float64    `json:"auprc_batchstats"`
-	F1          float64    `json:"f1"`
-	Threshold   float64    `json:"threshold"`
-	StepLosses  []float64  `json:"step_err_g,omitempty"`
-	StepLossesD []float64  `json:"step_err_d,omitempty"`
-}
-
-type selectedRecord struct {
-	Rule       string  `json:"rule"`
-	Epoch      int     `json:"epoch"`
-	AUROCEval  float64 `json:"auroc_eval"`
-	AUROCBatch float64 `json:"auroc_batchstats"`
-	AUPRC      float64 `json:"auprc"`
-	F1         float64 `json:"f1"`
-	Checkpoint string  `json:"checkpoint,omitempty"`
-	Optimistic bool    `json:"optimistic,omitempty"`
-}
-
-func selected(e epochRecord, rule, ckpt string, optimistic bool) selectedRecord {
-	return selectedRecord{Rule: rule, Epoch: e.Epoch, AUROCEval: e.AUROCEval, AUROCBatch: e.AUROCBatch, AUPRC: e.AUPRC, F1: e.F1, Checkpoint: ckpt, Optimistic: optimistic}
-}
 
 // Files of the run folder.
 const (
@@ -130,7 +39,7 @@ type trainRun struct {
 	ds      *data.Dataset
 	loader  *data.Loader
 	tr      *train.Trainer
-	mf      trainMetrics
+	mf      runfolder.Metrics
 	bestVal float64
 }
 
@@ -176,12 +85,12 @@ func (r *trainRun) run(ctx context.Context) error {
 	if err := os.MkdirAll(r.dir, 0o755); err != nil {
 		return err
 	}
-	r.mf = trainMetrics{Schema: 1, Command: r.command, Status: "running", Device: fmt.Sprintf("cpu (pure Go, %d threads)", opt.Workers),
-		Config: trainConfigRecord{Dataset: c.Dataset, DataRoot: c.DataRoot, AbnormalClass: c.AbnormalClass, NIter: c.NIter,
+	r.mf = runfolder.Metrics{Schema: 1, Command: r.command, Status: "running", Device: fmt.Sprintf("cpu (pure Go, %d threads)", opt.Workers),
+		Config: runfolder.ConfigRecord{Dataset: c.Dataset, DataRoot: c.DataRoot, AbnormalClass: c.AbnormalClass, NIter: c.NIter,
 			Arch: c.arch(), NDF: c.NDF, BatchSize: c.BatchSize, LR: opt.LR, Beta1: opt.Beta1, WAdv: opt.WAdv, WCon: opt.WCon,
 			WEnc: opt.WEnc, ManualSeed: c.ManualSeed, MaxImages: c.MaxImages, MaxTest: c.MaxTest, ValFraction: c.ValFraction,
 			ThresholdFPR: c.ThresholdFPR, Norm: norm},
-		Dataset: r.datasetMeta(), Epochs: []epochRecord{}}
+		Dataset: r.datasetMeta(), Epochs: []runfolder.EpochRecord{}}
 	r.mf.Sizes.Train, r.mf.Sizes.Val = len(r.ds.Train), len(r.ds.Val)
 	for _, s := range r.ds.Test {
 		if s.Anomalous {
@@ -222,7 +131,7 @@ func (r *trainRun) epoch(ctx context.Context, epoch int, rng *rand.Rand) error {
 		progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", epoch, c.NIter)), progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(), progressbar.OptionSetItsString("img"), progressbar.OptionThrottle(200*time.Millisecond),
 		progressbar.OptionClearOnFinish())
-	rec := epochRecord{Epoch: epoch}
+	rec := runfolder.EpochRecord{Epoch: epoch}
 	start := time.Now()
 	reinits := r.tr.DReinits()
 	bctx, cancel := context.WithCancel(ctx)
@@ -310,7 +219,7 @@ func atomicWrite(path string, write func(tmp string) error) error {
 // each image) and the test images with batch statistics over a seeded
 // shuffle (the original's test-time BatchNorm, without label-ordered
 // batches).
-func (r *trainRun) evaluate(ctx context.Context, rec *epochRecord) (*modelfile.Calibration, error) {
+func (r *trainRun) evaluate(ctx context.Context, rec *runfolder.EpochRecord) (*modelfile.Calibration, error) {
 	m, err := r.tr.Model()
 	if err != nil {
 		return nil, err
@@ -408,12 +317,10 @@ func (r *trainRun) summarise() {
 			best = e
 		}
 	}
-	r.mf.Summary = &struct {
-		Last       selectedRecord `json:"last"`
-		Validation selectedRecord `json:"validation_selected"`
-		TestBest   selectedRecord `json:"test_selected"`
-	}{selected(last, "last epoch", fileLast, false), selected(val, "lowest validation loss (held-out normals only)", fileVal, false),
-		selected(best, "highest test AUROC (selected on the test set: optimistic)", "", true)}
+	r.mf.Summary = &runfolder.Summary{
+		Last:       runfolder.Select(last, "the last epoch", fileLast, false),
+		Validation: runfolder.Select(val, "lowest val_loss (w_con·L1 + w_enc·latent l2 on held-out training normals, eval-mode BatchNorm)", fileVal, false),
+		TestBest:   runfolder.Select(best, "highest test auroc_eval: chosen on the test set, optimistic (the original keeps this one)", "", true)}
 }
 
 func (r *trainRun) writeMetrics() error {
