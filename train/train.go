@@ -64,6 +64,8 @@ type Trainer struct {
 	pReal, pFake, pRealCls, pFakeCls     passes
 	dxhat, dlatentO, dfeat, dpred, dlatI []float32
 	score                                []float32 // per-image scores of Scores
+	stats                                []float32 // running statistics before the step
+	counts                               []int64
 }
 
 // New builds G and D initialised from opt.Seed as the libtorch trainer
@@ -94,6 +96,10 @@ func New(opt Options) (*Trainer, error) {
 // Close ends the worker goroutines of Options.Workers; the Trainer must not
 // be used afterwards.
 func (t *Trainer) Close() { t.g.stop() }
+
+func (t *Trainer) allNets() [5]*net {
+	return [5]*net{&t.enc1, &t.dec, &t.enc2, &t.features, &t.classifier}
+}
 
 func (t *Trainer) gNets() []*net { return []*net{&t.enc1, &t.dec, &t.enc2} }
 func (t *Trainer) dNets() []*net { return []*net{&t.features, &t.classifier} }
@@ -191,6 +197,10 @@ func (t *Trainer) Step(x []float32) (Losses, error) {
 		return ls, err
 	}
 	g := &t.g
+	t.stats, t.counts = t.stats[:0], t.counts[:0]
+	for _, n := range t.allNets() {
+		t.stats, t.counts = n.saveStats(t.stats, t.counts)
+	}
 	li := t.enc1.forward(t.pE1, t.x, b, Train, g)
 	xh := t.dec.forward(t.pDec, li, b, Train, g)
 	lo := t.enc2.forward(t.pE2, xh, b, Train, g)
@@ -207,6 +217,10 @@ func (t *Trainer) Step(x []float32) (Losses, error) {
 	ls.ErrDReal, ls.ErrDFake = bce(pr, 1), bce(pf, 0)
 	ls.ErrD = float64(float32(float32(ls.ErrDReal)+float32(ls.ErrDFake)) * 0.5)
 	if !finite(ls.ErrG) || !finite(ls.ErrD) {
+		stats, counts := t.stats, t.counts
+		for _, n := range t.allNets() {
+			stats, counts = n.restoreStats(stats, counts)
+		}
 		return ls, fmt.Errorf("train: step %d: %w: errG %v (adv %v, con %v, enc %v), errD %v (real %v, fake %v)",
 			t.steps+1, ErrDiverged, ls.ErrG, ls.ErrGAdv, ls.ErrGCon, ls.ErrGEnc, ls.ErrD, ls.ErrDReal, ls.ErrDFake)
 	}
