@@ -452,3 +452,50 @@ func (t *Trainer) Gradients() map[string][]float32 {
 	}
 	return out
 }
+
+// MemoryBytes estimates the memory a Trainer with opt uses once it has
+// trained on batches of batch images: parameters with their gradients and
+// Adam moments, and every layer's buffers for G's pass and D's two passes.
+// A caller with a memory budget (a browser tab) can refuse a model before
+// building it.
+func MemoryBytes(opt Options, batch int) (int64, error) {
+	if err := opt.Arch.Validate(); err != nil {
+		return 0, fmt.Errorf("train: %w", err)
+	}
+	ds, err := spec.NewDiscriminator(opt.Arch, opt.NDF)
+	if err != nil {
+		return 0, fmt.Errorf("train: %w", err)
+	}
+	gs := spec.NewGenerator(opt.Arch)
+	var floats int64
+	count := func(ls []spec.LayerSpec, passes int64) {
+		for _, s := range ls {
+			for _, t := range s.Tensors() {
+				if t.Kind.Trainable() {
+					floats += 4 * int64(t.Len()) // value, gradient, Adam's two moments
+				} else if t.Kind != spec.NumBatchesTracked {
+					floats += int64(t.Len())
+				}
+			}
+			b := int64(batch)
+			out := int64(s.OutC) * b * int64(s.OutH*s.OutH)
+			in := int64(s.InC) * b * int64(s.InH*s.InH)
+			g := geom{c: s.InC, h: s.InH, oh: s.OutH, k: s.K, b: batch}
+			if s.Op == spec.ConvT {
+				g = geom{c: s.OutC, h: s.OutH, oh: s.InH, k: s.K, b: batch}
+			}
+			col := int64(g.rows()) * int64(g.cols())
+			floats += passes * (3*out + in + 2*col) // z, out, dz; din; col, dcol
+		}
+	}
+	count(gs.Layers(), 1)
+	count(ds.Layers(), 2)
+	// the largest packed GEMM operands and result, bounded by twice the largest im2col matrix
+	var maxCol int64
+	for _, s := range append(gs.Layers(), ds.Layers()...) {
+		g := geom{c: max(s.InC, s.OutC), h: max(s.InH, s.OutH), oh: min(s.InH, s.OutH), k: s.K, b: batch}
+		maxCol = max(maxCol, int64(g.rows())*int64(g.cols()))
+	}
+	floats += 3 * maxCol
+	return 4 * floats, nil
+}

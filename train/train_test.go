@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -220,4 +221,30 @@ func TestWorkersGiveTheSameWeights(t *testing.T) {
 	if h1, h3 := hash(1), hash(3); h1 != h3 {
 		t.Errorf("weights with 1 and 3 workers differ: %#x and %#x", h1, h3)
 	}
+}
+
+func TestMemoryBytesIsAnEstimate(t *testing.T) {
+	a := modelfile.Arch{ISize: 32, NC: 1, NZ: 100, NGF: 8}
+	opt := DefaultOptions(a)
+	want, err := MemoryBytes(opt, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	tr, err := New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Step(blobs(rand.New(rand.NewPCG(6, 6)), 32, a)); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	got := int64(after.TotalAlloc - before.TotalAlloc)
+	t.Logf("MemoryBytes %d, allocated %d", want, got)
+	if float64(want) < 0.8*float64(got) || float64(want) > 1.5*float64(got) {
+		t.Errorf("MemoryBytes = %d, but New and a first step allocate %d", want, got)
+	}
+	runtime.KeepAlive(tr)
 }

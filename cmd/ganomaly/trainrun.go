@@ -99,7 +99,8 @@ func (r *trainRun) run(ctx context.Context) error {
 			r.mf.Sizes.TestNormal++
 		}
 	}
-	r.log.Info("training", "run", r.dir, "train", len(r.ds.Train), "val", len(r.ds.Val), "test", len(r.ds.Test), "arch", fmt.Sprintf("%+v", c.arch()), "ndf", c.NDF)
+	mem, _ := train.MemoryBytes(opt, c.BatchSize)
+	r.log.Info("training", "run", r.dir, "memory_mib", mem>>20, "train", len(r.ds.Train), "val", len(r.ds.Val), "test", len(r.ds.Test), "arch", fmt.Sprintf("%+v", c.arch()), "ndf", c.NDF)
 	r.bestVal = math.Inf(1)
 	rng := rand.New(rand.NewPCG(uint64(c.ManualSeed), 0x5851f42d4c957f2d))
 	for epoch := 1; epoch <= c.NIter; epoch++ {
