@@ -3,14 +3,17 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
@@ -81,9 +84,10 @@ func TestTrainLearnsMNIST(t *testing.T) {
 	}
 }
 
-// TestTrainFolder trains one epoch on a small labelled folder (grey PNGs,
-// a text file among them) and checks the run folder and the skipped file.
-func TestTrainFolder(t *testing.T) {
+// smallFolder writes a labelled folder of grey 20×20 PNGs (40 training
+// normals, 6 test images of each class) with a text file among the normals.
+func smallFolder(t *testing.T) string {
+	t.Helper()
 	root := t.TempDir()
 	writeImg := func(dir string, i int, bright bool) {
 		img := image.NewGray(image.Rect(0, 0, 20, 20))
@@ -115,6 +119,13 @@ func TestTrainFolder(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "train", "0.normal", "notes.txt"), []byte("not an image"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return root
+}
+
+// TestTrainFolder trains one epoch on a small labelled folder (grey PNGs,
+// a text file among them) and checks the run folder and the skipped file.
+func TestTrainFolder(t *testing.T) {
+	root := smallFolder(t)
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	args := []string{"train", "--dataset", "folder", "--dataroot", root, "--isize", "16", "--nz", "8", "--ngf", "4", "--ndf", "4",
@@ -129,6 +140,71 @@ func TestTrainFolder(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, "f", name)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestTrainInterruptKeepsTheLastEpoch runs `ganomaly train` in a child
+// process (this test binary), interrupts it after its first epoch and checks
+// that the run folder keeps that epoch: exit status 130, metrics.json marked
+// interrupted, a checkpoint the engine loads.
+func TestTrainInterruptKeepsTheLastEpoch(t *testing.T) {
+	if args := os.Getenv("GANOMALY_TRAIN_CHILD"); args != "" {
+		os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+	}
+	if runtime.GOOS == "js" || runtime.GOOS == "windows" {
+		t.Skip("needs a child process and SIGINT")
+	}
+	root, out := smallFolder(t), t.TempDir()
+	args := []string{"train", "--dataset", "folder", "--dataroot", root, "--isize", "16", "--nz", "8", "--ngf", "4", "--ndf", "4",
+		"--niter", "100000", "--batchsize", "8", "--outf", out, "--name", "i"}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestTrainInterruptKeepsTheLastEpoch$")
+	cmd.Env = append(os.Environ(), "GANOMALY_TRAIN_CHILD="+strings.Join(args, "\x1f"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	metricsPath := filepath.Join(out, "i", fileMetrics)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var mf runfolder.Metrics
+		if b, err := os.ReadFile(metricsPath); err == nil && json.Unmarshal(b, &mf) == nil && len(mf.Epochs) >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no epoch finished within 2 minutes\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v, want status 130\n%s", err, stderr.String())
+	}
+	b, err := os.ReadFile(metricsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mf runfolder.Metrics
+	if err := json.Unmarshal(b, &mf); err != nil {
+		t.Fatal(err)
+	}
+	if mf.Status != "interrupted" || len(mf.Epochs) < 1 {
+		t.Errorf("metrics.json: status %q with %d epochs, want interrupted with at least 1", mf.Status, len(mf.Epochs))
+	}
+	f, err := modelfile.Open(filepath.Join(out, "i", fileLast))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine.Load(f); err != nil {
+		t.Error(err)
+	}
+	if f.Meta.Training.Epoch < len(mf.Epochs)-1 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("checkpoint of epoch %d, %d epochs in metrics.json; stderr:\n%s", f.Meta.Training.Epoch, len(mf.Epochs), stderr.String())
 	}
 }
 
