@@ -107,7 +107,7 @@ func runScore(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 
 	f, err := modelfile.Open(o.model)
 	if err != nil {
-		fmt.Fprintf(stderr, "ganomaly score: model %s: %v\n", o.model, err)
+		fmt.Fprintf(stderr, "ganomaly score: -model: %v\n", err) // the error names the file
 		return exitUsage
 	}
 	model, err := engine.Load(f)
