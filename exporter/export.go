@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/pth"
 )
 
 // Storage types of the exported weights (-dtype).
@@ -57,7 +57,7 @@ func sniffSource(path string) (sourceKind, error) {
 	head := make([]byte, 4)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
-	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, legacyMagic) {
+	if pth.IsPyTorch(head) {
 		return sourcePth, nil
 	}
 	return sourceSafetensors, nil
@@ -71,7 +71,7 @@ func loadSource(cfg *config) (*modelfile.File, error) {
 		return nil, fmt.Errorf("reading -checkpoint: %w", err)
 	}
 	if kind == sourcePth {
-		sd, err := readPth(cfg.Checkpoint)
+		sd, err := pth.Read(cfg.Checkpoint)
 		if err != nil {
 			return nil, err
 		}
