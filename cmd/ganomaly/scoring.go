@@ -62,7 +62,7 @@ func scoreOne(m *engine.Model, r *row, threshold float64, log *slog.Logger) {
 	r.score, r.scored = res.Score, true
 	if r.heatmap != "" {
 		card := heatmapCard{title: filepath.Base(r.path), x: x, xhat: res.XHat, diff: res.Diff, score: res.Score, threshold: threshold}
-		if err := writeHeatmap(r.heatmap, card, arch, meta); err != nil {
+		if err := writeHeatmap(r.heatmap, card, meta); err != nil {
 			// The score stands; the missing picture is worth a warning.
 			log.Warn("heat map not written", "path", r.path, "err", err)
 			r.heatmap = ""
