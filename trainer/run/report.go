@@ -129,7 +129,7 @@ func (r *Runner) writeGrid(threshold float64) error {
 			if err != nil {
 				return err
 			}
-			h, err := render.HeatMap(diff, r.cfg.ISize, 1) // |x − x̂| of 1 = half the [-1, 1] range
+			h, err := render.HeatMap(diff, r.cfg.ISize, render.HeatScale(r.norm)) // the scale of every heat map
 			if err != nil {
 				return err
 			}
