@@ -49,6 +49,16 @@ func FormatScore(s float64) string {
 	return strconv.FormatFloat(s, 'f', -1, 64)
 }
 
+// ShortScore prints a score for people to read: a plain decimal with 4
+// significant digits (0.02270, 12.35). Hooks and files keep FormatScore.
+func ShortScore(s float64) string {
+	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+		return strconv.FormatFloat(s, 'f', -1, 64)
+	}
+	decimals := 3 - int(math.Floor(math.Log10(math.Abs(s))))
+	return strconv.FormatFloat(s, 'f', max(decimals, 0), 64)
+}
+
 // SortRows orders rows by a column ("name", "score", "verdict", "label"),
 // ascending or not. Unscored rows go last either way.
 func SortRows(rows []BatchRow, by string, asc bool) {

@@ -119,10 +119,7 @@ func build(out, web, wasmDir, extraModels, prefix, def string) error {
 	if err := app.GenerateStaticWebsite(tmp, h); err != nil {
 		return fmt.Errorf("generating the static website: %w", err)
 	}
-	// GenerateStaticWebsite renders the page through a temporary local
-	// server whose address ends up in og:url; a static site does not know
-	// its own URL, so drop the tag.
-	if err := stripOGURL(filepath.Join(tmp, "index.html")); err != nil {
+	if err := fixIndex(filepath.Join(tmp, "index.html")); err != nil {
 		return err
 	}
 	// go-app embeds a wasm_exec.js of its own time; the loader must match
@@ -144,14 +141,31 @@ func build(out, web, wasmDir, extraModels, prefix, def string) error {
 	return os.Rename(tmp, out)
 }
 
-var ogURL = regexp.MustCompile(`\s*<meta property="og:url" content="http://127\.0\.0\.1:[0-9]+[^"]*">`)
+var (
+	ogURL    = regexp.MustCompile(`\s*<meta property="og:url" content="http://127\.0\.0\.1:[0-9]+[^"]*">`)
+	viewport = regexp.MustCompile(`<meta name="viewport" content="[^"]*">`)
+)
 
-func stripOGURL(path string) error {
+// zoomableViewport replaces go-app's viewport (maximum-scale=1,
+// user-scalable=0): people who need to zoom, and a projector in class,
+// must be able to.
+const zoomableViewport = `<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">`
+
+// fixIndex corrects two things in the index.html GenerateStaticWebsite
+// writes: its og:url is the address of the temporary local server it renders
+// through (a static site does not know its own URL: dropped), and its
+// viewport forbids zooming.
+func fixIndex(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, ogURL.ReplaceAll(b, nil), 0o644)
+	b = ogURL.ReplaceAll(b, nil)
+	if !viewport.Match(b) {
+		return fmt.Errorf("%s: no viewport meta tag to make zoomable (has go-app changed?)", path)
+	}
+	b = viewport.ReplaceAll(b, []byte(zoomableViewport))
+	return os.WriteFile(path, b, 0o644)
 }
 
 // modelIndex describes every bundled model for the picker.
@@ -169,7 +183,7 @@ func modelIndex(dir, def string) ([]ui.BundledModel, error) {
 	for _, f := range files {
 		mf, err := modelfile.Open(f)
 		if err != nil {
-			return nil, fmt.Errorf("bundled model %s: %w", f, err)
+			return nil, fmt.Errorf("bundled model: %w", err) // the error names the file
 		}
 		st, err := os.Stat(f)
 		if err != nil {

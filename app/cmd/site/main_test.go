@@ -76,15 +76,22 @@ func TestModelIndex(t *testing.T) {
 	}
 }
 
-func TestStripOGURL(t *testing.T) {
+func TestFixIndex(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "index.html")
-	os.WriteFile(p, []byte("<head>\n  <meta property=\"og:url\" content=\"http://127.0.0.1:41234/\">\n  <title>x</title>"), 0o644)
-	if err := stripOGURL(p); err != nil {
+	goApp := "<head>\n  <meta property=\"og:url\" content=\"http://127.0.0.1:41234/\">\n" +
+		"  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1, maximum-scale=1, user-scalable=0, viewport-fit=cover\">\n  <title>x</title>"
+	os.WriteFile(p, []byte(goApp), 0o644)
+	if err := fixIndex(p); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(p)
-	if strings.Contains(string(b), "og:url") || !strings.Contains(string(b), "<title>x</title>") {
+	if s := string(b); strings.Contains(s, "og:url") || !strings.Contains(s, "<title>x</title>") ||
+		strings.Contains(s, "user-scalable") || strings.Contains(s, "maximum-scale") || !strings.Contains(s, zoomableViewport) {
 		t.Errorf("got %q", b)
+	}
+	os.WriteFile(p, []byte("<head><title>x</title>"), 0o644)
+	if err := fixIndex(p); err == nil {
+		t.Error("an index.html without a viewport tag must be reported")
 	}
 }
 
