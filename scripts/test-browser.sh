@@ -6,8 +6,8 @@
 # Screenshots and timings land in build/test-artifacts/ (ignored by git).
 #
 # Installs idempotently: chromium with apt-get when missing, playwright-core
-# and axe-core into ${GANOMALY_CACHE:-$HOME/.cache/ganomaly-go}/npm (never
-# into the repo).
+# axe-core and onnxruntime-web into ${GANOMALY_CACHE:-$HOME/.cache/ganomaly-go}/npm
+# (never into the repo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${GANOMALY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ganomaly-go}"
@@ -34,6 +34,13 @@ if [ "$(node -e "try{console.log(require('$npmdir/node_modules/axe-core/package.
   mkdir -p "$npmdir"
   npm install --silent --no-audit --no-fund --prefix "$npmdir" "axe-core@$axe_version" >&2
 fi
+# onnxruntime-web for the ONNX export's test (tests/browser/onnx.test.mjs)
+# and its column in `make bench-browser`, same cache.
+ort_version=1.22.0
+if [ "$(node -e "try{console.log(require('$npmdir/node_modules/onnxruntime-web/package.json').version)}catch(e){}" 2>/dev/null)" != "$ort_version" ]; then
+  echo "installing onnxruntime-web@$ort_version into $npmdir…" >&2
+  npm install --silent --no-audit --no-fund --prefix "$npmdir" "onnxruntime-web@$ort_version" >&2
+fi
 export GANOMALY_NPM="$npmdir/node_modules"
 
 bash scripts/site.sh build
@@ -47,6 +54,9 @@ SITE_OUT=build/site-prefixed SITE_PREFIX=/ganomaly-go SITE_MODELS=build/site-ext
 mkdir -p build/bin build/test-artifacts
 go build -o build/bin/ganomaly ./cmd/ganomaly
 go build -o build/bin/site ./app/cmd/site
+go build -o build/bin/exporter ./exporter
+go build -o build/bin/goforward ./tests/python/goforward
+export EXPORTER_BIN="$PWD/build/bin/exporter" GOFORWARD_BIN="$PWD/build/bin/goforward"
 export GANOMALY_BIN="$PWD/build/bin/ganomaly" SITE_BIN="$PWD/build/bin/site" SITE_DIR="$PWD/build/site" ARTIFACTS="$PWD/build/test-artifacts"
 # scripts/bench-browser.sh sources this file for the set-up only.
 [ -n "${SKIP_TESTS:-}" ] || node --test --test-concurrency=1 tests/browser/
