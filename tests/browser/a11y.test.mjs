@@ -45,8 +45,9 @@ async function axeViolations() {
 const activeView = () => page.$eval("nav.tabs button[aria-current=true]", (b) => b.textContent);
 
 test("the viewport lets people zoom", async () => {
-  const content = await page.$eval("meta[name=viewport]", (m) => m.content);
-  assert.doesNotMatch(content, /user-scalable\s*=\s*(0|no)|maximum-scale\s*=\s*1(\.0*)?(,|$)/, content);
+  const contents = await page.$$eval("meta[name=viewport]", (ms) => ms.map((m) => m.content));
+  assert.equal(contents.length, 1, "one viewport tag: " + contents.join(" | "));
+  assert.doesNotMatch(contents[0], /user-scalable\s*=\s*(0|no)|maximum-scale\s*=\s*1(\.0*)?(,|$)/, contents[0]);
 });
 
 test("keyboard: a gallery sample opens with Enter, the slider moves with the arrow keys", async () => {

@@ -325,17 +325,28 @@ test("a folder with 0.normal and 1.abnormal subfolders gives a labelled batch", 
   const normal = gallery.filter((g) => g.class !== "2").slice(0, 4), abnormal = gallery.filter((g) => g.class === "2");
   normal.forEach((g) => put("test/0.normal", g.file));
   abnormal.forEach((g) => put("test/1.abnormal", g.file));
+  // The folder rules of every scan (preprocess.Classify): a PNG without an
+  // extension is taken by its content, a text file and an SVG are skipped
+  // and named.
+  fs.copyFileSync(path.join(root, "web/gallery", normal[0].file), path.join(dir, "test", "0.normal", "no-extension"));
   fs.writeFileSync(path.join(dir, "test", "notes.txt"), "not an image\n");
+  fs.writeFileSync(path.join(dir, "test", "logo.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>\n");
   await page.setInputFiles("[data-testid=folder-input]", dir);
-  const n = normal.length + abnormal.length;
+  const n = normal.length + 1 + abnormal.length;
   await page.waitForFunction((n) => document.querySelectorAll("[data-testid=batch-table] tbody tr").length === n &&
     ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…"), n, { timeout: 60000 });
   const labels = await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => trs.map((tr) => tr.children[2].textContent));
-  assert.equal(labels.filter((l) => l === "normal").length, normal.length);
+  assert.equal(labels.filter((l) => l === "normal").length, normal.length + 1);
   assert.equal(labels.filter((l) => l === "abnormal").length, abnormal.length);
-  // The same AUROC as the CLI on the same labelled folder.
+  const notice = await errorText();
+  assert.match(notice, /skipped 2 files/);
+  assert.match(notice, /notes\.txt \(not an image/);
+  assert.match(notice, /logo\.svg \(an SVG/);
+  await page.click("button.dismiss");
+  // The same AUROC as the CLI on the same labelled folder, and the same skipped files.
   const cli = cliScores(modelPath, [path.join(dir, "test")]);
   assert.ok(cli.summary, "the CLI reports a labelled summary");
+  assert.deepEqual(cli.summary.skipped.map((p) => path.basename(p)).sort(), ["logo.svg", "notes.txt"]);
   assert.match(await page.textContent(".roc-box"), new RegExp("AUROC " + cli.summary.auroc.toFixed(3).replace(".", "\\.")));
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -15,6 +15,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -142,8 +143,9 @@ func build(out, web, wasmDir, extraModels, prefix, def string) error {
 }
 
 var (
-	ogURL    = regexp.MustCompile(`\s*<meta property="og:url" content="http://127\.0\.0\.1:[0-9]+[^"]*">`)
-	viewport = regexp.MustCompile(`<meta name="viewport" content="[^"]*">`)
+	// go-app writes a tag's attributes in no fixed order.
+	ogURL    = regexp.MustCompile(`\s*<meta (?:property="og:url" content="http://127\.0\.0\.1:[0-9]+[^"]*"|content="http://127\.0\.0\.1:[0-9]+[^"]*" property="og:url")>`)
+	viewport = regexp.MustCompile(`<meta (?:name="viewport" content="[^"]*"|content="[^"]*" name="viewport")>`)
 )
 
 // zoomableViewport replaces go-app's viewport (maximum-scale=1,
@@ -161,10 +163,17 @@ func fixIndex(path string) error {
 		return err
 	}
 	b = ogURL.ReplaceAll(b, nil)
-	if !viewport.Match(b) {
-		return fmt.Errorf("%s: no viewport meta tag to make zoomable (has go-app changed?)", path)
+	switch i := bytes.Index(b, []byte("<head>")); {
+	case viewport.Match(b):
+		b = viewport.ReplaceAll(b, []byte(zoomableViewport))
+	case i >= 0:
+		// go-app wrote no viewport tag (another version): add ours.
+		i += len("<head>")
+		b = append(b[:i:i], append([]byte("\n"+zoomableViewport), b[i:]...)...)
+	default:
+		head := b[:min(len(b), 200)]
+		return fmt.Errorf("%s is not the page go-app renders (%d bytes, starting %q): run the build again", path, len(b), head)
 	}
-	b = viewport.ReplaceAll(b, []byte(zoomableViewport))
 	return os.WriteFile(path, b, 0o644)
 }
 
