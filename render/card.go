@@ -5,10 +5,22 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"strconv"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"golang.org/x/image/draw"
 )
+
+// ShortScore prints a score for people to read: a plain decimal with 4
+// significant digits (0.02270, 12.35), on the page and on result cards.
+// Files, hooks and JSON keep every digit.
+func ShortScore(s float64) string {
+	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+		return strconv.FormatFloat(s, 'f', -1, 64)
+	}
+	decimals := 3 - int(math.Floor(math.Log10(math.Abs(s))))
+	return strconv.FormatFloat(s, 'f', max(decimals, 0), 64)
+}
 
 // HeatFullScale is the |x − x̂| in [0, 1] pixel units (averaged over
 // channels) that gets the hottest colour in every heat map: the page, the
@@ -106,7 +118,7 @@ func Card(c CardInput) (*image.NRGBA, error) {
 	draw.Draw(out, gb, grid, image.Point{}, draw.Src)
 	y := gb.Dy() + 4
 	pad := 6
-	line := fmt.Sprintf("score %.6g   threshold %.6g", c.Score, c.Threshold)
+	line := fmt.Sprintf("score %s   threshold %s", ShortScore(c.Score), ShortScore(c.Threshold))
 	if err := DrawText(out, pad, y+14, line, Style{Size: 14, Color: TextColor}); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/preprocess"
+	"github.com/ganomaly-go/ganomaly/render"
 )
 
 // BatchRow is one image of the batch view.
@@ -49,15 +50,9 @@ func FormatScore(s float64) string {
 	return strconv.FormatFloat(s, 'f', -1, 64)
 }
 
-// ShortScore prints a score for people to read: a plain decimal with 4
-// significant digits (0.02270, 12.35). Hooks and files keep FormatScore.
-func ShortScore(s float64) string {
-	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
-		return strconv.FormatFloat(s, 'f', -1, 64)
-	}
-	decimals := 3 - int(math.Floor(math.Log10(math.Abs(s))))
-	return strconv.FormatFloat(s, 'f', max(decimals, 0), 64)
-}
+// ShortScore is the page's score for people to read (render.ShortScore:
+// 4 significant digits). Hooks and files keep FormatScore.
+func ShortScore(s float64) string { return render.ShortScore(s) }
 
 // SortRows orders rows by a column ("name", "score", "verdict", "label"),
 // ascending or not. Unscored rows go last either way.

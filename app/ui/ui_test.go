@@ -200,26 +200,6 @@ func TestSliderMapping(t *testing.T) {
 	}
 }
 
-func TestShortScore(t *testing.T) {
-	for in, want := range map[float64]string{
-		0.022702282635603394: "0.02270",
-		0.1282:               "0.1282",
-		1.23456:              "1.235",
-		12.3456:              "12.35",
-		123456.7:             "123457",
-		0.000012345:          "0.00001234",
-		0:                    "0",
-		-0.5:                 "-0.5000",
-	} {
-		if got := ShortScore(in); got != want {
-			t.Errorf("ShortScore(%v) = %q, want %q", in, got, want)
-		}
-	}
-	if got := ShortScore(math.NaN()); got != "NaN" {
-		t.Errorf("ShortScore(NaN) = %q", got)
-	}
-}
-
 func TestLabelFromPath(t *testing.T) {
 	for in, want := range map[string]string{
 		"test/0.normal/a.png":      "normal",
