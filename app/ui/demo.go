@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"path"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/preprocess"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
@@ -374,20 +374,37 @@ func (d *Demo) takeFiles(ctx app.Context, files app.Value, folder bool) {
 }
 
 // takeFileList is takeFiles for files with known names (paths inside a
-// dropped folder).
+// dropped folder). A folder's files go through preprocess.Classify, the
+// rules of every folder scan: what it leaves out is named in a notice.
 func (d *Demo) takeFileList(ctx app.Context, all []app.Value, allNames []string, folder bool) {
-	var list []app.Value
-	var names []string
-	for i, f := range all {
-		if folder && !isImageName(allNames[i]) {
-			continue
-		}
-		list, names = append(list, f), append(names, allNames[i])
+	if !folder {
+		d.takeChecked(ctx, all, allNames, false, nil)
+		return
 	}
+	ctx.Async(func() {
+		var list []app.Value
+		var names, skipped []string
+		for i, f := range all {
+			if ok, why := preprocess.Classify(allNames[i], func() ([]byte, error) { return readHead(f, preprocess.SniffLen) }); ok {
+				list, names = append(list, f), append(names, allNames[i])
+			} else {
+				skipped = append(skipped, allNames[i]+" ("+why+")")
+			}
+		}
+		d.dispatch(func(ctx app.Context) { d.takeChecked(ctx, list, names, true, skipped) })
+	})
+}
+
+// takeChecked opens the files: one in the single-image view, several (or a
+// folder's) in the batch view.
+func (d *Demo) takeChecked(ctx app.Context, list []app.Value, names []string, folder bool, skipped []string) {
 	n := len(list)
 	if n == 0 {
 		if folder {
-			d.err = "The folder holds no PNG, JPEG, GIF, BMP, TIFF or WebP images."
+			d.err = "The folder holds no images: " + preprocess.NoImagesText() + "."
+			if len(skipped) > 0 {
+				d.err += " Skipped: " + strings.Join(skipped, "; ")
+			}
 		}
 		return
 	}
@@ -418,20 +435,14 @@ func (d *Demo) takeFileList(ctx app.Context, all []app.Value, allNames []string,
 				labels[i] = LabelFromPath(names[i])
 			}
 			d.startBatch(ctx, names, labels, srcs)
+			if len(skipped) > 0 {
+				errs = append(errs, fmt.Sprintf("skipped %d files that are not images: %s", len(skipped), strings.Join(skipped, "; ")))
+			}
 			if len(errs) > 0 {
 				d.err = strings.Join(errs, "; ")
 			}
 		})
 	})
-}
-
-// isImageName reports a file name with an image extension the decoders know.
-func isImageName(name string) bool {
-	switch strings.ToLower(path.Ext(name)) {
-	case ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp":
-		return true
-	}
-	return false
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -3,7 +3,9 @@ package ui
 import (
 	"fmt"
 	"math"
+	"strings"
 
+	"github.com/ganomaly-go/ganomaly/preprocess"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
@@ -35,7 +37,7 @@ func (d *Demo) Render() app.UI {
 		app.Div().Class("input-strip").Body(
 			app.Label().Class("file-button").Body(
 				app.Text("Choose images…"),
-				app.Input().Type("file").Multiple(true).Accept("image/*,.png,.jpg,.jpeg,.gif,.bmp,.tif,.tiff,.webp").DataSet("testid", "file-input").OnChange(d.onFiles),
+				app.Input().Type("file").Multiple(true).Accept("image/*,"+strings.Join(preprocess.ImageExts, ",")).DataSet("testid", "file-input").OnChange(d.onFiles),
 			),
 			app.Label().Class("file-button").Title("a folder with 0.normal and 1.abnormal subfolders gives labels and a live ROC").Body(
 				app.Text("Choose a folder…"),

@@ -205,8 +205,9 @@ func TestLabelFromPath(t *testing.T) {
 	for in, want := range map[string]string{
 		"test/0.normal/a.png":      "normal",
 		"test/1.abnormal/b.png":    "abnormal",
-		"abnormal/x/c.png":         "abnormal",
-		"Normal/d.png":             "normal",
+		"abnormal/x/c.png":         "", // only the original layout's names (preprocess.LabelOf)
+		"Normal/d.png":             "",
+		"drop/0.normal/sub/g.png":  "normal",
 		"0.normal.png":             "",
 		"photos/e.png":             "",
 		`C:\data\1.abnormal\f.png`: "abnormal",
