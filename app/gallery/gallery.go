@@ -32,8 +32,8 @@ const DefaultCount = 30
 
 // Labels of the two classes, as the page's data-label and the index use them.
 const (
-	Normal    = "normal"
-	Anomalous = "anomalous"
+	Normal    = preprocess.Normal
+	Anomalous = preprocess.Anomalous
 )
 
 // Entry is one sample image in the gallery index (web/gallery/index.json).
@@ -47,12 +47,7 @@ type Entry struct {
 }
 
 // Skipped is a file of the gallery folder that was left out, and why.
-type Skipped struct {
-	Path   string
-	Reason string
-}
-
-func (s Skipped) String() string { return s.Path + ": " + s.Reason }
+type Skipped = preprocess.Skipped
 
 // candidate is an image file of the folder with its label.
 type candidate struct {
@@ -129,7 +124,7 @@ func decodable(files []candidate) ([]candidate, []Skipped) {
 	var bad []Skipped
 	for i, f := range files {
 		if errs[i] != nil {
-			bad = append(bad, Skipped{f.path, errs[i].Error()})
+			bad = append(bad, Skipped{Path: f.path, Reason: errs[i].Error()})
 			continue
 		}
 		good = append(good, f)
@@ -149,54 +144,29 @@ func check(path string) error {
 	return nil
 }
 
-// labelDirs are the labelled layout's folders.
-var labelDirs = map[string]string{"0.normal": Normal, "1.abnormal": Anomalous}
-
-// list walks dir: image files (by extension; hidden files and folders are
-// ignored) below 0.normal/ and 1.abnormal/, in path order; everything else
-// that looks like content is reported as skipped.
+// list scans dir with the project's one folder lister
+// (preprocess.ListDir): the images below 0.normal/ and 1.abnormal/ by
+// label, in path order; everything it left out, and images outside the two
+// label folders, as skipped.
 func list(dir string) (map[string][]candidate, []Skipped, error) {
-	st, err := os.Stat(dir)
+	l, err := preprocess.ListDir(dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("gallery: %w", err)
+		return nil, nil, fmt.Errorf("gallery %s: %w (want a folder with 0.normal/ and 1.abnormal/ images)", dir, err)
 	}
-	if !st.IsDir() {
-		return nil, nil, fmt.Errorf("gallery %s is not a folder (want DIR/0.normal/ and DIR/1.abnormal/)", dir)
-	}
+	skipped := append(append([]Skipped(nil), l.Skipped...), l.Unreadable...)
 	out := map[string][]candidate{}
-	var skipped []Skipped
-	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	for _, im := range l.Images {
+		rel, err := filepath.Rel(dir, im.Path)
 		if err != nil {
-			return err
-		}
-		if p != dir && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
+			return nil, skipped, err
 		}
 		rel = filepath.ToSlash(rel)
-		top, _, nested := strings.Cut(rel, "/")
-		label, ok := labelDirs[top]
-		switch {
-		case !nested || !ok:
-			skipped = append(skipped, Skipped{p, "not below 0.normal/ or 1.abnormal/"})
-		case !isImageName(p):
-			skipped = append(skipped, Skipped{p, "not an image file (" + strings.Join(imageExts, " ") + ")"})
-		default:
-			out[label] = append(out[label], candidate{path: p, rel: rel, label: label})
+		label := preprocess.LabelOf(rel)
+		if label == "" {
+			skipped = append(skipped, Skipped{Path: im.Path, Reason: "not below " + preprocess.NormalDir + "/ or " + preprocess.AbnormalDir + "/"})
+			continue
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, skipped, fmt.Errorf("gallery %s: %w", dir, err)
+		out[label] = append(out[label], candidate{path: im.Path, rel: rel, label: label})
 	}
 	return out, skipped, nil
 }
@@ -245,8 +215,3 @@ func writePNG(path string, img image.Image) error {
 	}
 	return f.Close()
 }
-
-// imageExts are the extensions of the formats package preprocess decodes.
-var imageExts = []string{".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp"}
-
-func isImageName(p string) bool { return slices.Contains(imageExts, strings.ToLower(filepath.Ext(p))) }

@@ -75,9 +75,11 @@ func TestPick(t *testing.T) {
 			[]string{"0.normal/img001.png", "0.normal/img003.png", "0.normal/img006.png", "0.normal/img008.png", "1.abnormal/img000.png"}, nil, ""},
 		{"fewer files than asked: all of them", merge(images("0.normal", 2), images("1.abnormal", 1)), 30,
 			[]string{"0.normal/img000.png", "0.normal/img001.png", "1.abnormal/img000.png"}, nil, ""},
-		{"nested folders count, hidden ones do not", merge(images("0.normal/a", 1), images("1.abnormal", 1),
+		{"nested folders count, hidden ones are left out", merge(images("0.normal/a", 1), images("1.abnormal", 1),
 			map[string]string{"0.normal/.thumbs/x.png": "png", "0.normal/.DS_Store": "x"}), 30,
-			[]string{"0.normal/a/img000.png", "1.abnormal/img000.png"}, nil, ""},
+			[]string{"0.normal/a/img000.png", "1.abnormal/img000.png"}, []string{"0.normal/.DS_Store", "0.normal/.thumbs"}, ""},
+		{"an image by content without an extension", merge(images("0.normal", 1), map[string]string{"1.abnormal/scan": "png"}), 30,
+			[]string{"0.normal/img000.png", "1.abnormal/scan"}, nil, ""},
 		{"bad files are listed and left out", merge(images("0.normal", 4), images("1.abnormal", 2), map[string]string{
 			"0.normal/img000.png": "not a png", "1.abnormal/broken.jpg": "\xff\xd8 truncated", "0.normal/notes.txt": "hello", "loose.png": "png", "2.other/x.png": "png"}), 4,
 			[]string{"0.normal/img001.png", "0.normal/img003.png", "1.abnormal/img000.png", "1.abnormal/img001.png"},
