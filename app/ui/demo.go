@@ -289,7 +289,7 @@ func GalleryCaption(meta modelfile.Metadata, items []GalleryItem) string {
 	}
 	if items[0].Model != "" {
 		w := meta.Words()
-		return "Sample images chosen for this model, labelled by hand: green = normal (" + w.NormalName + "), red = anomalous (" + w.AbnormalName + ")."
+		return "Sample images chosen for this model, labelled by their folders: green = normal (" + w.NormalName + "), red = anomalous (" + w.AbnormalName + ")."
 	}
 	var names []string
 	for _, it := range items {
