@@ -14,6 +14,7 @@ import (
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/onnx"
 )
 
 // Storage types of the exported weights (-dtype).
@@ -23,11 +24,20 @@ const (
 	dtypeI8  = "i8"
 )
 
+// Output formats (-format).
+const (
+	formatSafetensors = "safetensors"
+	formatONNX        = "onnx"
+)
+
 // config is everything the exporter was asked to do.
 type config struct {
 	Checkpoint string
 	Out        string
+	Format     string // formatSafetensors or formatONNX
+	Pixels     bool   // onnx: normalisation inside the graph
 	DType      string
+	DTypeSet   bool   // -dtype was given
 	Calibrate  string // folder of normal images; "" = use the checkpoint's calibration
 	Test       string // labelled folder (0.normal/, 1.abnormal/); "" = keep the checkpoint's
 	FPR        float64
@@ -123,8 +133,9 @@ func loadSource(cfg *config) (*modelfile.File, error) {
 				cfg.Checkpoint, f.Meta.Norm.Mean, f.Meta.Norm.Std, want.Mean, want.Std)
 		}
 	}
+	kept := cfg.Format == formatONNX && !cfg.DTypeSet && f.Meta.Kind == modelfile.KindModel
 	for _, t := range f.Tensors() {
-		if t.DType == modelfile.I8 || t.DType == modelfile.F16 {
+		if !kept && (t.DType == modelfile.I8 || t.DType == modelfile.F16) {
 			slog.Warn("the input is already quantised; exporting it again compounds the rounding", "tensor", t.Name, "dtype", t.DType)
 			break
 		}
@@ -192,27 +203,43 @@ func export(cfg *config) error {
 	if err != nil {
 		return fmt.Errorf("folding BatchNorm: %w", err)
 	}
-	out, err := convert(folded, cfg.DType)
-	if err != nil {
+	var out *modelfile.File
+	keep := cfg.Format == formatONNX && src.Meta.Kind == modelfile.KindModel && !cfg.DTypeSet
+	if keep {
+		// A model file goes into ONNX with its weights as stored: the same
+		// scores, so its calibration still holds.
+		out = src
+		cfg.DType = storedDType(src)
+	} else if out, err = convert(folded, cfg.DType); err != nil {
 		return err
 	}
 	model, err := engine.Load(out)
 	if err != nil {
 		return fmt.Errorf("loading the exported weights: %w", err)
 	}
-	cal, err := calibrate(cfg, src.Meta.Calibration, model, folded)
+	cal, err := calibrate(cfg, src.Meta.Calibration, model, folded, keep)
 	if err != nil {
 		return err
 	}
 	out.Meta.Calibration = cal
+	write := out.Encode
+	if cfg.Format == formatONNX {
+		// Built in full before anything is written: a model the graph
+		// cannot express leaves no file behind.
+		b, err := onnx.Marshal(out, onnx.Options{Pixels: cfg.Pixels})
+		if err != nil {
+			return err
+		}
+		write = func(w io.Writer) error { _, err := w.Write(b); return err }
+	}
 	if err := os.MkdirAll(filepath.Dir(cfg.Out), 0o755); err != nil {
 		return err
 	}
-	if err := out.Save(cfg.Out); err != nil {
-		return err
+	if err := modelfile.WriteFileAtomic(cfg.Out, write); err != nil {
+		return fmt.Errorf("writing %s: %w", cfg.Out, err)
 	}
 	st, _ := os.Stat(cfg.Out)
-	attrs := []any{"path", cfg.Out, "dtype", cfg.DType}
+	attrs := []any{"path", cfg.Out, "format", cfg.Format, "dtype", cfg.DType}
 	if st != nil {
 		attrs = append(attrs, "bytes", st.Size())
 	}
@@ -272,6 +299,17 @@ func restamp(cfg *config) error {
 	return nil
 }
 
+// storedDType names the storage of a model file's weights (the first
+// layer's; the exporter writes all layers alike).
+func storedDType(f *modelfile.File) string {
+	for _, s := range engine.GeneratorSpecs(f.Meta.Arch) {
+		if t := f.Tensor(s.Key() + ".weight"); t != nil {
+			return strings.ToLower(string(t.DType))
+		}
+	}
+	return dtypeF32
+}
+
 // calibrate decides the exported model's calibration (see docs/exporter.md,
 // "Calibration rules"):
 //   - -calibrate DIR: the threshold at -fpr over DIR's normal images scored
@@ -282,7 +320,10 @@ func restamp(cfg *config) error {
 //   - -test DIR: test numbers on the labelled folder scored by the exported
 //     model; otherwise the checkpoint's test numbers are kept where they still
 //     describe the exported weights and threshold.
-func calibrate(cfg *config, stored *modelfile.Calibration, model *engine.Model, folded *modelfile.File) (*modelfile.Calibration, error) {
+//
+// unchanged says the exported weights are the input's own (an ONNX export of
+// a model file), so its calibration holds whatever their storage.
+func calibrate(cfg *config, stored *modelfile.Calibration, model *engine.Model, folded *modelfile.File, unchanged bool) (*modelfile.Calibration, error) {
 	var cal *modelfile.Calibration
 	recomputed := false
 	switch {
@@ -301,6 +342,10 @@ func calibrate(cfg *config, stored *modelfile.Calibration, model *engine.Model, 
 		}
 		recomputed = true
 		slog.Info("calibrated on normal images", "dir", cfg.Calibrate, "images", len(paths), "dtype", cfg.DType, "fpr", cfg.FPR, "threshold", cal.Threshold)
+	case stored != nil && unchanged:
+		c := *stored
+		cal = &c
+		slog.Info("keeping the model file's calibration (its weights are exported as stored)", "threshold", cal.Threshold, "val_count", cal.ValCount)
 	case stored != nil && cfg.DType == dtypeF32:
 		c := *stored
 		cal = &c
@@ -328,7 +373,7 @@ func calibrate(cfg *config, stored *modelfile.Calibration, model *engine.Model, 
 			return nil, err
 		}
 		cal.Test = tr
-		if cfg.DType != dtypeF32 {
+		if cfg.DType != dtypeF32 && !unchanged {
 			ref, err := engine.Load(folded)
 			if err != nil {
 				return nil, err

@@ -9,6 +9,8 @@
 //	go run ./exporter -checkpoint runs/mnist/netG.safetensors -out model.safetensors -dtype i8 -calibrate VAL_DIR -test TEST_DIR
 //	go run ./exporter -checkpoint netG.pth -mean 0.1307 -std 0.3081 -calibrate NORMAL_DIR -out model.safetensors
 //
+//	go run ./exporter -format onnx -checkpoint web/models/mnist.safetensors -out mnist.onnx
+//
 // Exit status: 0 written, 1 failed, 2 usage error.
 package main
 
@@ -19,6 +21,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"unicode/utf8"
@@ -63,6 +66,7 @@ const usageText = `exporter: turn a GANomaly generator checkpoint into a model f
 
 Usage:
   exporter -checkpoint CKPT|netG.pth -out FILE [-dtype f32|f16|i8] [-calibrate DIR] [-test DIR] [flags]
+  exporter -format onnx -checkpoint CKPT|netG.pth|MODEL -out FILE.onnx [-pixels] [flags]
 
 The input is either a checkpoint written by the trainer (safetensors; it
 records its architecture, normalisation and usually a calibration made on
@@ -81,6 +85,13 @@ the F32 numbers over unchanged). -test DIR (with 0.normal/
 and 1.abnormal/ below it) records AUROC, AUPRC, F1 and ROC points of the
 exported model.
 
+-format onnx writes the generator as an ONNX model instead (opset 13,
+dynamic batch; input x, outputs score, x_hat, latent_i, latent_o, diff; see
+docs/onnx.md) with the same metadata in metadata_props. The input may then
+also be a model file, such as web/models/mnist.safetensors: without -dtype its
+weights are kept as stored (F32, F16 or I8) and so are its calibration and
+scores. Every other flag works as for a model file.
+
 Flags:
 `
 
@@ -94,6 +105,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	cfg := &config{}
 	fs.StringVar(&cfg.Checkpoint, "checkpoint", "", "input: a trainer checkpoint (safetensors) or the original code's netG.pth (required)")
 	fs.StringVar(&cfg.Out, "out", "", "output model file (safetensors), written atomically (required)")
+	fs.StringVar(&cfg.Format, "format", formatSafetensors, "output format: safetensors (a model file for the engine, the CLI and the page) or onnx (an ONNX model for onnxruntime and other runtimes)")
+	fs.BoolVar(&cfg.Pixels, "pixels", false, "onnx: the graph normalises its input itself, so that callers feed pixels in [0, 1] (default: x is already normalised with the model's mean/std)")
 	fs.StringVar(&cfg.DType, "dtype", dtypeF32, "weight storage: f32, f16 (half the size) or i8 (a quarter; per-output-channel scales); biases stay f32")
 	fs.StringVar(&cfg.Calibrate, "calibrate", "", "folder of normal images (searched recursively) to calibrate the threshold on, scored by the exported model")
 	fs.StringVar(&cfg.Test, "test", "", "labelled folder with 0.normal/ and 1.abnormal/ images: records AUROC, AUPRC, F1 and the ROC in the model file")
@@ -128,11 +141,18 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	cfg.Arch.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { cfg.Arch.set[f.Name] = true })
+	cfg.DTypeSet = cfg.Arch.set["dtype"]
 	switch {
 	case cfg.Checkpoint == "":
 		return nil, usage("-checkpoint is required")
 	case cfg.Out == "":
 		return nil, usage("-out is required")
+	case cfg.Format != formatSafetensors && cfg.Format != formatONNX:
+		return nil, usage("-format %q: want safetensors or onnx", cfg.Format)
+	case cfg.Format == formatSafetensors && strings.EqualFold(filepath.Ext(cfg.Out), ".onnx"):
+		return nil, usage("-out %s names an ONNX file: add -format onnx (the default -format safetensors writes a model file)", cfg.Out)
+	case cfg.Pixels && cfg.Format != formatONNX:
+		return nil, usage("-pixels shapes the ONNX graph's input: give it with -format onnx")
 	case cfg.DType != dtypeF32 && cfg.DType != dtypeF16 && cfg.DType != dtypeI8:
 		return nil, usage("-dtype %q: want f32, f16 or i8", cfg.DType)
 	case !(cfg.FPR >= 0 && cfg.FPR < 1):
@@ -158,7 +178,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, usage("%v", err)
 	}
 	if cfg.Restamp {
-		for _, f := range []string{"dtype", "calibrate", "test", "fpr", "keep-calibration", "mean", "std", "dataset", "isize", "nc", "nz", "ngf", "extralayers"} {
+		for _, f := range []string{"format", "pixels", "dtype", "calibrate", "test", "fpr", "keep-calibration", "mean", "std", "dataset", "isize", "nc", "nz", "ngf", "extralayers"} {
 			if cfg.Arch.set[f] {
 				return nil, usage("-restamp changes only the words; -%s would change the model: export from the checkpoint instead", f)
 			}

@@ -6,7 +6,7 @@
 # Screenshots and timings land in build/test-artifacts/ (ignored by git).
 #
 # Installs idempotently: chromium with apt-get when missing, playwright-core
-# into ${GANOMALY_CACHE:-$HOME/.cache/ganomaly-go}/npm (never into the repo).
+# and onnxruntime-web into ${GANOMALY_CACHE:-$HOME/.cache/ganomaly-go}/npm (never into the repo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${GANOMALY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ganomaly-go}"
@@ -25,6 +25,13 @@ if [ "$(node -e "try{console.log(require('$npmdir/node_modules/playwright-core/p
   echo "installing playwright-core@$pw_version into $npmdir…" >&2
   mkdir -p "$npmdir"
   npm install --silent --no-audit --no-fund --prefix "$npmdir" "playwright-core@$pw_version" >&2
+fi
+# onnxruntime-web for the ONNX export's test (tests/browser/onnx.test.mjs)
+# and its column in `make bench-browser`, same cache.
+ort_version=1.22.0
+if [ "$(node -e "try{console.log(require('$npmdir/node_modules/onnxruntime-web/package.json').version)}catch(e){}" 2>/dev/null)" != "$ort_version" ]; then
+  echo "installing onnxruntime-web@$ort_version into $npmdir…" >&2
+  npm install --silent --no-audit --no-fund --prefix "$npmdir" "onnxruntime-web@$ort_version" >&2
 fi
 export GANOMALY_NPM="$npmdir/node_modules"
 
@@ -59,6 +66,9 @@ SITE_OUT=build/site-gallery SITE_MODELS="$g/models" SITE_GALLERY="$g/mnist" bash
 mkdir -p build/bin build/test-artifacts
 go build -o build/bin/ganomaly ./cmd/ganomaly
 go build -o build/bin/site ./app/cmd/site
+go build -o build/bin/exporter ./exporter
+go build -o build/bin/goforward ./tests/python/goforward
+export EXPORTER_BIN="$PWD/build/bin/exporter" GOFORWARD_BIN="$PWD/build/bin/goforward"
 export GANOMALY_BIN="$PWD/build/bin/ganomaly" SITE_BIN="$PWD/build/bin/site" SITE_DIR="$PWD/build/site" ARTIFACTS="$PWD/build/test-artifacts"
 # scripts/bench-browser.sh sources this file for the set-up only.
 [ -n "${SKIP_TESTS:-}" ] || node --test --test-concurrency=1 tests/browser/
