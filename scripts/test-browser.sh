@@ -58,10 +58,10 @@ cp "$t/base.png" "$t/base.bmp" "$t/base.tiff" "$t/base.webp" "$t/base_lossy.webp
 cp "$t/orient_3.jpg" "$t/orient_6.jpg" "$t/orient_8.jpg" "$t/alpha.png" "$t/alpha.webp" "$t/resize_src_rgb.png" "$t/tiff_offset_bomb.tiff" "$g/models/second.gallery/1.abnormal/"
 printf 'notes\n' > "$g/models/second.gallery/0.normal/README.txt"
 cp "$t/base.png" "$t/base.bmp" "$t/orient_1.jpg" "$t/cmyk.jpg" "$g/calib/"
-go run ./cmd/ganomaly init -out "$g/init.safetensors" -isize 32 -nc 3 -nz 16 -ngf 16 -dtype f32 -seed 9 2>/dev/null
+go run ./cmd/ganomaly init -out "$g/init.safetensors" -isize 32 -nc 3 -nz 16 -ngf 16 -dtype f32 -seed 9 >/dev/null
 go run ./exporter -checkpoint "$g/init.safetensors" -out "$g/models/second.safetensors" -dtype f16 -calibrate "$g/calib" \
   -title "Colour photos, upright" -class_names "an upright photo,a turned or see-through one" \
-  -description "A random-weight RGB test model: its words, gallery and scores must follow it when it is picked." 2>/dev/null
+  -description "A random-weight RGB test model: its words, gallery and scores must follow it when it is picked."
 SITE_OUT=build/site-gallery SITE_MODELS="$g/models" SITE_GALLERY="$g/mnist" bash scripts/site.sh build 2>&1 | tee build/test-artifacts/site-gallery.log
 mkdir -p build/bin build/test-artifacts
 go build -o build/bin/ganomaly ./cmd/ganomaly
