@@ -43,7 +43,9 @@ type config struct {
 	Arch       archFlags
 	Norm       *modelfile.Norm // from -mean/-std; nil when neither was given
 	Dataset    string
-	KeepCal    bool // -keep-calibration: carry a stored F32 calibration into f16/i8
+	KeepCal    bool            // -keep-calibration: carry a stored F32 calibration into f16/i8
+	About      modelfile.About // -title -description -normal_name -abnormal_name; empty fields keep the input's
+	Restamp    bool            // -restamp: rewrite only the words of a model file
 	Workers    int
 }
 
@@ -195,6 +197,7 @@ func export(cfg *config) error {
 		}
 		src.Meta.Dataset.Name = cfg.Dataset
 	}
+	src.Meta.About = mergeAbout(src.Meta.About, cfg.About)
 	folded, err := engine.Fold(src)
 	if err != nil {
 		return fmt.Errorf("folding BatchNorm: %w", err)
@@ -246,6 +249,52 @@ func export(cfg *config) error {
 		}
 	}
 	slog.Info("wrote model file", attrs...)
+	return nil
+}
+
+// mergeAbout lays the words given on the command line over those the input
+// already carries (a checkpoint or model file exported before).
+func mergeAbout(stored *modelfile.About, given modelfile.About) *modelfile.About {
+	var a modelfile.About
+	if stored != nil {
+		a = *stored
+	}
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{{&a.Title, given.Title}, {&a.Description, given.Description}, {&a.NormalName, given.NormalName}, {&a.AbnormalName, given.AbnormalName}} {
+		if f.v != "" {
+			*f.dst = f.v
+		}
+	}
+	if a == (modelfile.About{}) {
+		return nil
+	}
+	return &a
+}
+
+// restamp rewrites the words of a model file and nothing else: the tensors
+// are written back as they were read (the writer sorts them by name, as it
+// did when the file was made), so every score stays bit for bit the same.
+func restamp(cfg *config) error {
+	if kind, err := sniffSource(cfg.Checkpoint); err != nil {
+		return fmt.Errorf("reading -checkpoint: %w", err)
+	} else if kind == sourcePth {
+		return fmt.Errorf("-restamp rewrites a ganomaly model file; %s is a PyTorch file: export it first", cfg.Checkpoint)
+	}
+	f, err := modelfile.Open(cfg.Checkpoint)
+	if err != nil {
+		return err
+	}
+	f.Meta.About = mergeAbout(f.Meta.About, cfg.About)
+	if err := os.MkdirAll(filepath.Dir(cfg.Out), 0o755); err != nil {
+		return err
+	}
+	if err := f.Save(cfg.Out); err != nil {
+		return err
+	}
+	w := f.Meta.Words()
+	slog.Info("rewrote the words of the model file", "path", cfg.Out, "title", w.Title, "normal", w.NormalName, "abnormal", w.AbnormalName)
 	return nil
 }
 

@@ -36,6 +36,7 @@ func (d *Demo) Render() app.UI {
 		// content outside landmarks is lost to screen-reader navigation.
 		app.Main().Body(
 			d.renderError(),
+			d.renderAbout(),
 			app.Div().Class("input-strip").Body(
 				app.Label().Class("file-button").Body(
 					app.Text("Choose images…"),
@@ -140,9 +141,9 @@ func (d *Demo) renderInputs() app.UI {
 				it := items[i]
 				lbl := d.galleryLabel(it)
 				return app.Button().Class("sample "+lbl).OnClick(d.onGallery(it), it.File).
-					Title(fmt.Sprintf("%s %s (%s)", it.Dataset, it.Class, orDash(lbl))).
-					DataSet("class", it.Class).DataSet("label", lbl).DataSet("file", it.File).
-					Body(app.Img().Src(it.URL).Alt(it.Dataset+" "+it.Class), app.Span().Text(labelShort(lbl)))
+					Title(d.sampleTitle(it, lbl)).
+					DataSet("testid", "sample").DataSet("class", it.Class).DataSet("label", sampleLabel(lbl)).DataSet("file", it.File).
+					Body(app.Img().Src(it.URL).Alt(d.sampleTitle(it, lbl)), app.Span().Text(labelShort(lbl)))
 			}),
 		),
 		app.If(len(items) > 0, app.P().Class("muted").Text(caption)),
@@ -157,6 +158,44 @@ func (d *Demo) renderInputs() app.UI {
 		)),
 		app.If(!grey, app.P().Class("muted").Text("Drawing is offered for grey models only.")),
 	)
+}
+
+// renderAbout is the current model's title and description, the words its
+// exporter was given (or defaults from its dataset).
+func (d *Demo) renderAbout() app.UI {
+	if d.sess == nil {
+		return app.Section().Class("about")
+	}
+	w := d.sess.Meta.Words()
+	return app.Section().Class("about").Aria("live", "polite").Body(
+		app.H2().DataSet("testid", "model-title").Text(w.Title),
+		app.P().DataSet("testid", "model-description").Text(w.Description),
+		app.P().Class("muted classes").Body(
+			app.Span().Class("chip normal").Text("normal: "+w.NormalName),
+			app.Span().Class("chip abnormal").Text("anomalous: "+w.AbnormalName),
+		),
+	)
+}
+
+// sampleLabel is the data-label of a sample: "normal", "anomalous" or "".
+func sampleLabel(lbl string) string {
+	if lbl == "abnormal" {
+		return "anomalous"
+	}
+	return lbl
+}
+
+// sampleTitle says what a sample is, in the model's words where it has them.
+func (d *Demo) sampleTitle(it GalleryItem, lbl string) string {
+	what := it.Dataset + " " + it.Class
+	if it.Model != "" {
+		what = it.Source
+	}
+	if d.sess != nil && lbl != "" {
+		w := d.sess.Meta.Words()
+		return what + " (" + map[string]string{"normal": w.NormalName, "abnormal": w.AbnormalName}[lbl] + ")"
+	}
+	return what + " (" + orDash(lbl) + ")"
 }
 
 func orDash(s string) string {

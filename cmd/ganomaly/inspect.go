@@ -15,7 +15,9 @@ import (
 	"github.com/ganomaly-go/ganomaly/modelfile"
 )
 
-const inspectAbout = `Prints a model file's (or training checkpoint's) metadata: format version,
+const inspectAbout = `Prints a model file's (or training checkpoint's) words (title, description,
+what normal and anomalous mean; "(default)" where the file does not set
+them and they come from the dataset) and its metadata: format version,
 kind, architecture, normalisation, calibration (threshold, validation
 quantiles, test AUROC), dataset and training summary; then the table of its
 tensors (name, dtype, shape, bytes); then whether the engine can load it.
@@ -32,6 +34,7 @@ type inspectReport struct {
 	Path      string              `json:"path"`
 	FileBytes int64               `json:"file_bytes"`
 	Metadata  *modelfile.Metadata `json:"metadata,omitempty"`
+	Words     *modelfile.About    `json:"words,omitempty"` // metadata.about with the defaults filled in
 	// NotGanomaly says why a valid safetensors file is not a ganomaly
 	// model file; RawMetadata is then its __metadata__ as stored.
 	NotGanomaly string              `json:"not_ganomaly,omitempty"`
@@ -51,7 +54,7 @@ type inspectTensorInfo struct {
 
 func runInspect(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 	fs := newFlagSet("inspect", "ganomaly inspect FILE [-json]", inspectAbout, stderr)
-	asJSON := fs.Bool("json", false, "print one JSON object (path, file_bytes, metadata, tensors, parameters, macs_per_image, engine_error) instead of text")
+	asJSON := fs.Bool("json", false, "print one JSON object (path, file_bytes, metadata, words, tensors, parameters, macs_per_image, engine_error) instead of text")
 	paths, status, ok := parseInterspersed(fs, args)
 	if !ok {
 		return status
@@ -78,7 +81,8 @@ func runInspect(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 		tensors, rep.RawMetadata = raw, kv
 		rep.NotGanomaly = strings.TrimPrefix(strings.TrimPrefix(err.Error(), path+": "), "modelfile: invalid file: ")
 	} else {
-		tensors, rep.Metadata = f.Tensors(), &f.Meta
+		words := f.Meta.Words()
+		tensors, rep.Metadata, rep.Words = f.Tensors(), &f.Meta, &words
 	}
 	for _, t := range tensors {
 		rep.Tensors = append(rep.Tensors, inspectTensorInfo{Name: t.Name, DType: string(t.DType), Shape: t.Shape, Bytes: len(t.Data)})
@@ -157,6 +161,20 @@ func writeInspect(w io.Writer, r inspectReport) {
 		return
 	}
 	m := *r.Metadata
+	wa := m.About
+	if wa == nil {
+		wa = &modelfile.About{}
+	}
+	word := func(k, v, stored string) {
+		if stored == "" {
+			v += " (default)"
+		}
+		line(k, "%s", v)
+	}
+	word("title", r.Words.Title, wa.Title)
+	word("about", r.Words.Description, wa.Description)
+	word("normal means", r.Words.NormalName, wa.NormalName)
+	word("anomaly means", r.Words.AbnormalName, wa.AbnormalName)
 	line("format", "ganomaly model file, version %d, kind %s", m.FormatVersion, m.Kind)
 	line("architecture", "isize %d, nc %d, nz %d, ngf %d, extralayers %d", m.Arch.ISize, m.Arch.NC, m.Arch.NZ, m.Arch.NGF, m.Arch.ExtraLayers)
 	line("normalisation", "x = (p - mean) / std, p in [0,1]: mean %v, std %v", m.Norm.Mean, m.Norm.Std)

@@ -636,3 +636,53 @@ func TestDTypeRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectWords: the words a model file carries, and the defaults from
+// its dataset where it carries none, in the text and the -json output.
+func TestInspectWords(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name  string
+		about *modelfile.About
+		text  []string
+		json  modelfile.About
+	}{
+		{"chosen", &modelfile.About{Title: "Fabric", Description: "Finds scratches.", NormalName: "good part", AbnormalName: "scratched"},
+			[]string{"title             Fabric\n", "normal means      good part\n", "anomaly means     scratched\n", "about             Finds scratches.\n"},
+			modelfile.About{Title: "Fabric", NormalName: "good part", AbnormalName: "scratched"}},
+		{"defaults", nil,
+			[]string{"title             GANomaly model (default)", "normal means      normal (default)", "anomaly means     abnormal (default)"},
+			modelfile.About{Title: "GANomaly model", NormalName: "normal", AbnormalName: "abnormal"}},
+	}
+	for _, tc := range tests {
+		f, err := engine.Fold(engine.Init(modelfile.Arch{ISize: 16, NC: 1, NZ: 8, NGF: 8}, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Meta.Dataset = &modelfile.Dataset{Name: "folder", NormalClasses: []string{"0.normal"}, AbnormalClasses: []string{"1.abnormal"}}
+		f.Meta.About = tc.about
+		path := filepath.Join(dir, tc.name+".safetensors")
+		if err := f.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		_, text, _ := runCLI(t, "inspect", path)
+		for _, want := range tc.text {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: inspect text lacks %q:\n%s", tc.name, want, text)
+			}
+		}
+		_, js, _ := runCLI(t, "inspect", "-json", path)
+		var rep inspectReport
+		if err := json.Unmarshal([]byte(js), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep.Words == nil {
+			t.Fatalf("%s: -json has no words", tc.name)
+		}
+		got := *rep.Words
+		got.Description = ""
+		if got != tc.json || rep.Words.Description == "" {
+			t.Errorf("%s: -json words %+v, want %+v and a description", tc.name, rep.Words, tc.json)
+		}
+	}
+}
