@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
 )
@@ -50,7 +51,11 @@ func run(args []string, stderr io.Writer) int {
 		}
 		return 1
 	}
-	if err := export(cfg); err != nil {
+	do := export
+	if cfg.Restamp {
+		do = restamp
+	}
+	if err := do(cfg); err != nil {
 		fmt.Fprintf(stderr, "exporter: %v\n", err)
 		return 1
 	}
@@ -114,6 +119,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	mean := fs.String("mean", "", "netG.pth: per-channel mean on [0, 1] pixels, one value or nc comma-separated values (default 0.5)")
 	std := fs.String("std", "", "netG.pth: per-channel std, one value or nc comma-separated values (default 0.5)")
 	fs.StringVar(&cfg.Dataset, "dataset", "", "dataset name recorded in the model file (for example mnist)")
+	fs.StringVar(&cfg.About.Title, "title", "", "the model's title, shown by the page and ganomaly inspect (default: from the dataset)")
+	fs.StringVar(&cfg.About.Description, "description", "", "one or two sentences on what the model judges, shown by the page and ganomaly inspect")
+	fs.StringVar(&cfg.About.NormalName, "normal_name", "", "what a normal image is, e.g. \"good part\" (default: the dataset's normal classes)")
+	fs.StringVar(&cfg.About.AbnormalName, "abnormal_name", "", "what an anomaly is, e.g. \"scratched\" (default: the dataset's abnormal classes)")
+	classNames := fs.String("class_names", "", "`NORMAL,ABNORMAL`: -normal_name and -abnormal_name as one comma-separated list")
+	fs.BoolVar(&cfg.Restamp, "restamp", false, "rewrite only the words (-title -description -normal_name -abnormal_name) of the model file -checkpoint into -out (which may be the same file): tensors, calibration and scores stay as they are")
 	fs.BoolVar(&cfg.KeepCal, "keep-calibration", false, "f16/i8: carry the checkpoint's F32 calibration over unchanged instead of requiring -calibrate (not recomputed on the quantised model)")
 	fs.IntVar(&cfg.Workers, "workers", runtime.NumCPU(), "images scored in parallel")
 	if err := fs.Parse(args); err != nil {
@@ -150,8 +161,32 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, usage("-keep-calibration and -calibrate contradict each other: -calibrate recomputes the calibration")
 	case cfg.Workers < 1:
 		return nil, usage("-workers %d: want at least 1", cfg.Workers)
-	case sameFile(cfg.Checkpoint, cfg.Out):
+	case sameFile(cfg.Checkpoint, cfg.Out) && !cfg.Restamp:
 		return nil, usage("-out %s would overwrite the -checkpoint", cfg.Out)
+	}
+	if *classNames != "" {
+		if cfg.About.NormalName != "" || cfg.About.AbnormalName != "" {
+			return nil, usage("give -class_names or -normal_name/-abnormal_name, not both")
+		}
+		names := strings.Split(*classNames, ",")
+		if len(names) != 2 || strings.TrimSpace(names[0]) == "" || strings.TrimSpace(names[1]) == "" {
+			return nil, usage("-class_names %q: want two names, normal first, e.g. \"good part,scratched\"", *classNames)
+		}
+		cfg.About.NormalName, cfg.About.AbnormalName = names[0], names[1]
+	}
+	if err := checkWords(&cfg.About); err != nil {
+		return nil, usage("%v", err)
+	}
+	if cfg.Restamp {
+		for _, f := range []string{"format", "pixels", "dtype", "calibrate", "test", "fpr", "keep-calibration", "mean", "std", "dataset", "isize", "nc", "nz", "ngf", "extralayers"} {
+			if cfg.Arch.set[f] {
+				return nil, usage("-restamp changes only the words; -%s would change the model: export from the checkpoint instead", f)
+			}
+		}
+		if cfg.About == (modelfile.About{}) {
+			return nil, usage("-restamp needs at least one of -title -description -normal_name -abnormal_name -class_names")
+		}
+		return cfg, nil
 	}
 	if (*mean == "") != (*std == "") {
 		return nil, usage("give -mean and -std together")
@@ -175,6 +210,29 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		cfg.Norm = &n
 	}
 	return cfg, nil
+}
+
+// Limits on the words, so that a title fits a heading and a description a
+// paragraph of the page.
+const (
+	maxTitle       = 120
+	maxDescription = 600
+	maxClassName   = 60
+)
+
+// checkWords trims the words and refuses ones too long for the page.
+func checkWords(a *modelfile.About) error {
+	for _, w := range []struct {
+		flag string
+		v    *string
+		max  int
+	}{{"title", &a.Title, maxTitle}, {"description", &a.Description, maxDescription}, {"normal_name", &a.NormalName, maxClassName}, {"abnormal_name", &a.AbnormalName, maxClassName}} {
+		*w.v = strings.TrimSpace(*w.v)
+		if n := utf8.RuneCountInString(*w.v); n > w.max {
+			return fmt.Errorf("-%s is %d characters long; at most %d fit the page", w.flag, n, w.max)
+		}
+	}
+	return nil
 }
 
 // sameFile reports whether a and b name the same existing file.
