@@ -48,6 +48,31 @@ func (n *net) backward(ps passes, dout []float32, params, input bool, g *gemmer)
 	return d
 }
 
+// saveStats appends the BatchNorm running statistics and counters to dst.
+func (n *net) saveStats(dst []float32, counts []int64) ([]float32, []int64) {
+	for _, l := range n.layers {
+		if l.gamma != nil {
+			dst = append(append(dst, l.runMean...), l.runVar...)
+			counts = append(counts, l.batches)
+		}
+	}
+	return dst, counts
+}
+
+// restoreStats undoes the running-statistics updates since saveStats.
+func (n *net) restoreStats(src []float32, counts []int64) ([]float32, []int64) {
+	for _, l := range n.layers {
+		if l.gamma != nil {
+			c := len(l.runMean)
+			copy(l.runMean, src[:c])
+			copy(l.runVar, src[c:2*c])
+			src = src[2*c:]
+			l.batches, counts = counts[0], counts[1:]
+		}
+	}
+	return src, counts
+}
+
 func (n *net) zeroGrad() {
 	for _, l := range n.layers {
 		l.zeroGrad()

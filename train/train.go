@@ -18,6 +18,10 @@ type Options struct {
 	LR, Beta1, Beta2 float64 // Adam, for both networks
 	WAdv, WCon, WEnc float64 // loss weights: feature matching, L1 reconstruction, latent L2
 	Seed             int64   // initialisation (and D's re-initialisations)
+	// Workers is the number of goroutines that share each large matrix
+	// product (0 or 1: the calling goroutine only). The results are the same
+	// for any number; call Close to end them.
+	Workers int
 }
 
 // DefaultOptions are the original's defaults for arch: ndf = ngf, Adam
@@ -60,7 +64,8 @@ type Trainer struct {
 	pReal, pFake, pRealCls, pFakeCls     passes
 	dxhat, dlatentO, dfeat, dpred, dlatI []float32
 	score                                []float32 // per-image scores of Scores
-	stats                                statsBackup
+	stats                                []float32 // running statistics before the step
+	counts                               []int64
 }
 
 // New builds G and D initialised from opt.Seed as the libtorch trainer
@@ -84,7 +89,16 @@ func New(opt Options) (*Trainer, error) {
 	t.pE1, t.pDec, t.pE2 = t.enc1.newPasses(), t.dec.newPasses(), t.enc2.newPasses()
 	t.pReal, t.pFake = t.features.newPasses(), t.features.newPasses()
 	t.pRealCls, t.pFakeCls = t.classifier.newPasses(), t.classifier.newPasses()
+	t.g.start(opt.Workers)
 	return t, nil
+}
+
+// Close ends the worker goroutines of Options.Workers; the Trainer must not
+// be used afterwards.
+func (t *Trainer) Close() { t.g.stop() }
+
+func (t *Trainer) allNets() [5]*net {
+	return [5]*net{&t.enc1, &t.dec, &t.enc2, &t.features, &t.classifier}
 }
 
 func (t *Trainer) gNets() []*net { return []*net{&t.enc1, &t.dec, &t.enc2} }
@@ -183,7 +197,10 @@ func (t *Trainer) Step(x []float32) (Losses, error) {
 		return ls, err
 	}
 	g := &t.g
-	t.saveStats(&t.stats)
+	t.stats, t.counts = t.stats[:0], t.counts[:0]
+	for _, n := range t.allNets() {
+		t.stats, t.counts = n.saveStats(t.stats, t.counts)
+	}
 	li := t.enc1.forward(t.pE1, t.x, b, Train, g)
 	xh := t.dec.forward(t.pDec, li, b, Train, g)
 	lo := t.enc2.forward(t.pE2, xh, b, Train, g)
@@ -200,7 +217,10 @@ func (t *Trainer) Step(x []float32) (Losses, error) {
 	ls.ErrDReal, ls.ErrDFake = bce(pr, 1), bce(pf, 0)
 	ls.ErrD = float64(float32(float32(ls.ErrDReal)+float32(ls.ErrDFake)) * 0.5)
 	if !finite(ls.ErrG) || !finite(ls.ErrD) {
-		t.restoreStats(&t.stats)
+		stats, counts := t.stats, t.counts
+		for _, n := range t.allNets() {
+			stats, counts = n.restoreStats(stats, counts)
+		}
 		return ls, fmt.Errorf("train: step %d: %w: errG %v (adv %v, con %v, enc %v), errD %v (real %v, fake %v)",
 			t.steps+1, ErrDiverged, ls.ErrG, ls.ErrGAdv, ls.ErrGCon, ls.ErrGEnc, ls.ErrD, ls.ErrDReal, ls.ErrDFake)
 	}
@@ -431,4 +451,51 @@ func (t *Trainer) Gradients() map[string][]float32 {
 		out[p.name] = append([]float32(nil), p.grad...)
 	}
 	return out
+}
+
+// MemoryBytes estimates the memory a Trainer with opt uses once it has
+// trained on batches of batch images: parameters with their gradients and
+// Adam moments, and every layer's buffers for G's pass and D's two passes.
+// A caller with a memory budget (a browser tab) can refuse a model before
+// building it.
+func MemoryBytes(opt Options, batch int) (int64, error) {
+	if err := opt.Arch.Validate(); err != nil {
+		return 0, fmt.Errorf("train: %w", err)
+	}
+	ds, err := spec.NewDiscriminator(opt.Arch, opt.NDF)
+	if err != nil {
+		return 0, fmt.Errorf("train: %w", err)
+	}
+	gs := spec.NewGenerator(opt.Arch)
+	var floats int64
+	count := func(ls []spec.LayerSpec, passes int64) {
+		for _, s := range ls {
+			for _, t := range s.Tensors() {
+				if t.Kind.Trainable() {
+					floats += 4 * int64(t.Len()) // value, gradient, Adam's two moments
+				} else if t.Kind != spec.NumBatchesTracked {
+					floats += int64(t.Len())
+				}
+			}
+			b := int64(batch)
+			out := int64(s.OutC) * b * int64(s.OutH*s.OutH)
+			in := int64(s.InC) * b * int64(s.InH*s.InH)
+			g := geom{c: s.InC, h: s.InH, oh: s.OutH, k: s.K, b: batch}
+			if s.Op == spec.ConvT {
+				g = geom{c: s.OutC, h: s.OutH, oh: s.InH, k: s.K, b: batch}
+			}
+			col := int64(g.rows()) * int64(g.cols())
+			floats += passes * (3*out + in + 2*col) // z, out, dz; din; col, dcol
+		}
+	}
+	count(gs.Layers(), 1)
+	count(ds.Layers(), 2)
+	// the largest packed GEMM operands and result, bounded by twice the largest im2col matrix
+	var maxCol int64
+	for _, s := range append(gs.Layers(), ds.Layers()...) {
+		g := geom{c: max(s.InC, s.OutC), h: max(s.InH, s.OutH), oh: min(s.InH, s.OutH), k: s.K, b: batch}
+		maxCol = max(maxCol, int64(g.rows())*int64(g.cols()))
+	}
+	floats += 3 * maxCol
+	return 4 * floats, nil
 }

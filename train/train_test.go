@@ -6,6 +6,8 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/ganomaly-go/ganomaly/engine"
@@ -77,10 +79,12 @@ func TestBitIdenticalEverywhere(t *testing.T) {
 func TestLossesFallAndStepAllocatesNothing(t *testing.T) {
 	a := modelfile.Arch{ISize: 16, NC: 1, NZ: 16, NGF: 8}
 	opt := DefaultOptions(a)
+	opt.Workers = 2
 	tr, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer tr.Close()
 	rng := rand.New(rand.NewPCG(2, 2))
 	x := blobs(rng, 16, a)
 	first, err := tr.Step(x)
@@ -170,14 +174,77 @@ func TestBadInput(t *testing.T) {
 	}
 	x := blobs(rand.New(rand.NewPCG(4, 4)), 4, smallArch)
 	x[5] = float32(math.NaN())
-	before := fmt.Sprint(tr.tensorsG("")[0].Data[:16])
+	state := func() string {
+		var b strings.Builder
+		for _, ts := range append(tr.tensorsG(""), tr.tensorsD("")...) {
+			fmt.Fprintf(&b, "%s %x\n", ts.Name, ts.Data)
+		}
+		return b.String()
+	}
+	if _, err := tr.Step(blobs(rand.New(rand.NewPCG(4, 5)), 4, smallArch)); err != nil {
+		t.Fatal(err)
+	}
+	before := state()
 	if _, err := tr.Step(x); !errors.Is(err, ErrDiverged) {
 		t.Errorf("Step on a NaN image: %v, want ErrDiverged", err)
 	}
-	if after := fmt.Sprint(tr.tensorsG("")[0].Data[:16]); after != before {
-		t.Error("a diverged step changed the weights")
+	if state() != before {
+		t.Error("a diverged step changed the weights or the running statistics")
 	}
 	if _, err := New(Options{Arch: modelfile.Arch{ISize: 20, NC: 1, NZ: 8, NGF: 4}, NDF: 4}); err == nil {
 		t.Error("New with isize 20: no error")
 	}
+}
+
+func TestWorkersGiveTheSameWeights(t *testing.T) {
+	a := modelfile.Arch{ISize: 32, NC: 1, NZ: 16, NGF: 8}
+	hash := func(workers int) uint64 {
+		opt := DefaultOptions(a)
+		opt.Workers = workers
+		tr, err := New(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+		rng := rand.New(rand.NewPCG(5, 5))
+		for s := 0; s < 2; s++ {
+			if _, err := tr.Step(blobs(rng, 16, a)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h := fnv.New64a()
+		for _, ts := range tr.tensorsG("") {
+			h.Write(ts.Data)
+		}
+		return h.Sum64()
+	}
+	if h1, h3 := hash(1), hash(3); h1 != h3 {
+		t.Errorf("weights with 1 and 3 workers differ: %#x and %#x", h1, h3)
+	}
+}
+
+func TestMemoryBytesIsAnEstimate(t *testing.T) {
+	a := modelfile.Arch{ISize: 32, NC: 1, NZ: 100, NGF: 8}
+	opt := DefaultOptions(a)
+	want, err := MemoryBytes(opt, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	tr, err := New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Step(blobs(rand.New(rand.NewPCG(6, 6)), 32, a)); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	got := int64(after.TotalAlloc - before.TotalAlloc)
+	t.Logf("MemoryBytes %d, allocated %d", want, got)
+	if float64(want) < 0.8*float64(got) || float64(want) > 1.5*float64(got) {
+		t.Errorf("MemoryBytes = %d, but New and a first step allocate %d", want, got)
+	}
+	runtime.KeepAlive(tr)
 }

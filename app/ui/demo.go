@@ -36,12 +36,16 @@ type BundledModel struct {
 	Random  bool    `json:"random"` // random weights (a placeholder)
 }
 
-// GalleryItem is one sample image (web/gallery/index.json) with its bytes,
-// fetched at start so that scoring needs no network.
+// GalleryItem is one sample image (web/gallery/index.json, written by the
+// site generator; see package app/gallery) with its bytes, fetched at start
+// so that scoring needs no network.
 type GalleryItem struct {
 	File    string `json:"file"`
 	Dataset string `json:"dataset"`
 	Class   string `json:"class"`
+	Model   string `json:"model"`  // the bundled model whose own sample this is; "" for the MNIST samples
+	Label   string `json:"label"`  // "normal" or "anomalous" for a model's own sample
+	Source  string `json:"source"` // the original file, relative to its gallery folder
 	Bytes   []byte `json:"-"`
 	URL     string `json:"-"` // data URL of the original file
 }
@@ -185,6 +189,7 @@ func (d *Demo) start(ctx app.Context) {
 		fail(err)
 		return
 	}
+	sess.Bundled = true
 	gal := <-galleryDone
 	pool := <-poolDone
 	if pool != nil {
@@ -265,7 +270,12 @@ func (d *Demo) setSession(s *Session) {
 // galleryLabel is "normal", "abnormal" or "" for a gallery item under the
 // current model.
 func (d *Demo) galleryLabel(it GalleryItem) string {
-	if d.sess == nil {
+	switch {
+	case it.Label == "normal":
+		return "normal"
+	case it.Label == "anomalous":
+		return "abnormal"
+	case d.sess == nil:
 		return ""
 	}
 	return ClassLabel(d.sess.Meta, it.Dataset, it.Class)
@@ -279,6 +289,10 @@ func GalleryCaption(meta modelfile.Metadata, items []GalleryItem) string {
 	if len(items) == 0 {
 		return ""
 	}
+	if items[0].Model != "" {
+		w := meta.Words()
+		return "Sample images chosen for this model, labelled by their folders: green = normal (" + w.NormalName + "), red = anomalous (" + w.AbnormalName + ")."
+	}
 	var names []string
 	for _, it := range items {
 		if ClassLabel(meta, it.Dataset, it.Class) != "" {
@@ -291,27 +305,37 @@ func GalleryCaption(meta modelfile.Metadata, items []GalleryItem) string {
 	return "Sample images from " + strings.Join(names, " and ") + ", not from the images this model was trained on, so how it scores them says little: drop your own images to judge it."
 }
 
-// galleryFor lists the gallery items that suit the current model (same
-// dataset, or every item when the model does not name one).
+// galleryFor lists the gallery items that suit the current model: a bundled
+// model's own samples when it has some; otherwise the shared samples of the
+// model's dataset, or, when it names none we have, all shared samples.
 func (d *Demo) galleryFor() []GalleryItem {
 	if d.sess == nil {
 		return nil
 	}
-	var out []GalleryItem
+	var own, same, shared []GalleryItem
 	ds := ""
 	if d.sess.Meta.Dataset != nil {
 		ds = d.sess.Meta.Dataset.Name
 	}
 	for _, it := range d.gallery {
-		if strings.EqualFold(ds, it.Dataset) {
-			out = append(out, it)
+		switch {
+		case it.Model != "":
+			if d.sess.Bundled && it.Model == d.sess.Name {
+				own = append(own, it)
+			}
+		case strings.EqualFold(ds, it.Dataset):
+			same = append(same, it)
+		default:
+			shared = append(shared, it)
 		}
 	}
-	if len(out) == 0 {
-		// The model names no dataset we have samples of: offer them all.
-		return d.gallery
+	switch {
+	case len(own) > 0:
+		return own
+	case len(same) > 0:
+		return same
 	}
-	return out
+	return shared
 }
 
 // scoreOne analyses one image on the page (an image takes tens of

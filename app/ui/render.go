@@ -26,7 +26,6 @@ func (d *Demo) Render() app.UI {
 			),
 			d.renderPicker(),
 		),
-		d.renderError(),
 		app.Nav().Class("tabs").Aria("label", "views").Body(
 			d.tab(viewSingle, "Single image"),
 			d.tab(viewBatch, "Batch"),
@@ -34,20 +33,24 @@ func (d *Demo) Render() app.UI {
 			d.trainTab(),
 			app.Button().Class("tab toggle").Text(map[bool]string{false: "Larger text", true: "Normal text"}[d.large]).OnClick(d.onLarge).Aria("pressed", d.large),
 		),
-		app.Div().Class("input-strip").Body(
-			app.Label().Class("file-button").Body(
-				app.Text("Choose images…"),
-				app.Input().Type("file").Multiple(true).Accept("image/*,"+strings.Join(preprocess.ImageExts, ",")).DataSet("testid", "file-input").OnChange(d.onFiles),
-			),
-			app.Label().Class("file-button").Title("a folder with 0.normal and 1.abnormal subfolders gives labels and a live ROC").Body(
-				app.Text("Choose a folder…"),
-				app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder),
-			),
-			app.Span().Class("muted").Text("or drop images or folders anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
-		),
-		app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
-		app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),
+		// Everything but the header, the tabs and the footer sits in main:
+		// content outside landmarks is lost to screen-reader navigation.
 		app.Main().Body(
+			d.renderError(),
+			d.renderAbout(),
+			app.Div().Class("input-strip").Body(
+				app.Label().Class("file-button").Body(
+					app.Text("Choose images…"),
+					app.Input().Type("file").Multiple(true).Accept("image/*,"+strings.Join(preprocess.ImageExts, ",")).DataSet("testid", "file-input").OnChange(d.onFiles),
+				),
+				app.Label().Class("file-button").Title("a folder with 0.normal and 1.abnormal subfolders gives labels and a live ROC").Body(
+					app.Text("Choose a folder…"),
+					app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder),
+				),
+				app.Span().Class("muted").Text("or drop images or folders anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
+			),
+			app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
+			app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),
 			app.If(d.view == viewSingle, d.renderSingle()),
 			app.If(d.view == viewBatch, d.renderBatch()),
 			app.If(d.view == viewLab, d.renderLab()),
@@ -140,9 +143,9 @@ func (d *Demo) renderInputs() app.UI {
 				it := items[i]
 				lbl := d.galleryLabel(it)
 				return app.Button().Class("sample "+lbl).OnClick(d.onGallery(it), it.File).
-					Title(fmt.Sprintf("%s %s (%s)", it.Dataset, it.Class, orDash(lbl))).
-					DataSet("class", it.Class).DataSet("label", lbl).DataSet("file", it.File).
-					Body(app.Img().Src(it.URL).Alt(it.Dataset+" "+it.Class), app.Span().Text(labelShort(lbl)))
+					Title(d.sampleTitle(it, lbl)).
+					DataSet("testid", "sample").DataSet("class", it.Class).DataSet("label", sampleLabel(lbl)).DataSet("file", it.File).
+					Body(app.Img().Src(it.URL).Alt(d.sampleTitle(it, lbl)), app.Span().Text(labelShort(lbl)))
 			}),
 		),
 		app.If(len(items) > 0, app.P().Class("muted").Text(caption)),
@@ -157,6 +160,44 @@ func (d *Demo) renderInputs() app.UI {
 		)),
 		app.If(!grey, app.P().Class("muted").Text("Drawing is offered for grey models only.")),
 	)
+}
+
+// renderAbout is the current model's title and description, the words its
+// exporter was given (or defaults from its dataset).
+func (d *Demo) renderAbout() app.UI {
+	if d.sess == nil {
+		return app.Section().Class("about")
+	}
+	w := d.sess.Meta.Words()
+	return app.Section().Class("about").Aria("live", "polite").Body(
+		app.H2().DataSet("testid", "model-title").Text(w.Title),
+		app.P().DataSet("testid", "model-description").Text(w.Description),
+		app.P().Class("muted classes").Body(
+			app.Span().Class("chip normal").Text("normal: "+w.NormalName),
+			app.Span().Class("chip abnormal").Text("anomalous: "+w.AbnormalName),
+		),
+	)
+}
+
+// sampleLabel is the data-label of a sample: "normal", "anomalous" or "".
+func sampleLabel(lbl string) string {
+	if lbl == "abnormal" {
+		return "anomalous"
+	}
+	return lbl
+}
+
+// sampleTitle says what a sample is, in the model's words where it has them.
+func (d *Demo) sampleTitle(it GalleryItem, lbl string) string {
+	what := it.Dataset + " " + it.Class
+	if it.Model != "" {
+		what = it.Source
+	}
+	if d.sess != nil && lbl != "" {
+		w := d.sess.Meta.Words()
+		return what + " (" + map[string]string{"normal": w.NormalName, "abnormal": w.AbnormalName}[lbl] + ")"
+	}
+	return what + " (" + orDash(lbl) + ")"
 }
 
 func orDash(s string) string {
@@ -215,10 +256,10 @@ func (d *Demo) renderResult() app.UI {
 		)
 	}
 	thresholdBox := app.Div().Class("threshold").Body(
-		app.Label().For("threshold").Body(app.Text("Threshold "), app.B().Text(formatTick(d.threshold))),
+		app.Label().For("threshold").Body(app.Text("Threshold "), app.B().Text(ShortScore(d.threshold))),
 		app.Input().ID("threshold").Type("range").DataSet("testid", "threshold").
 			Min(0).Max(SliderSteps).Step(0.1).Value(ToSlider(d.threshold, lo, hi)).OnInput(d.onThreshold).
-			Aria("valuetext", formatTick(d.threshold)),
+			Aria("valuetext", ShortScore(d.threshold)),
 		app.If(d.userSetT && d.sess.HasCalibration(), app.Button().Class("small").Text("back to the calibrated threshold").OnClick(d.onResetThreshold)),
 		app.Ul().Class("rates").Body(rateText...),
 	)
@@ -238,8 +279,10 @@ func (d *Demo) renderResult() app.UI {
 		app.H2().Body(app.Text("Result: "), app.Span().Class("name").Text(a.Name)),
 		app.Div().Class("verdict-box "+verdict).Aria("live", "polite").Body(
 			app.Span().Class("verdict").DataSet("testid", "verdict").Text(verdict),
-			app.Span().Class("score-line").Body(app.Text("score "), app.Span().Class("score").DataSet("testid", "score").Text(FormatScore(a.Score))),
-			app.Span().Class("muted").Text(fmt.Sprintf("threshold %s", formatTick(d.threshold))),
+			// People read 4 significant digits; the score hook keeps the exact value.
+			app.Span().Class("score-line").Body(app.Text("score "), app.Span().Class("score").Title(FormatScore(a.Score)).Text(ShortScore(a.Score)),
+				app.Span().Class("sr-only").Aria("hidden", true).DataSet("testid", "score").Text(FormatScore(a.Score))),
+			app.Span().Class("muted").Text(fmt.Sprintf("threshold %s", ShortScore(d.threshold))),
 		),
 		app.Div().Class("images").Body(
 			figure(TensorURL(a.X, m), "x: the input as the model sees it"),
