@@ -188,7 +188,7 @@ func (d *Demo) renderTrainControls(running, canUse bool) app.UI {
 			app.Button().Text("Use this model").DataSet("testid", "train-use").Disabled(!canUse).OnClick(d.onTrainUse),
 			app.Button().Text("Download").DataSet("testid", "train-download").Disabled(!canUse).OnClick(d.onTrainDownload),
 		),
-		app.Progress().Max(1).Value(fmt.Sprintf("%.4f", frac)).Class("train-progress"),
+		app.Progress().Max(1).Value(fmt.Sprintf("%.4f", frac)).Class("train-progress").Aria("label", "training progress"),
 		app.Div().Class("train-stats").Body(
 			app.Span().Body(app.Text("status "), app.B().DataSet("testid", "train-status").Text(t.status)),
 			app.Span().Body(app.Text("epochs done "), app.B().DataSet("testid", "train-epoch").Text(strconv.Itoa(p.Epoch)), app.Text(fmt.Sprintf(" of %d", t.st.Epochs))),
