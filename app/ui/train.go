@@ -277,12 +277,10 @@ func (d *Demo) onTrainStart(ctx app.Context, e app.Event) {
 func (d *Demo) onTrainPause(ctx app.Context, e app.Event) {
 	t := &d.train
 	switch t.status {
-	case trainspec.Running:
+	case trainspec.Running: // the status changes when the worker confirms
 		t.worker.post("pause", nil)
-		t.status = trainspec.Paused
 	case trainspec.Paused:
 		t.worker.post("resume", nil)
-		t.status = trainspec.Running
 	}
 }
 
