@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: bench-trainer demo site test test-go test-wasm test-python test-trainer test-browser train paper bench bench-browser export default-model fuzz
+.PHONY: bench-trainer demo site test test-go test-wasm test-python test-trainer test-browser train paper bench bench-browser bench-batch export default-model fuzz
 
 ## demo: build the static site with the bundled model and serve it on localhost
 demo:
@@ -55,6 +55,10 @@ bench-trainer:
 ## bench-browser: the engine in headless Chromium beside TensorFlow.js 4.22 (wasm, SIMD), one JSON object per line (BENCH_TFJS=0 skips TF.js)
 bench-browser:
 	bash scripts/bench-browser.sh
+
+## bench-batch: the batch view at scale in headless Chromium: images/s and the longest main-thread stall for 300, 3,000 and 10,000 images beside the workers' raw rate, one JSON object per line
+bench-batch:
+	bash scripts/bench-batch.sh
 
 ## fuzz: run the model-file reader's and the image decoder's fuzzers for FUZZTIME each (default 60s)
 fuzz:

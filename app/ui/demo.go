@@ -9,7 +9,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
@@ -76,18 +75,9 @@ type Demo struct {
 	userSetT  bool
 	tLo, tHi  float64 // the threshold slider's range, as last drawn
 
-	pool      *Pool
-	poolNote  string
-	rows      []BatchRow
-	rowSrc    map[string][]byte
-	sortBy    string
-	sortAsc   bool
-	batchDone int
-	batchGen  int // bumps on every new batch so late results of an old one are dropped
-
-	pendingMu   sync.Mutex // guards pending and flushQueued (written by worker goroutines)
-	pending     []batchResult
-	flushQueued bool
+	pool     *Pool
+	poolNote string
+	batch    *BatchView // the batch view, with its own state
 
 	drawn   bool // the canvas has been cleared to black
 	drawing bool
@@ -109,7 +99,6 @@ func (d *Demo) OnMount(ctx app.Context) {
 	d.mountCtx = ctx
 	d.view = viewSingle
 	d.threshold = math.NaN()
-	d.sortBy, d.sortAsc = "score", false
 	d.lab.layer = -1
 	d.removePaste = app.Window().AddEventListener("paste", d.onPaste)
 	d.removeDraw = d.listenDrawing(ctx)
@@ -245,8 +234,7 @@ func (d *Demo) setSession(s *Session) {
 	if math.IsNaN(d.threshold) {
 		d.threshold = 0
 	}
-	d.rows, d.rowSrc, d.batchDone = nil, nil, 0
-	d.batchGen++
+	d.batchView().reset()
 	d.lab = labState{layer: -1}
 	if d.cur != nil && d.cur.Source != nil {
 		a, err := s.AnalyzeBytes(d.cur.Name, d.cur.Source)
@@ -340,14 +328,26 @@ func (d *Demo) scoreOne(ctx app.Context, name string, b []byte) {
 // A folder (folder picker) always goes to the batch view, and only its image
 // files are taken (a folder may hold notes, .DS_Store and the like).
 func (d *Demo) takeFiles(ctx app.Context, files app.Value, folder bool) {
-	var list []app.Value
-	var names []string
-	for i := 0; i < files.Length(); i++ {
-		f := files.Index(i)
-		list, names = append(list, f), append(names, fileName(f))
-	}
-	d.takeFileList(ctx, list, names, folder)
+	// A copy taken now: the input is cleared after the event. The names are
+	// read on a goroutine that pauses every few hundred files, so that a
+	// folder of 10,000 images does not freeze the page while it is listed.
+	arr := app.Window().Get("Array").Call("from", files)
+	ctx.Async(func() {
+		n := arr.Length()
+		list, names := make([]app.Value, n), make([]string, n)
+		for i := range n {
+			list[i] = arr.Index(i)
+			names[i] = fileName(list[i])
+			if i%listChunk == listChunk-1 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		d.dispatch(func(ctx app.Context) { d.takeFileList(ctx, list, names, folder) })
+	})
 }
+
+// listChunk is the number of files listed between two pauses.
+const listChunk = 500
 
 // takeFileList is takeFiles for files with known names (paths inside a
 // dropped folder).
@@ -367,8 +367,8 @@ func (d *Demo) takeFileList(ctx app.Context, all []app.Value, allNames []string,
 		}
 		return
 	}
-	ctx.Async(func() {
-		if n == 1 && !folder {
+	if n == 1 && !folder {
+		ctx.Async(func() {
 			b, err := readFile(list[0])
 			d.dispatch(func(ctx app.Context) {
 				if err != nil {
@@ -377,27 +377,55 @@ func (d *Demo) takeFileList(ctx app.Context, all []app.Value, allNames []string,
 				}
 				d.scoreOne(ctx, names[0], b)
 			})
+		})
+		return
+	}
+	// The batch view takes the File objects themselves: the workers read
+	// them, so the page never holds a batch's files.
+	srcs := make([]batchSource, n)
+	labels := make([]string, n)
+	for i := range list {
+		srcs[i] = batchSource{blob: list[i]}
+		labels[i] = LabelFromPath(names[i])
+	}
+	if d.sess == nil {
+		d.err = "The model is still loading; try again in a moment."
+		return
+	}
+	d.err = ""
+	d.view = viewBatch
+	d.batchView().start(names, labels, srcs)
+}
+
+// batchView is the batch view's component, made on first use.
+func (d *Demo) batchView() *BatchView {
+	if d.batch == nil {
+		d.batch = newBatchView(d)
+	}
+	return d.batch
+}
+
+// batchEnv, sampleBatch and openRow are what the batch view asks of the page
+// (batchHost).
+func (d *Demo) batchEnv() (*Session, *Pool, float64) { return d.sess, d.pool, d.threshold }
+
+func (d *Demo) sampleBatch() (names, labels []string, srcs []batchSource) {
+	for _, it := range d.galleryFor() {
+		names = append(names, "gallery/"+it.File)
+		labels = append(labels, d.galleryLabel(it))
+		srcs = append(srcs, batchSource{bytes: it.Bytes})
+	}
+	return names, labels, srcs
+}
+
+func (d *Demo) openRow(ctx app.Context, name string, b []byte, err error) {
+	// The page, not the batch view, changes: dispatch through its context.
+	d.dispatch(func(ctx app.Context) {
+		if err != nil {
+			d.err = err.Error()
 			return
 		}
-		srcs := make([][]byte, n)
-		var errs []string
-		for i, f := range list {
-			b, err := readFile(f)
-			if err != nil {
-				errs = append(errs, err.Error())
-			}
-			srcs[i] = b
-		}
-		d.dispatch(func(ctx app.Context) {
-			labels := make([]string, n)
-			for i := range names {
-				labels[i] = LabelFromPath(names[i])
-			}
-			d.startBatch(ctx, names, labels, srcs)
-			if len(errs) > 0 {
-				d.err = strings.Join(errs, "; ")
-			}
-		})
+		d.scoreOne(ctx, name, b)
 	})
 }
 

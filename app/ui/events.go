@@ -121,18 +121,6 @@ func (d *Demo) onGallery(it GalleryItem) app.EventHandler {
 	}
 }
 
-// onGalleryBatch scores every suitable gallery image as a labelled batch.
-func (d *Demo) onGalleryBatch(ctx app.Context, e app.Event) {
-	items := d.galleryFor()
-	names := make([]string, len(items))
-	labels := make([]string, len(items))
-	srcs := make([][]byte, len(items))
-	for i, it := range items {
-		names[i], labels[i], srcs[i] = "gallery/"+it.File, d.galleryLabel(it), it.Bytes
-	}
-	d.startBatch(ctx, names, labels, srcs)
-}
-
 // onModelSelect loads a bundled model.
 func (d *Demo) onModelSelect(ctx app.Context, e app.Event) {
 	file := ctx.JSSrc().Get("value").String()

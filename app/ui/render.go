@@ -9,6 +9,7 @@ import (
 
 // Render draws the page.
 func (d *Demo) Render() app.UI {
+	d.batchView().setVisible(d.view == viewBatch)
 	cls := "page"
 	if d.large {
 		cls += " large"
@@ -42,12 +43,19 @@ func (d *Demo) Render() app.UI {
 			),
 			app.Span().Class("muted").Text("or drop images or folders anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
 		),
-		app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
-		app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),
+		// Conditional parts sit inside fixed elements: the children of the
+		// page must keep their places, or go-app would replace (remount) the
+		// part holding the batch view, which is mounted once.
+		app.Div().Class("banners").Body(
+			app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
+			app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),
+		),
+		// Each view has a fixed place: the batch view stays mounted (and
+		// keeps running) while hidden.
 		app.Main().Body(
-			app.If(d.view == viewSingle, d.renderSingle()),
-			app.If(d.view == viewBatch, d.renderBatch()),
-			app.If(d.view == viewLab, d.renderLab()),
+			app.Div().Class("view-slot").Body(app.If(d.view == viewSingle, d.renderSingle())),
+			d.batchView(),
+			app.Div().Class("view-slot").Body(app.If(d.view == viewLab, d.renderLab())),
 		),
 		app.Footer().Class("muted").Body(
 			app.Text("GANomaly (Akcay et al., ACCV 2018) re-implemented in Go; the same engine runs in the command-line tool, so scores here equal "),
@@ -269,10 +277,8 @@ func (d *Demo) scoresSeen() []float64 {
 	if d.cur != nil {
 		s = append(s, d.cur.Score)
 	}
-	for _, r := range d.rows {
-		if r.Done && r.Err == "" {
-			s = append(s, r.Score)
-		}
+	if lo, hi := d.batchView().scoreRange(); !math.IsNaN(lo) {
+		s = append(s, lo, hi) // SliderRange only looks at the extremes
 	}
 	return s
 }

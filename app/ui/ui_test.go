@@ -353,9 +353,11 @@ func TestRenderHooks(t *testing.T) {
 		t.Error("the error is not shown")
 	}
 	d.view = viewBatch
-	d.rows = []BatchRow{{Name: "x.png", Score: 1, Done: true}}
-	if html := app.HTMLString(d.Render()); !has(html, "batch-table", "") {
-		t.Error("the batch view has no batch-table")
+	d.batch = newBatchView(d)
+	d.batch.tab = newBatchTable([]BatchRow{{Name: "x.png", Score: 1, Done: true}}, "score", false)
+	d.batch.state = "done"
+	if html := app.HTMLString(d.Render()); !has(html, "batch-table", "") || !strings.Contains(html, `data-state="done"`) {
+		t.Error("the batch view has no batch-table or no batch-progress state")
 	}
 	d.view = viewLab
 	html = app.HTMLString(d.Render())
