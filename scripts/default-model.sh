@@ -14,13 +14,15 @@ cd "$(dirname "$0")/.."
 images=${DM_IMAGES:-6000}
 niter=${DM_NITER:-8}
 ntest=${DM_TEST:-4000}
-run=output/default-model
+ngf=${DM_NGF:-64}
+name=${DM_NAME:-default-model}
+run=output/$name
 out=${DM_OUT:-web/models/mnist.safetensors}
 source scripts/gotch-env.sh
 mkdir -p build/bin "$(dirname "$out")"
 (cd trainer && go build -o ../build/bin/trainer .)
-cmd=(build/bin/trainer --dataset mnist --abnormal_class 2 --isize 32 --nc 1 --niter "$niter" --max_images "$images"
-  --max_test "$ntest" --manualseed 0 --outf output --name default-model --resume --quiet --export_images "$run/images")
+cmd=(build/bin/trainer --dataset mnist --abnormal_class 2 --isize 32 --nc 1 --ngf "$ngf" --ndf "$ngf" --niter "$niter" --max_images "$images"
+  --max_test "$ntest" --manualseed 0 --outf output --name "$name" --resume --quiet --export_images "$run/images")
 echo "+ ${cmd[*]}" >&2
 "${cmd[@]}"
 GOWORK=off go run ./exporter -checkpoint "$run/netG_val.safetensors" -dtype i8 -calibrate "$run/images/val" \
