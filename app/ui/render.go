@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -29,26 +30,22 @@ func (d *Demo) Render() app.UI {
 			d.tab(viewSingle, "Single image"),
 			d.tab(viewBatch, "Batch"),
 			d.tab(viewLab, "Lab: how it works"),
-			app.Button().Class("tab toggle").Text(map[bool]string{false: "Larger text", true: "Normal text"}[d.large]).OnClick(d.onLarge).Aria("pressed", d.large),
+			app.Button().Class("tab toggle").Text(map[bool]string{false: "Larger text", true: "Normal text"}[d.large]).OnClick(d.onLarge).Aria("pressed", d.large).Disabled(!d.live),
 		),
 		app.Div().Class("input-strip").Body(
 			app.Label().Class("file-button").Body(
 				app.Text("Choose images…"),
-				app.Input().Type("file").Multiple(true).Accept("image/*,.png,.jpg,.jpeg,.gif,.bmp,.tif,.tiff,.webp").DataSet("testid", "file-input").OnChange(d.onFiles),
+				app.Input().Type("file").Multiple(true).Accept("image/*,.png,.jpg,.jpeg,.gif,.bmp,.tif,.tiff,.webp").DataSet("testid", "file-input").OnChange(d.onFiles).Disabled(!d.live),
 			),
 			app.Label().Class("file-button").Title("a folder with 0.normal and 1.abnormal subfolders gives labels and a live ROC").Body(
 				app.Text("Choose a folder…"),
-				app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder),
+				app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder).Disabled(!d.live),
 			),
 			app.Span().Class("muted").Text("or drop images or folders anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
 		),
 		app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
 		app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),
-		app.Main().Body(
-			app.If(d.view == viewSingle, d.renderSingle()),
-			app.If(d.view == viewBatch, d.renderBatch()),
-			app.If(d.view == viewLab, d.renderLab()),
-		),
+		app.Main().Body(d.renderView()),
 		app.Footer().Class("muted").Body(
 			app.Text("GANomaly (Akcay et al., ACCV 2018) re-implemented in Go; the same engine runs in the command-line tool, so scores here equal "),
 			app.Code().Text("ganomaly score"),
@@ -57,12 +54,24 @@ func (d *Demo) Render() app.UI {
 	)
 }
 
+// renderView draws the current view only (app.If would build all three
+// trees on every update, the lab's with its feature maps).
+func (d *Demo) renderView() app.UI {
+	switch d.view {
+	case viewBatch:
+		return d.renderBatch()
+	case viewLab:
+		return d.renderLab()
+	}
+	return d.renderSingle()
+}
+
 func (d *Demo) tab(v, label string) app.UI {
 	cls := "tab"
 	if d.view == v {
 		cls += " active"
 	}
-	return app.Button().Class(cls).Text(label).OnClick(d.onView(v), v).Aria("current", d.view == v)
+	return app.Button().Class(cls).Text(label).OnClick(d.onView(v), v).Aria("current", d.view == v).Disabled(!d.live)
 }
 
 func (d *Demo) renderError() app.UI {
@@ -93,7 +102,7 @@ func (d *Demo) renderPicker() app.UI {
 	}
 	return app.Div().Class("picker").Body(
 		app.Label().For("model-select").Text("Model"),
-		app.Select().ID("model-select").OnChange(d.onModelSelect).Body(
+		app.Select().ID("model-select").OnChange(d.onModelSelect).Disabled(!d.live).Body(
 			app.Range(d.models).Slice(func(i int) app.UI {
 				m := d.models[i]
 				label := m.Name
@@ -107,7 +116,7 @@ func (d *Demo) renderPicker() app.UI {
 		),
 		app.Label().Class("file-button small").Body(
 			app.Text("Open your own model…"),
-			app.Input().Type("file").Accept(".safetensors").DataSet("testid", "model-input").OnChange(d.onModelFile),
+			app.Input().Type("file").Accept(".safetensors").DataSet("testid", "model-input").OnChange(d.onModelFile).Disabled(!d.live),
 		),
 		info,
 	)
@@ -142,7 +151,7 @@ func (d *Demo) renderInputs() app.UI {
 			}),
 		),
 		app.If(len(items) > 0, app.P().Class("muted").Text(caption)),
-		app.If(grey, app.Div().Class("draw").Body(
+		app.If(grey, d.drawArea().Body(
 			app.Canvas().ID("draw-canvas").Width(280).Height(280).
 				Aria("label", "drawing area: draw a digit with the mouse or a finger"),
 			app.Div().Class("draw-buttons").Body(
@@ -153,6 +162,16 @@ func (d *Demo) renderInputs() app.UI {
 		)),
 		app.If(!grey, app.P().Class("muted").Text("Drawing is offered for grey models only.")),
 	)
+}
+
+// drawArea is the drawing's container: inert on the pre-rendered page,
+// where nothing would answer the pen yet.
+func (d *Demo) drawArea() app.HTMLDiv {
+	div := app.Div().Class("draw")
+	if !d.live {
+		div = div.Attr("inert", "").Title("drawing starts once the engine has loaded")
+	}
+	return div
 }
 
 func orDash(s string) string {
@@ -180,6 +199,11 @@ func (d *Demo) renderSingle() app.UI {
 }
 
 func (d *Demo) renderResult() app.UI {
+	if d.pick != "" && d.cur == nil {
+		return app.Div().Class("panel result").Body(
+			app.P().Class("pending").DataSet("testid", "pending").Text(strings.ReplaceAll(pendingText, "{name}", "gallery/"+d.pick)),
+		)
+	}
 	if d.sess == nil {
 		return app.Div().Class("panel result")
 	}
