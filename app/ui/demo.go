@@ -135,6 +135,7 @@ func (d *Demo) OnInit() {
 // <body data-ready="true"> and scores the sample clicked before that, if
 // any. The Web Workers start when the page is idle after that.
 func (d *Demo) OnMount(ctx app.Context) {
+	mark("mounted") // go-app has drawn the page (its first render replaces the pre-rendered one)
 	d.live = true
 	if e := app.Window().Get("ganomalyEarly"); e.Truthy() && e.Get("pick").Truthy() {
 		d.pick = e.Get("pick").String()

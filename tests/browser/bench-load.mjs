@@ -14,7 +14,8 @@
 //   ready_ms             <body data-ready="true">
 //   verdict_ms           the verdict for the clicked sample is shown
 //   marks                the page's performance.mark()s: wasm-fetched, wasm-compiled,
-//                        go-started, model-loaded, ready, first-verdict, workers-ready
+//                        go-started, mounted, model-loaded, ready, first-verdict,
+//                        workers-ready
 //   before_verdict_gzip  gzip -9 bytes of the distinct files fetched before the verdict
 //   fetched_gzip         the same for everything fetched during the load
 //   offline_verdict_ms   then offline (service worker): reload, click, verdict
