@@ -7,8 +7,9 @@
 # default 32: a third of the paper's 64's bytes and a quarter of its work per
 # image, for a test AUROC of 0.953 against 0.956; DM_NGF=64 for the paper's),
 # seed 0, 80/20 pooled split; a subset of DM_IMAGES training images for
-# DM_NITER epochs so that it trains on two CPU cores in about 10 minutes
-# (26 on a busy machine); the validation-selected epoch. DM_NAME names the
+# DM_NITER epochs (26 minutes on two CPU cores shared with other jobs: epochs
+# of 15-35 s while they were quiet, 2-6 min while not); the validation-selected
+# epoch. DM_NAME names the
 # run folder under output/ (default default-model).
 # The exporter quantises to I8 and recomputes the calibration (threshold at
 # 5 % false positives) on the quantised model with the same validation normals,
