@@ -72,6 +72,10 @@ type Demo struct {
 	err       string // the message for the last bad input (data-testid=error)
 	busy      string // what is running, shown with progress
 	cur       *Analysis
+	curImages struct {
+		of   *Analysis // the analysis urls were drawn from
+		urls [4]string // x, x̂, heat map, overlay as data URLs
+	}
 	threshold float64
 	userSetT  bool
 	tLo, tHi  float64 // the threshold slider's range, as last drawn

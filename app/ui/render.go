@@ -253,6 +253,11 @@ func (d *Demo) renderResult() app.UI {
 		)
 	}
 	a, m := d.cur, d.sess.Meta
+	if d.curImages.of != a {
+		// Encoded once per analysis, not on every redraw (the slider redraws).
+		d.curImages.of = a
+		d.curImages.urls = [4]string{TensorURL(a.X, m), TensorURL(a.XHat, m), PNGDataURL(HeatImage(a.Diff, m)), PNGDataURL(OverlayImage(a.X, a.Diff, m))}
+	}
 	verdict := Verdict(a.Score, d.threshold)
 	return app.Div().Class("panel result").Body(
 		app.H2().Body(app.Text("Result: "), app.Span().Class("name").Text(a.Name)),
@@ -262,10 +267,10 @@ func (d *Demo) renderResult() app.UI {
 			app.Span().Class("muted").Text(fmt.Sprintf("threshold %s", formatTick(d.threshold))),
 		),
 		app.Div().Class("images").Body(
-			figure(TensorURL(a.X, m), "x: the input as the model sees it"),
-			figure(TensorURL(a.XHat, m), "x̂: the reconstruction"),
-			figure(PNGDataURL(HeatImage(a.Diff, m)), "|x − x̂|: heat map"),
-			figure(PNGDataURL(OverlayImage(a.X, a.Diff, m)), "heat map over x"),
+			figure(d.curImages.urls[0], "x: the input as the model sees it"),
+			figure(d.curImages.urls[1], "x̂: the reconstruction"),
+			figure(d.curImages.urls[2], "|x − x̂|: heat map"),
+			figure(d.curImages.urls[3], "heat map over x"),
 		),
 		app.Div().Class("row-buttons").Body(
 			app.Button().Text("Download result card (PNG)").OnClick(d.onCard),
