@@ -52,7 +52,7 @@ bench:
 bench-trainer:
 	bash scripts/bench-trainer.sh
 
-## bench-browser: the engine in headless Chromium beside TensorFlow.js 4.22 (wasm, SIMD), one JSON object per line (BENCH_TFJS=0 skips TF.js)
+## bench-browser: the engine in headless Chromium beside TensorFlow.js 4.22 and onnxruntime-web 1.22 (wasm, SIMD), one JSON object per line (BENCH_TFJS=0, BENCH_ORT=0 skip them)
 bench-browser:
 	bash scripts/bench-browser.sh
 

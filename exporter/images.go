@@ -3,12 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,69 +12,68 @@ import (
 	"github.com/ganomaly-go/ganomaly/preprocess"
 )
 
-// imageExts are the file extensions scored in a folder; other files (a
-// README, a .DS_Store) are skipped.
-var imageExts = map[string]bool{
-	".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".bmp": true,
-	".tif": true, ".tiff": true, ".webp": true,
-}
-
-// listImages returns the image files below dir (recursively), sorted.
+// listImages returns the paths of the images below dir.
 func listImages(dir string) ([]string, error) {
-	st, err := os.Stat(dir)
+	l, err := scanDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("%s is not a folder", dir)
+	return l.Paths(), nil
+}
+
+// scanDir lists the images below dir (preprocess.ListDir's rules) and warns
+// about each file it skipped. A folder it cannot read, or no image at all,
+// is an error: calibration must not silently miss data.
+func scanDir(dir string) (*preprocess.Listing, error) {
+	l, err := preprocess.ListDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, sk := range l.Skipped {
+		slog.Warn("skipped", "path", sk.Path, "reason", sk.Reason)
+	}
+	if len(l.Unreadable) > 0 {
+		var errs []error
+		for _, u := range l.Unreadable {
+			errs = append(errs, errors.New(u.String()))
+		}
+		return nil, errors.Join(errs...)
+	}
+	if len(l.Images) == 0 {
+		return nil, fmt.Errorf("%s holds no images: %s", dir, preprocess.NoImagesText())
+	}
+	return l, nil
+}
+
+// listLabelled returns the images of a labelled folder, the layout of the
+// original code's custom datasets: DIR/0.normal/** (normal) and
+// DIR/1.abnormal/** (anomalous). Images under neither are left out with a
+// warning.
+func listLabelled(dir string) ([]string, []bool, error) {
+	l, err := scanDir(dir)
+	if err != nil {
+		return nil, nil, err
 	}
 	var paths []string
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	var anomalous []bool
+	var normals, anomalies int
+	for _, im := range l.Images {
+		switch im.Label {
+		case preprocess.Normal:
+			normals++
+		case preprocess.Anomalous:
+			anomalies++
+		default:
+			slog.Warn("skipped", "path", im.Path, "reason", "not below a "+preprocess.NormalDir+"/ or "+preprocess.AbnormalDir+"/ folder")
+			continue
 		}
-		if !d.IsDir() && imageExts[strings.ToLower(filepath.Ext(p))] {
-			paths = append(paths, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		paths = append(paths, im.Path)
+		anomalous = append(anomalous, im.Label == preprocess.Anomalous)
 	}
-	if len(paths) == 0 {
-		return nil, fmt.Errorf("%s holds no images (%s)", dir, extList())
+	if normals == 0 || anomalies == 0 {
+		return nil, nil, fmt.Errorf("%s must hold images in both %s/ and %s/ (found %d and %d)", dir, preprocess.NormalDir, preprocess.AbnormalDir, normals, anomalies)
 	}
-	sort.Strings(paths)
-	return paths, nil
-}
-
-func extList() string {
-	var e []string
-	for k := range imageExts {
-		e = append(e, k)
-	}
-	sort.Strings(e)
-	return strings.Join(e, " ")
-}
-
-// listLabelled returns the images of a labelled folder: DIR/0.normal/**
-// (normal) and DIR/1.abnormal/** (anomalous), the layout of the original
-// code's custom datasets.
-func listLabelled(dir string) ([]string, []bool, error) {
-	normal, err := listImages(filepath.Join(dir, "0.normal"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s must hold 0.normal/ and 1.abnormal/ image folders: %w", dir, err)
-	}
-	abnormal, err := listImages(filepath.Join(dir, "1.abnormal"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s must hold 0.normal/ and 1.abnormal/ image folders: %w", dir, err)
-	}
-	paths := append(normal, abnormal...)
-	labels := make([]bool, len(paths))
-	for i := len(normal); i < len(paths); i++ {
-		labels[i] = true
-	}
-	return paths, labels, nil
+	return paths, anomalous, nil
 }
 
 // scoreImages loads every image with the model's preprocessing and returns

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, once and idempotently, a Python environment with PyTorch 2.1.0 (the
-# version the original GANomaly code is run with here), numpy, safetensors and
-# pytest, in a cache outside the repository, and prints the lines to `eval`:
+# version the original GANomaly code is run with here), numpy, safetensors,
+# pytest, onnx and onnxruntime, in a cache outside the repository, and prints the lines to `eval`:
 #   eval "$(bash scripts/python-env.sh)"
 # sets PYTHONPATH and LD_LIBRARY_PATH for python3.
 #
@@ -76,6 +76,19 @@ if [ ! -f "$deps/.complete" ]; then
   touch "$deps/.complete"
 fi
 
+# onnx (the checker) and onnxruntime (CPU) for the ONNX export tests, in
+# their own folder so that adding them leaves the torch install alone. No
+# dependency resolution: numpy and sympy come from $deps above.
+onnxdir="$root/onnx-1.18.0-ort-1.22.1"
+if [ ! -f "$onnxdir/.complete" ]; then
+  echo "python-env.sh: installing onnx 1.18.0 and onnxruntime 1.22.1 into $onnxdir" >&2
+  rm -rf "$onnxdir"
+  $py -m pip install --quiet --disable-pip-version-check --no-warn-script-location --no-deps --target "$onnxdir" \
+    onnx==1.18.0 onnxruntime==1.22.1 protobuf==5.29.5 coloredlogs==15.0.1 humanfriendly==10.0 \
+    flatbuffers==25.2.10 packaging==24.2 >&2
+  touch "$onnxdir/.complete"
+fi
+
 libs=$(ls -d "$site"/nvidia/*/lib | tr '\n' ':')
-echo "export PYTHONPATH=\"$deps:$site\${PYTHONPATH:+:\$PYTHONPATH}\""
+echo "export PYTHONPATH=\"$deps:$onnxdir:$site\${PYTHONPATH:+:\$PYTHONPATH}\""
 echo "export LD_LIBRARY_PATH=\"${libs%:}\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}\""

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/preprocess"
 )
 
 // BatchRow is one image of the batch view.
@@ -22,18 +23,14 @@ type BatchRow struct {
 	Done  bool
 }
 
-// LabelFromPath reads the label of a file from a folder in its path named
-// like the CLI's labelled folders: "0.normal" or "1.abnormal" (also "normal",
-// "abnormal").
+// LabelFromPath is the page's label of a file from its path
+// (preprocess.LabelOf): "normal", "abnormal" or "".
 func LabelFromPath(p string) string {
-	parts := strings.Split(strings.ReplaceAll(p, "\\", "/"), "/")
-	for i := len(parts) - 2; i >= 0; i-- {
-		switch strings.ToLower(parts[i]) {
-		case "0.normal", "normal":
-			return "normal"
-		case "1.abnormal", "abnormal":
-			return "abnormal"
-		}
+	switch preprocess.LabelOf(p) {
+	case preprocess.Normal:
+		return "normal"
+	case preprocess.Anomalous:
+		return "abnormal"
 	}
 	return ""
 }

@@ -64,6 +64,16 @@ func readFile(file app.Value) ([]byte, error) {
 	return jsBytes(buf), nil
 }
 
+// readHead reads the first n bytes of a File (fewer when it is shorter),
+// for recognising an image by its content without reading all of it.
+func readHead(file app.Value, n int) ([]byte, error) {
+	buf, err := await(file.Call("slice", 0, n).Call("arrayBuffer"))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", file.Get("name").String(), err)
+	}
+	return jsBytes(buf), nil
+}
+
 // fileName is the file's name with its folder when the browser knows it
 // (directory picker, some drops).
 func fileName(file app.Value) string {

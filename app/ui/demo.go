@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"path"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/preprocess"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
@@ -36,12 +36,16 @@ type BundledModel struct {
 	Random  bool    `json:"random"` // random weights (a placeholder)
 }
 
-// GalleryItem is one sample image (web/gallery/index.json) with its bytes,
-// fetched at start so that scoring needs no network.
+// GalleryItem is one sample image (web/gallery/index.json, written by the
+// site generator; see package app/gallery) with its bytes, fetched at start
+// so that scoring needs no network.
 type GalleryItem struct {
 	File    string `json:"file"`
 	Dataset string `json:"dataset"`
 	Class   string `json:"class"`
+	Model   string `json:"model"`  // the bundled model whose own sample this is; "" for the MNIST samples
+	Label   string `json:"label"`  // "normal" or "anomalous" for a model's own sample
+	Source  string `json:"source"` // the original file, relative to its gallery folder
 	Bytes   []byte `json:"-"`
 	URL     string `json:"-"` // data URL of the original file
 }
@@ -209,6 +213,7 @@ func (d *Demo) start(ctx app.Context) {
 		fail(err)
 		return
 	}
+	sess.Bundled = true
 	mark("model-loaded")
 	gal := <-galleryDone
 	d.dispatch(func(ctx app.Context) {
@@ -352,7 +357,12 @@ func (d *Demo) setSession(s *Session) {
 // galleryLabel is "normal", "abnormal" or "" for a gallery item under the
 // current model.
 func (d *Demo) galleryLabel(it GalleryItem) string {
-	if d.sess == nil {
+	switch {
+	case it.Label == "normal":
+		return "normal"
+	case it.Label == "anomalous":
+		return "abnormal"
+	case d.sess == nil:
 		return ""
 	}
 	return ClassLabel(d.sess.Meta, it.Dataset, it.Class)
@@ -366,6 +376,10 @@ func GalleryCaption(meta modelfile.Metadata, items []GalleryItem) string {
 	if len(items) == 0 {
 		return ""
 	}
+	if items[0].Model != "" {
+		w := meta.Words()
+		return "Sample images chosen for this model, labelled by their folders: green = normal (" + w.NormalName + "), red = anomalous (" + w.AbnormalName + ")."
+	}
 	var names []string
 	for _, it := range items {
 		if ClassLabel(meta, it.Dataset, it.Class) != "" {
@@ -378,31 +392,44 @@ func GalleryCaption(meta modelfile.Metadata, items []GalleryItem) string {
 	return "Sample images from " + strings.Join(names, " and ") + ", not from the images this model was trained on, so how it scores them says little: drop your own images to judge it."
 }
 
-// galleryFor lists the gallery items that suit the current model (same
-// dataset, or every item when the model does not name one).
+// galleryFor lists the gallery items that suit the current model: a bundled
+// model's own samples when it has some; otherwise the shared samples of the
+// model's dataset, or, when it names none we have, all shared samples.
 func (d *Demo) galleryFor() []GalleryItem {
-	ds := ""
+	var ds, name string
+	bundled := false
 	switch {
 	case d.sess != nil:
 		if d.sess.Meta.Dataset != nil {
 			ds = d.sess.Meta.Dataset.Name
 		}
+		name, bundled = d.sess.Name, d.sess.Bundled
 	case len(d.models) > 0:
-		ds = defaultModel(d.models).Dataset // before the model is loaded
+		def := defaultModel(d.models) // before the model is loaded
+		ds, name, bundled = def.Dataset, def.File, true
 	default:
 		return nil
 	}
-	var out []GalleryItem
+	var own, same, shared []GalleryItem
 	for _, it := range d.gallery {
-		if strings.EqualFold(ds, it.Dataset) {
-			out = append(out, it)
+		switch {
+		case it.Model != "":
+			if bundled && it.Model == name {
+				own = append(own, it)
+			}
+		case strings.EqualFold(ds, it.Dataset):
+			same = append(same, it)
+		default:
+			shared = append(shared, it)
 		}
 	}
-	if len(out) == 0 {
-		// The model names no dataset we have samples of: offer them all.
-		return d.gallery
+	switch {
+	case len(own) > 0:
+		return own
+	case len(same) > 0:
+		return same
 	}
-	return out
+	return shared
 }
 
 // scoreOne analyses one image on the page (an image takes tens of
@@ -444,20 +471,37 @@ func (d *Demo) takeFiles(ctx app.Context, files app.Value, folder bool) {
 }
 
 // takeFileList is takeFiles for files with known names (paths inside a
-// dropped folder).
+// dropped folder). A folder's files go through preprocess.Classify, the
+// rules of every folder scan: what it leaves out is named in a notice.
 func (d *Demo) takeFileList(ctx app.Context, all []app.Value, allNames []string, folder bool) {
-	var list []app.Value
-	var names []string
-	for i, f := range all {
-		if folder && !isImageName(allNames[i]) {
-			continue
-		}
-		list, names = append(list, f), append(names, allNames[i])
+	if !folder {
+		d.takeChecked(ctx, all, allNames, false, nil)
+		return
 	}
+	ctx.Async(func() {
+		var list []app.Value
+		var names, skipped []string
+		for i, f := range all {
+			if ok, why := preprocess.Classify(allNames[i], func() ([]byte, error) { return readHead(f, preprocess.SniffLen) }); ok {
+				list, names = append(list, f), append(names, allNames[i])
+			} else {
+				skipped = append(skipped, allNames[i]+" ("+why+")")
+			}
+		}
+		d.dispatch(func(ctx app.Context) { d.takeChecked(ctx, list, names, true, skipped) })
+	})
+}
+
+// takeChecked opens the files: one in the single-image view, several (or a
+// folder's) in the batch view.
+func (d *Demo) takeChecked(ctx app.Context, list []app.Value, names []string, folder bool, skipped []string) {
 	n := len(list)
 	if n == 0 {
 		if folder {
-			d.err = "The folder holds no PNG, JPEG, GIF, BMP, TIFF or WebP images."
+			d.err = "The folder holds no images: " + preprocess.NoImagesText() + "."
+			if len(skipped) > 0 {
+				d.err += " Skipped: " + strings.Join(skipped, "; ")
+			}
 		}
 		return
 	}
@@ -488,20 +532,14 @@ func (d *Demo) takeFileList(ctx app.Context, all []app.Value, allNames []string,
 				labels[i] = LabelFromPath(names[i])
 			}
 			d.startBatch(ctx, names, labels, srcs)
+			if len(skipped) > 0 {
+				errs = append(errs, fmt.Sprintf("skipped %d files that are not images: %s", len(skipped), strings.Join(skipped, "; ")))
+			}
 			if len(errs) > 0 {
 				d.err = strings.Join(errs, "; ")
 			}
 		})
 	})
-}
-
-// isImageName reports a file name with an image extension the decoders know.
-func isImageName(name string) bool {
-	switch strings.ToLower(path.Ext(name)) {
-	case ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp":
-		return true
-	}
-	return false
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

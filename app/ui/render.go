@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/ganomaly-go/ganomaly/preprocess"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
@@ -25,6 +26,7 @@ func (d *Demo) Render() app.UI {
 			),
 			d.renderPicker(),
 		),
+		d.renderAbout(),
 		d.renderError(),
 		app.Nav().Class("tabs").Aria("label", "views").Body(
 			d.tab(viewSingle, "Single image"),
@@ -35,7 +37,7 @@ func (d *Demo) Render() app.UI {
 		app.Div().Class("input-strip").Body(
 			app.Label().Class("file-button").Body(
 				app.Text("Choose images…"),
-				app.Input().Type("file").Multiple(true).Accept("image/*,.png,.jpg,.jpeg,.gif,.bmp,.tif,.tiff,.webp").DataSet("testid", "file-input").OnChange(d.onFiles).Disabled(!d.live),
+				app.Input().Type("file").Multiple(true).Accept("image/*,"+strings.Join(preprocess.ImageExts, ",")).DataSet("testid", "file-input").OnChange(d.onFiles).Disabled(!d.live),
 			),
 			app.Label().Class("file-button").Title("a folder with 0.normal and 1.abnormal subfolders gives labels and a live ROC").Body(
 				app.Text("Choose a folder…"),
@@ -145,9 +147,9 @@ func (d *Demo) renderInputs() app.UI {
 				it := items[i]
 				lbl := d.galleryLabel(it)
 				return app.Button().Class("sample "+lbl).OnClick(d.onGallery(it), it.File).
-					Title(fmt.Sprintf("%s %s (%s)", it.Dataset, it.Class, orDash(lbl))).
-					DataSet("class", it.Class).DataSet("label", lbl).DataSet("file", it.File).
-					Body(app.Img().Src(it.URL).Alt(it.Dataset+" "+it.Class), app.Span().Text(labelShort(lbl)))
+					Title(d.sampleTitle(it, lbl)).
+					DataSet("testid", "sample").DataSet("class", it.Class).DataSet("label", sampleLabel(lbl)).DataSet("file", it.File).
+					Body(app.Img().Src(it.URL).Alt(d.sampleTitle(it, lbl)), app.Span().Text(labelShort(lbl)))
 			}),
 		),
 		app.If(len(items) > 0, app.P().Class("muted").Text(caption)),
@@ -172,6 +174,44 @@ func (d *Demo) drawArea() app.HTMLDiv {
 		div = div.Attr("inert", "").Title("drawing starts once the engine has loaded")
 	}
 	return div
+}
+
+// renderAbout is the current model's title and description, the words its
+// exporter was given (or defaults from its dataset).
+func (d *Demo) renderAbout() app.UI {
+	if d.sess == nil {
+		return app.Section().Class("about")
+	}
+	w := d.sess.Meta.Words()
+	return app.Section().Class("about").Aria("live", "polite").Body(
+		app.H2().DataSet("testid", "model-title").Text(w.Title),
+		app.P().DataSet("testid", "model-description").Text(w.Description),
+		app.P().Class("muted classes").Body(
+			app.Span().Class("chip normal").Text("normal: "+w.NormalName),
+			app.Span().Class("chip abnormal").Text("anomalous: "+w.AbnormalName),
+		),
+	)
+}
+
+// sampleLabel is the data-label of a sample: "normal", "anomalous" or "".
+func sampleLabel(lbl string) string {
+	if lbl == "abnormal" {
+		return "anomalous"
+	}
+	return lbl
+}
+
+// sampleTitle says what a sample is, in the model's words where it has them.
+func (d *Demo) sampleTitle(it GalleryItem, lbl string) string {
+	what := it.Dataset + " " + it.Class
+	if it.Model != "" {
+		what = it.Source
+	}
+	if d.sess != nil && lbl != "" {
+		w := d.sess.Meta.Words()
+		return what + " (" + map[string]string{"normal": w.NormalName, "abnormal": w.AbnormalName}[lbl] + ")"
+	}
+	return what + " (" + orDash(lbl) + ")"
 }
 
 func orDash(s string) string {

@@ -14,7 +14,9 @@ import (
 	"github.com/ganomaly-go/ganomaly/modelfile"
 )
 
-const inspectAbout = `Prints a model file's (or training checkpoint's) metadata: format version,
+const inspectAbout = `Prints a model file's (or training checkpoint's) words (title, description,
+what normal and anomalous mean; "(default)" where the file does not set
+them and they come from the dataset) and its metadata: format version,
 kind, architecture, normalisation, calibration (threshold, validation
 quantiles, test AUROC), dataset and training summary; then the table of its
 tensors (name, dtype, shape, bytes); then whether the engine can load it.
@@ -27,6 +29,7 @@ type inspectReport struct {
 	Path        string              `json:"path"`
 	FileBytes   int64               `json:"file_bytes"`
 	Metadata    modelfile.Metadata  `json:"metadata"`
+	Words       modelfile.About     `json:"words"` // metadata.about with the defaults filled in
 	Tensors     []inspectTensorInfo `json:"tensors"`
 	Parameters  int64               `json:"parameters"`
 	MACs        int64               `json:"macs_per_image,omitempty"`
@@ -42,7 +45,7 @@ type inspectTensorInfo struct {
 
 func runInspect(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 	fs := newFlagSet("inspect", "ganomaly inspect FILE [-json]", inspectAbout, stderr)
-	asJSON := fs.Bool("json", false, "print one JSON object (path, file_bytes, metadata, tensors, parameters, macs_per_image, engine_error) instead of text")
+	asJSON := fs.Bool("json", false, "print one JSON object (path, file_bytes, metadata, words, tensors, parameters, macs_per_image, engine_error) instead of text")
 	paths, status, ok := parseInterspersed(fs, args)
 	if !ok {
 		return status
@@ -57,7 +60,7 @@ func runInspect(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 		fmt.Fprintf(stderr, "ganomaly inspect: %s: %v\n", path, err)
 		return exitFail
 	}
-	rep := inspectReport{Path: path, Metadata: f.Meta}
+	rep := inspectReport{Path: path, Metadata: f.Meta, Words: f.Meta.Words()}
 	if st, err := os.Stat(path); err == nil {
 		rep.FileBytes = st.Size()
 	}
@@ -103,6 +106,20 @@ func writeInspect(w io.Writer, r inspectReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	line := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, a...)) }
 	line("file", "%s (%s)", r.Path, humanBytes(r.FileBytes))
+	wa := m.About
+	if wa == nil {
+		wa = &modelfile.About{}
+	}
+	word := func(k, v, stored string) {
+		if stored == "" {
+			v += " (default)"
+		}
+		line(k, "%s", v)
+	}
+	word("title", r.Words.Title, wa.Title)
+	word("about", r.Words.Description, wa.Description)
+	word("normal means", r.Words.NormalName, wa.NormalName)
+	word("anomaly means", r.Words.AbnormalName, wa.AbnormalName)
 	line("format", "ganomaly model file, version %d, kind %s", m.FormatVersion, m.Kind)
 	line("architecture", "isize %d, nc %d, nz %d, ngf %d, extralayers %d", m.Arch.ISize, m.Arch.NC, m.Arch.NZ, m.Arch.NGF, m.Arch.ExtraLayers)
 	line("normalisation", "x = (p - mean) / std, p in [0,1]: mean %v, std %v", m.Norm.Mean, m.Norm.Std)

@@ -32,29 +32,25 @@ GANomaly anomaly score, mean (latentI - latentO)^2), verdict ("normal" or
 "anomalous": anomalous when the score is above the threshold) and the
 threshold used (the model's calibrated threshold unless -threshold is given).
 
-PATH is an image file or a folder. Folders are searched recursively for files
-named *.png, *.jpg, *.jpeg, *.gif, *.bmp, *.tif, *.tiff or *.webp (any case;
-hidden files and folders are skipped); a file named on the command line is
-always tried. A file that cannot be scored (not an image, truncated, larger
-than the preprocess limits) gets its error in its row and the others are still
-scored.
+PATH is an image file or a folder. Folders are searched recursively for
+images: files named *.png, *.jpg, *.jpeg, *.gif, *.bmp, *.tif, *.tiff or
+*.webp (any case), and files with another or no extension whose content is
+one of these formats. Hidden files and folders (a name starting with ".")
+and files that are not images are skipped, each named on stderr with the
+reason (and, for -format json, in the summary's "skipped" list). A file named
+on the command line is always tried. A file that cannot be scored (not an
+image, truncated, larger than the preprocess limits) gets its error in its
+row and the others are still scored.
 
 Images below a folder named "0.normal" or "1.abnormal" are labelled; when both
 labels occur, AUROC, AUPRC and F1 at the threshold are printed too: after the
 table, as a final {"summary": {...}} element of the JSON array, or on stderr
-for CSV (which keeps stdout a plain table).
+for CSV (which keeps stdout a plain table). The JSON summary element is there
+when the images are labelled or a folder scan skipped something; it is
+always the last element.
 
 Exit status: 0 every image scored, 1 some failed, 2 usage error (including a
 model file that cannot be read).`
-
-// imageExts are the extensions a folder walk picks up.
-var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".bmp": true, ".tif": true, ".tiff": true, ".webp": true}
-
-// Label folder names of the custom-dataset layout.
-const (
-	normalDir   = "0.normal"
-	abnormalDir = "1.abnormal"
-)
 
 // row is one input's outcome.
 type row struct {
@@ -128,7 +124,10 @@ func runScore(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 		o.threshold = meta.Calibration.Threshold
 	}
 
-	rows := collect(paths)
+	rows, skipped := collect(paths)
+	for _, sk := range skipped {
+		log.Warn("skipped", "path", sk.Path, "reason", sk.Reason)
+	}
 	if o.heatmaps != "" {
 		assignHeatmaps(rows, paths, o.heatmaps)
 	}
@@ -146,6 +145,7 @@ func runScore(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 		}
 	}
 	sum := summarise(rows, o.threshold)
+	sum.Skipped = skipped
 	log.Info("scored", "images", len(rows), "failed", failed, "seconds", fmt.Sprintf("%.2f", elapsed.Seconds()),
 		"images_per_s", fmt.Sprintf("%.1f", float64(scored)/math.Max(elapsed.Seconds(), 1e-9)))
 
@@ -172,10 +172,12 @@ func runScore(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 }
 
 // collect expands the PATH arguments into rows, in argument order and, in a
-// folder, in lexical order. Paths that do not exist and folders without
-// images become error rows.
-func collect(paths []string) []*row {
+// folder, in lexical order (preprocess.ListDir's rules), and returns what
+// the folder scans left out. Paths that do not exist, unreadable folders
+// and folders without images become error rows.
+func collect(paths []string) ([]*row, []preprocess.Skipped) {
 	var rows []*row
+	var skipped []preprocess.Skipped
 	seen := map[string]bool{}
 	add := func(r *row) {
 		key := filepath.Clean(r.path)
@@ -192,55 +194,26 @@ func collect(paths []string) []*row {
 			continue
 		}
 		if !st.IsDir() {
-			add(&row{path: p, label: labelOf(p)})
+			add(&row{path: p, label: preprocess.LabelOf(p)})
 			continue
 		}
-		found := 0
-		walkErr := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				add(&row{path: path, err: describeErr(err)})
-				return nil
-			}
-			name := d.Name()
-			if path != p && strings.HasPrefix(name, ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() || !imageExts[strings.ToLower(filepath.Ext(name))] {
-				return nil
-			}
-			found++
-			add(&row{path: path, label: labelOf(path)})
-			return nil
-		})
-		if walkErr != nil {
-			add(&row{path: p, err: describeErr(walkErr)})
-		} else if found == 0 {
-			add(&row{path: p, err: "no image files (.png .jpg .jpeg .gif .bmp .tif .tiff .webp) in this folder"})
+		l, err := preprocess.ListDir(p)
+		if err != nil {
+			add(&row{path: p, err: describeErr(err)})
+			continue
+		}
+		for _, im := range l.Images {
+			add(&row{path: im.Path, label: im.Label})
+		}
+		for _, u := range l.Unreadable {
+			add(&row{path: u.Path, err: u.Reason})
+		}
+		skipped = append(skipped, l.Skipped...)
+		if len(l.Images) == 0 && len(l.Unreadable) == 0 {
+			add(&row{path: p, err: "no image files in this folder: " + preprocess.NoImagesText()})
 		}
 	}
-	return rows
-}
-
-// labelOf returns the label given by the nearest folder named 0.normal or
-// 1.abnormal above path.
-func labelOf(path string) string {
-	dir := filepath.Dir(filepath.Clean(path))
-	for {
-		switch filepath.Base(dir) {
-		case normalDir:
-			return "normal"
-		case abnormalDir:
-			return "anomalous"
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
+	return rows, skipped
 }
 
 func describeErr(err error) string {
@@ -366,16 +339,28 @@ func progress(stderr io.Writer, rows []*row) func() {
 
 // summary is the labelled-set evaluation and counts.
 type summary struct {
-	Images    int     `json:"images"`
-	Scored    int     `json:"scored"`
-	Failed    int     `json:"failed"`
-	Threshold float64 `json:"threshold"`
-	Labelled  bool    `json:"-"`
-	Normals   int     `json:"normals"`
-	Anomalies int     `json:"anomalies"`
-	AUROC     float64 `json:"auroc"`
-	AUPRC     float64 `json:"auprc"`
-	F1        float64 `json:"f1"`
+	Images, Scored, Failed int
+	Threshold              float64
+	Labelled               bool // AUROC, AUPRC and F1 are set
+	Normals, Anomalies     int
+	AUROC, AUPRC, F1       float64
+	Skipped                []preprocess.Skipped // what folder scans left out
+}
+
+// jsonSummary is the summary element of the JSON output: the evaluation
+// fields appear only when the images were labelled.
+type jsonSummary struct {
+	Images      int               `json:"images"`
+	Scored      int               `json:"scored"`
+	Failed      int               `json:"failed"`
+	Threshold   float64           `json:"threshold"`
+	Normals     int               `json:"normals"`
+	Anomalies   int               `json:"anomalies"`
+	AUROC       *float64          `json:"auroc,omitempty"`
+	AUPRC       *float64          `json:"auprc,omitempty"`
+	F1          *float64          `json:"f1,omitempty"`
+	Skipped     []string          `json:"skipped,omitempty"`      // paths
+	SkipReasons map[string]string `json:"skip_reasons,omitempty"` // path: why
 }
 
 // summarise counts the rows and, when scored images of both labels exist,
@@ -464,7 +449,7 @@ func writeTable(w io.Writer, rows []*row, threshold float64, s *summary) error {
 		fmt.Fprintf(w, "labelled: %d normal, %d anomalous: AUROC %.4f  AUPRC %.4f  F1 %.4f (threshold %s)\n",
 			s.Normals, s.Anomalies, s.AUROC, s.AUPRC, s.F1, strconv.FormatFloat(threshold, 'g', 6, 64))
 	case s.Normals+s.Anomalies > 0:
-		fmt.Fprintf(w, "labelled: %d normal, %d anomalous: AUROC needs scored images in both %s/ and %s/\n", s.Normals, s.Anomalies, normalDir, abnormalDir)
+		fmt.Fprintf(w, "labelled: %d normal, %d anomalous: AUROC needs scored images in both %s/ and %s/\n", s.Normals, s.Anomalies, preprocess.NormalDir, preprocess.AbnormalDir)
 	}
 	_, err := fmt.Fprint(w)
 	return err
@@ -509,8 +494,19 @@ func writeJSON(w io.Writer, rows []*row, threshold float64, s *summary) error {
 		}
 		out = append(out, jr)
 	}
-	if s.Labelled {
-		out = append(out, map[string]*summary{"summary": s})
+	if s.Labelled || len(s.Skipped) > 0 {
+		js := jsonSummary{Images: s.Images, Scored: s.Scored, Failed: s.Failed, Threshold: s.Threshold, Normals: s.Normals, Anomalies: s.Anomalies}
+		if s.Labelled {
+			js.AUROC, js.AUPRC, js.F1 = &s.AUROC, &s.AUPRC, &s.F1
+		}
+		for _, sk := range s.Skipped {
+			if js.SkipReasons == nil {
+				js.SkipReasons = map[string]string{}
+			}
+			js.Skipped = append(js.Skipped, sk.Path)
+			js.SkipReasons[sk.Path] = sk.Reason
+		}
+		out = append(out, map[string]jsonSummary{"summary": js})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

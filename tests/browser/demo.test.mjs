@@ -65,7 +65,7 @@ test("gallery scores equal the CLI's for the same files and model", async () => 
   // Normal and abnormal samples when the model names its classes; two of
   // every class otherwise.
   const labelled = await page.$$eval("button.sample", (bs) => bs.map((b) => ({ file: b.dataset.file, label: b.dataset.label })));
-  let pick = labelled.filter((s) => s.label === "normal").slice(0, 3).concat(labelled.filter((s) => s.label === "abnormal").slice(0, 3));
+  let pick = labelled.filter((s) => s.label === "normal").slice(0, 3).concat(labelled.filter((s) => s.label === "anomalous").slice(0, 3));
   if (pick.length < 2) pick = labelled.filter((_, i) => i % 3 === 0);
   assert.ok(pick.length >= 2, "the gallery offers samples");
   const pageScores = {};
@@ -284,7 +284,7 @@ function withDataset(buf, dataset) {
 test("labelled samples: normal/anomaly badges and the live ROC", async () => {
   await page.click("button.tab:has-text('Single image')");
   let labels = await page.$$eval("button.sample", (bs) => bs.map((b) => b.dataset.label));
-  if (!labels.includes("abnormal")) {
+  if (!labels.includes("anomalous")) {
     // The bundled model names no classes (a placeholder): label digit 2 as the anomaly.
     const normal = ["0", "1", "3", "4", "5", "6", "7", "8", "9"];
     const buf = withDataset(fs.readFileSync(modelPath), { name: "mnist", normal_classes: normal, abnormal_classes: ["2"] });
@@ -292,7 +292,7 @@ test("labelled samples: normal/anomaly badges and the live ROC", async () => {
     await page.waitForFunction(() => document.querySelector(".model-info b")?.textContent === "labelled.safetensors");
     labels = await page.$$eval("button.sample", (bs) => bs.map((b) => b.dataset.label));
   }
-  assert.ok(labels.includes("normal") && labels.includes("abnormal"), "samples carry both labels");
+  assert.ok(labels.includes("normal") && labels.includes("anomalous"), "samples carry both labels");
   await page.click("button.tab:has-text('Batch')");
   await page.click("button:has-text('Score all sample images')");
   // Every sample has its row and its score (rows arrive as the workers finish,

@@ -168,6 +168,9 @@ func New(cfg Config) (*Runner, error) {
 	if len(ds.Val) == 0 {
 		return nil, fmt.Errorf("the validation split is empty: raise --val_fraction or use more images")
 	}
+	for _, sk := range ds.Skipped {
+		r.log.Warn("skipped", "path", sk.Path, "reason", sk.Reason)
+	}
 	r.log.Info("dataset loaded", "dataset", ds.Description, "train", sizes.Train, "val", sizes.Val,
 		"test_normal", sizes.TestNormal, "test_anomalous", sizes.TestAnomalous, "seconds", time.Since(start).Seconds())
 	opt := gan.Options{Arch: cfg.Arch(), NDF: cfg.NDF, LR: cfg.LR, Beta1: cfg.Beta1, WAdv: cfg.WAdv, WCon: cfg.WCon, WEnc: cfg.WEnc, Seed: cfg.ManualSeed}

@@ -9,6 +9,11 @@
 // app.GenerateStaticWebsite, and replaces go-app's wasm_exec.js with the one
 // of the Go toolchain that built the wasm (they must match).
 //
+// -gallery DIR makes the labelled folder DIR (0.normal/, 1.abnormal/) the
+// default model's gallery, and a bundled NAME.safetensors with a folder
+// NAME.gallery/ beside it gets that one (package app/gallery picks the
+// samples and writes them to web/gallery/NAME.gallery/).
+//
 // -prefix makes the site work under a sub-path (GitHub Pages project sites:
 // https://user.github.io/REPO/ needs -prefix /REPO). -serve serves OUT on
 // that address (under the prefix) and prints the URL.
@@ -37,6 +42,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ganomaly-go/ganomaly/app/gallery"
 	"github.com/ganomaly-go/ganomaly/app/ui"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -49,6 +55,8 @@ func main() {
 	prefix := flag.String("prefix", os.Getenv("SITE_PREFIX"), "URL path prefix, e.g. /ganomaly (default $SITE_PREFIX)")
 	models := flag.String("models", "", "extra folder of model files to bundle besides WEB/models (scripts/site.sh puts a random-weight placeholder here when WEB/models has none)")
 	def := flag.String("default", "mnist.safetensors", "file name of the default model in web/models")
+	galleryDir := flag.String("gallery", "", "labelled folder (0.normal/, 1.abnormal/) that becomes the default model's gallery; any bundled NAME.safetensors may also have its own beside it as NAME.gallery/")
+	galleryN := flag.Int("gallery-count", gallery.DefaultCount, "samples picked from each gallery folder")
 	serve := flag.String("serve", "", "after writing, serve the site on this address (e.g. localhost:8080)")
 	noBuild := flag.Bool("no-build", false, "with -serve: serve OUT as it is, without writing it")
 	flag.Parse()
@@ -57,7 +65,7 @@ func main() {
 		p = ""
 	}
 	if !*noBuild {
-		if err := build(*out, *web, *wasmDir, *models, p, *def); err != nil {
+		if err := build(*out, *web, *wasmDir, *models, p, *def, *galleryDir, *galleryN); err != nil {
 			slog.Error("site", "err", err)
 			os.Exit(1)
 		}
@@ -71,7 +79,7 @@ func main() {
 	}
 }
 
-func build(out, web, wasmDir, extraModels, prefix, def string) error {
+func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galleryN int) error {
 	for _, f := range []string{"app.wasm", "worker.wasm"} {
 		if _, err := os.Stat(filepath.Join(wasmDir, f)); err != nil {
 			return fmt.Errorf("%s: %w (build it first: scripts/site.sh does)", filepath.Join(wasmDir, f), err)
@@ -109,6 +117,15 @@ func build(out, web, wasmDir, extraModels, prefix, def string) error {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "web", "models", "index.json"), js, 0o644); err != nil {
+		return err
+	}
+	var modelDirs []string
+	for _, d := range []string{filepath.Join(web, "models"), extraModels} {
+		if d != "" {
+			modelDirs = append(modelDirs, d)
+		}
+	}
+	if err := galleries(filepath.Join(tmp, "web", "gallery"), models, modelDirs, galleryDir, galleryN, os.Stderr); err != nil {
 		return err
 	}
 	// Everything under web/ is cached by the service worker for offline
@@ -181,6 +198,71 @@ func stripOGURL(path string) error {
 	return os.WriteFile(path, ogURL.ReplaceAll(b, nil), 0o644)
 }
 
+// galleries builds each bundled model's own gallery into galDir (web/gallery
+// of the site) and adds its samples to galDir/index.json: galleryDir for the
+// default model, and NAME.gallery/ found beside NAME.safetensors in one of
+// modelDirs for any model. What a gallery folder left out is listed on w.
+func galleries(galDir string, models []ui.BundledModel, modelDirs []string, galleryDir string, n int, w io.Writer) error {
+	var index []gallery.Entry
+	if b, err := os.ReadFile(filepath.Join(galDir, "index.json")); err == nil {
+		if err := json.Unmarshal(b, &index); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(galDir, "index.json"), err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	built := 0
+	for _, m := range models {
+		name := strings.TrimSuffix(m.File, ".safetensors")
+		var src []string
+		for _, d := range modelDirs {
+			if st, err := os.Stat(filepath.Join(d, name+".gallery")); err == nil && st.IsDir() {
+				src = append(src, filepath.Join(d, name+".gallery"))
+			}
+		}
+		if m.Default && galleryDir != "" {
+			src = append(src, galleryDir)
+		}
+		switch len(src) {
+		case 0:
+			continue
+		case 1:
+		default:
+			return fmt.Errorf("%s has %d galleries (%s): keep one", m.File, len(src), strings.Join(src, ", "))
+		}
+		mf, err := modelfile.Open(filepath.Join(galDir, "..", "models", m.File))
+		if err != nil {
+			return err
+		}
+		entries, skipped, err := gallery.Build(src[0], galDir, name+".gallery", m.File, mf.Meta, n)
+		for _, s := range skipped {
+			fmt.Fprintf(w, "gallery %s: left out %s\n", src[0], s)
+		}
+		if err != nil {
+			return fmt.Errorf("the gallery of %s: %w", m.File, err)
+		}
+		counts := map[string]int{}
+		for _, e := range entries {
+			counts[e.Label]++
+		}
+		fmt.Fprintf(w, "gallery of %s: %d samples (%d normal, %d anomalous) from %s, %d file(s) left out\n",
+			m.File, len(entries), counts[gallery.Normal], counts[gallery.Anomalous], src[0], len(skipped))
+		index = append(index, entries...)
+		built++
+	}
+	if galleryDir != "" && built == 0 {
+		return fmt.Errorf("-gallery %s: no default model to give it to", galleryDir)
+	}
+	js, err := json.MarshalIndent(index, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(galDir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(galDir, "index.json"), append(js, '\n'), 0o644)
+}
+
 // modelIndex describes every bundled model for the picker.
 func modelIndex(dir, def string) ([]ui.BundledModel, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.safetensors"))
@@ -210,9 +292,12 @@ func modelIndex(dir, def string) ([]ui.BundledModel, error) {
 		}
 		if m.Dataset != nil {
 			b.Dataset = m.Dataset.Name
-			if len(m.Dataset.AbnormalClasses) > 0 {
-				b.Name += " (anomaly: " + strings.Join(m.Dataset.AbnormalClasses, ", ") + ")"
-			}
+		}
+		switch {
+		case m.About != nil && m.About.Title != "":
+			b.Name = m.About.Title + " (" + b.Name + ")"
+		case m.Dataset != nil && len(m.Dataset.AbnormalClasses) > 0:
+			b.Name += " (anomaly: " + m.Words().AbnormalName + ")"
 		}
 		if m.Calibration != nil && m.Calibration.Test != nil {
 			b.AUROC = m.Calibration.Test.AUROC
@@ -269,7 +354,9 @@ func copyTree(src, dst string) error {
 		if err != nil {
 			return err
 		}
-		if rel != "." && strings.HasPrefix(d.Name(), ".") {
+		// Hidden files, and a bundled model's gallery folder (its source
+		// images: the site gets the samples made from them).
+		if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.IsDir() && strings.HasSuffix(d.Name(), ".gallery") && filepath.Base(filepath.Dir(p)) == "models") {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
+	"image"
+	"image/png"
 	"io"
 	"mime"
 	"net/http"
@@ -12,11 +15,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ganomaly-go/ganomaly/app/gallery"
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 )
 
-func writeModel(t *testing.T, path string, ds *modelfile.Dataset, test *modelfile.TestResult) {
+func writeModel(t *testing.T, path string, ds *modelfile.Dataset, test *modelfile.TestResult, about ...modelfile.About) {
 	t.Helper()
 	f, err := engine.Fold(engine.Init(modelfile.Arch{ISize: 16, NC: 1, NZ: 4, NGF: 4}, 1))
 	if err != nil {
@@ -24,6 +28,9 @@ func writeModel(t *testing.T, path string, ds *modelfile.Dataset, test *modelfil
 	}
 	g := modelfile.New(f.Meta)
 	g.Meta.Dataset = ds
+	for _, a := range about {
+		g.Meta.About = &a
+	}
 	if test != nil {
 		g.Meta.Calibration = &modelfile.Calibration{Threshold: 1, Test: test}
 		g.Meta.Training = nil
@@ -40,12 +47,14 @@ func TestModelIndex(t *testing.T) {
 	dir := t.TempDir()
 	writeModel(t, filepath.Join(dir, "a.safetensors"), nil, nil)
 	writeModel(t, filepath.Join(dir, "mnist.safetensors"), &modelfile.Dataset{Name: "mnist", AbnormalClasses: []string{"2"}}, &modelfile.TestResult{AUROC: 0.9})
+	writeModel(t, filepath.Join(dir, "fm.safetensors"), &modelfile.Dataset{Name: "folder", AbnormalClasses: []string{"1.abnormal"}}, nil, modelfile.About{Title: "Fabric"})
 	tests := []struct {
 		def      string
 		wantDef  string
 		wantName string
 	}{
 		{"mnist.safetensors", "mnist.safetensors", "mnist (anomaly: 2)"},
+		{"fm.safetensors", "fm.safetensors", "Fabric (fm) [random weights]"},
 		{"missing.safetensors", "a.safetensors", "a [random weights]"}, // falls back to the first
 	}
 	for _, tc := range tests {
@@ -53,8 +62,8 @@ func TestModelIndex(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(idx) != 2 {
-			t.Fatalf("%d models, want 2", len(idx))
+		if len(idx) != 3 {
+			t.Fatalf("%d models, want 3", len(idx))
 		}
 		var def string
 		names := map[string]bool{}
@@ -113,6 +122,106 @@ func TestListWebVersionFollowsContent(t *testing.T) {
 	}
 }
 
+func writeGalleryFolder(t *testing.T, dir string, bad bool) {
+	t.Helper()
+	for _, rel := range []string{"0.normal/a.png", "0.normal/b.png", "1.abnormal/c.png"} {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		png.Encode(f, image.NewGray(image.Rect(0, 0, 20, 20)))
+		f.Close()
+	}
+	if bad {
+		os.WriteFile(filepath.Join(dir, "1.abnormal", "broken.png"), []byte("not a png"), 0o644)
+	}
+}
+
+func TestGalleries(t *testing.T) {
+	type want struct {
+		model string
+		n     int
+	}
+	tests := []struct {
+		name    string
+		own     []string // models (in the models folder) with NAME.gallery/ beside them
+		flag    bool     // -gallery for the default model (b.safetensors)
+		want    []want
+		listed  string // in the build's output
+		wantErr string
+	}{
+		{"beside the model", []string{"a"}, false, []want{{"a.safetensors", 3}}, "gallery of a.safetensors: 3 samples (2 normal, 1 anomalous)", ""},
+		{"the default's from -gallery", nil, true, []want{{"b.safetensors", 3}}, "gallery of b.safetensors: 3 samples (2 normal, 1 anomalous)", ""},
+		{"two models, two galleries", []string{"a"}, true, []want{{"a.safetensors", 3}, {"b.safetensors", 3}}, "", ""},
+		{"two galleries for one model", []string{"b"}, true, nil, "", "b.safetensors has 2 galleries"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			site, models := t.TempDir(), t.TempDir()
+			os.MkdirAll(filepath.Join(site, "models"), 0o755)
+			writeModel(t, filepath.Join(site, "models", "a.safetensors"), nil, nil)
+			writeModel(t, filepath.Join(site, "models", "b.safetensors"), nil, nil)
+			for _, m := range tc.own {
+				writeGalleryFolder(t, filepath.Join(models, m+".gallery"), true)
+			}
+			flagDir := ""
+			if tc.flag {
+				flagDir = filepath.Join(t.TempDir(), "g")
+				writeGalleryFolder(t, flagDir, false)
+			}
+			os.MkdirAll(filepath.Join(site, "gallery"), 0o755)
+			os.WriteFile(filepath.Join(site, "gallery", "index.json"), []byte(`[{"file":"mnist/digit-0-0.png","dataset":"mnist","class":"0"}]`), 0o644)
+			idx, err := modelIndex(filepath.Join(site, "models"), "b.safetensors")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			err = galleries(filepath.Join(site, "gallery"), idx, []string{models}, flagDir, 30, &out)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), tc.listed) {
+				t.Errorf("output %q lacks %q", out.String(), tc.listed)
+			}
+			if len(tc.own) > 0 && !strings.Contains(out.String(), "broken.png: not usable") {
+				t.Errorf("the bad file is not listed: %q", out.String())
+			}
+			b, _ := os.ReadFile(filepath.Join(site, "gallery", "index.json"))
+			var entries []gallery.Entry
+			if err := json.Unmarshal(b, &entries); err != nil {
+				t.Fatal(err)
+			}
+			count := map[string]int{}
+			for _, e := range entries {
+				count[e.Model]++
+				if e.Model != "" {
+					if _, err := os.Stat(filepath.Join(site, "gallery", e.File)); err != nil {
+						t.Error(err)
+					}
+					if strings.Contains(e.Source, "broken") {
+						t.Errorf("the bad file made it in: %+v", e)
+					}
+				}
+			}
+			if count[""] != 1 {
+				t.Errorf("the MNIST samples must stay: %v", count)
+			}
+			for _, w := range tc.want {
+				if count[w.model] != w.n {
+					t.Errorf("%s: %d samples, want %d (%v)", w.model, count[w.model], w.n, count)
+				}
+			}
+		})
+	}
+}
 func TestPrecompressAndServeGzip(t *testing.T) {
 	dir := t.TempDir()
 	big := []byte(strings.Repeat("ganomaly ", 2000)) // 18 kB, compresses well
