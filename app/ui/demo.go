@@ -34,6 +34,9 @@ type BundledModel struct {
 	Bytes   int     `json:"bytes"`
 	Default bool    `json:"default"`
 	Random  bool    `json:"random"` // random weights (a placeholder)
+	// The model's words (modelfile.Metadata.Words), so that the page can
+	// show them before the model itself is loaded.
+	Words *modelfile.About `json:"words,omitempty"`
 }
 
 // GalleryItem is one sample image (web/gallery/index.json, written by the

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/preprocess"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -179,10 +180,15 @@ func (d *Demo) drawArea() app.HTMLDiv {
 // renderAbout is the current model's title and description, the words its
 // exporter was given (or defaults from its dataset).
 func (d *Demo) renderAbout() app.UI {
-	if d.sess == nil {
+	var w modelfile.About
+	switch {
+	case d.sess != nil:
+		w = d.sess.Meta.Words()
+	case len(d.models) > 0 && defaultModel(d.models).Words != nil:
+		w = *defaultModel(d.models).Words // before the model is loaded (the pre-rendered page)
+	default:
 		return app.Section().Class("about")
 	}
-	w := d.sess.Meta.Words()
 	return app.Section().Class("about").Aria("live", "polite").Body(
 		app.H2().DataSet("testid", "model-title").Text(w.Title),
 		app.P().DataSet("testid", "model-description").Text(w.Description),

@@ -290,6 +290,8 @@ func modelIndex(dir, def string) ([]ui.BundledModel, error) {
 			ISize: m.Arch.ISize, NC: m.Arch.NC, Bytes: int(st.Size()),
 			Default: filepath.Base(f) == def, Random: ui.IsRandomInit(m),
 		}
+		w := m.Words()
+		b.Words = &w
 		if m.Dataset != nil {
 			b.Dataset = m.Dataset.Name
 		}
