@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,10 +9,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ganomaly-go/ganomaly/calibration"
 	"github.com/ganomaly-go/ganomaly/engine"
-	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/onnx"
+	"github.com/ganomaly-go/ganomaly/pth"
 )
 
 // Storage types of the exported weights (-dtype).
@@ -69,7 +68,7 @@ func sniffSource(path string) (sourceKind, error) {
 	head := make([]byte, 4)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
-	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, legacyMagic) {
+	if pth.IsPyTorch(head) {
 		return sourcePth, nil
 	}
 	return sourceSafetensors, nil
@@ -83,7 +82,7 @@ func loadSource(cfg *config) (*modelfile.File, error) {
 		return nil, fmt.Errorf("reading -checkpoint: %w", err)
 	}
 	if kind == sourcePth {
-		sd, err := readPth(cfg.Checkpoint)
+		sd, err := pth.Read(cfg.Checkpoint)
 		if err != nil {
 			return nil, err
 		}
@@ -310,112 +309,22 @@ func storedDType(f *modelfile.File) string {
 	return dtypeF32
 }
 
-// calibrate decides the exported model's calibration (see docs/exporter.md,
-// "Calibration rules"):
-//   - -calibrate DIR: the threshold at -fpr over DIR's normal images scored
-//     by the exported (possibly quantised) model;
-//   - otherwise F32 keeps the checkpoint's calibration (F32 export reproduces
-//     the checkpoint's scores), while F16 and I8 refuse a calibration that
-//     describes other weights and ask for -calibrate;
-//   - -test DIR: test numbers on the labelled folder scored by the exported
-//     model; otherwise the checkpoint's test numbers are kept where they still
-//     describe the exported weights and threshold.
-//
-// unchanged says the exported weights are the input's own (an ONNX export of
-// a model file), so its calibration holds whatever their storage.
+// calibrate decides the exported model's calibration by the rules of
+// package calibration (docs/exporter.md, "Calibration rules"). unchanged
+// says the exported weights are the input's own (an ONNX export of a model
+// file), so its calibration holds whatever their storage.
 func calibrate(cfg *config, stored *modelfile.Calibration, model *engine.Model, folded *modelfile.File, unchanged bool) (*modelfile.Calibration, error) {
-	var cal *modelfile.Calibration
-	recomputed := false
-	switch {
-	case cfg.Calibrate != "":
-		paths, err := listImages(cfg.Calibrate)
-		if err != nil {
-			return nil, fmt.Errorf("-calibrate: %w", err)
-		}
-		scores, err := scoreImages(model, paths, cfg.Workers)
-		if err != nil {
-			return nil, fmt.Errorf("-calibrate: %w", err)
-		}
-		cal = metrics.Calibrate(scores, cfg.FPR)
-		if cal == nil {
-			return nil, fmt.Errorf("-calibrate %s: no finite score among %d images", cfg.Calibrate, len(paths))
-		}
-		recomputed = true
-		slog.Info("calibrated on normal images", "dir", cfg.Calibrate, "images", len(paths), "dtype", cfg.DType, "fpr", cfg.FPR, "threshold", cal.Threshold)
-	case stored != nil && unchanged:
-		c := *stored
-		cal = &c
-		slog.Info("keeping the model file's calibration (its weights are exported as stored)", "threshold", cal.Threshold, "val_count", cal.ValCount)
-	case stored != nil && cfg.DType == dtypeF32:
-		c := *stored
-		cal = &c
-		slog.Info("keeping the checkpoint's calibration (computed on its validation normals with these very F32 weights)", "threshold", cal.Threshold, "val_count", cal.ValCount)
-	case stored != nil && cfg.KeepCal:
-		c := *stored
-		cal = &c
-		slog.Warn("-keep-calibration: the threshold and test numbers of the F32 checkpoint are carried into the quantised file without being recomputed; its scores differ slightly", "dtype", cfg.DType, "threshold", cal.Threshold)
-	case stored != nil:
-		return nil, fmt.Errorf("-dtype %s changes the scores, and the calibration stored in %s describes the F32 weights: "+
-			"pass -calibrate DIR with normal images (for example the validation normals) so that the threshold is recomputed on the %s model "+
-			"(or -keep-calibration to carry the F32 numbers over as they are)",
-			cfg.DType, cfg.Checkpoint, cfg.DType)
-	default:
-		slog.Warn("no calibration: the model file will have no threshold, so scores cannot be turned into verdicts; pass -calibrate DIR with normal images")
-	}
-
-	switch {
-	case cfg.Test != "":
-		if cal == nil {
-			return nil, errors.New("-test needs a threshold for F1 and verdicts: pass -calibrate DIR as well")
-		}
-		tr, err := evaluate(cfg, model, cal.Threshold)
+	req := calibration.Request{Normals: cfg.Calibrate, Test: cfg.Test, FPR: cfg.FPR, Workers: cfg.Workers,
+		SameScores: unchanged || cfg.DType == dtypeF32, KeepStored: cfg.KeepCal, DType: cfg.DType, Source: cfg.Checkpoint}
+	var reference *engine.Model
+	if cfg.Test != "" && !req.SameScores {
+		ref, err := engine.Load(folded)
 		if err != nil {
 			return nil, err
 		}
-		cal.Test = tr
-		if cfg.DType != dtypeF32 && !unchanged {
-			ref, err := engine.Load(folded)
-			if err != nil {
-				return nil, err
-			}
-			trF32, err := evaluate(cfg, ref, cal.Threshold)
-			if err != nil {
-				return nil, err
-			}
-			slog.Info("test AUROC of the quantised model against F32", "dtype", cfg.DType, "auroc", tr.AUROC, "auroc_f32", trF32.AUROC, "loss", trF32.AUROC-tr.AUROC)
-		}
-	case stored == nil || stored.Test == nil || !recomputed:
-		// Nothing stored, or the stored calibration (with its test numbers)
-		// was kept as a whole.
-	case cfg.DType == dtypeF32:
-		// AUROC, AUPRC and the ROC describe these very weights; F1 belongs
-		// to the stored threshold.
-		t := *stored.Test
-		t.F1 = 0
-		cal.Test = &t
-		slog.Info("kept the checkpoint's test AUROC/AUPRC/ROC; its F1 belongs to another threshold and was dropped (pass -test DIR to recompute it)")
-	default:
-		slog.Warn("the checkpoint's test numbers describe the F32 weights and were dropped: pass -test DIR to record them for the quantised model", "dtype", cfg.DType)
+		reference = ref
 	}
-	return cal, nil
-}
-
-// evaluate scores the labelled folder cfg.Test with model.
-func evaluate(cfg *config, model *engine.Model, threshold float64) (*modelfile.TestResult, error) {
-	paths, anomalous, err := listLabelled(cfg.Test)
-	if err != nil {
-		return nil, fmt.Errorf("-test: %w", err)
-	}
-	scores, err := scoreImages(model, paths, cfg.Workers)
-	if err != nil {
-		return nil, fmt.Errorf("-test: %w", err)
-	}
-	tr := metrics.Evaluate(scores, anomalous, threshold)
-	if tr == nil {
-		return nil, fmt.Errorf("-test %s: need at least one normal and one abnormal image", cfg.Test)
-	}
-	slog.Info("evaluated the labelled test folder", "dir", cfg.Test, "normals", tr.Normals, "anomalies", tr.Anomalies, "auroc", tr.AUROC, "auprc", tr.AUPRC, "f1", tr.F1)
-	return tr, nil
+	return calibration.Decide(req, stored, model, reference)
 }
 
 // parseFloats parses a comma-separated list of numbers.

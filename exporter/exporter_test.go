@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ganomaly-go/ganomaly/calibration"
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
@@ -322,16 +323,16 @@ func TestI8CalibrationAndAUROC(t *testing.T) {
 		}
 		// Recompute from the exported model's own scores.
 		m := loadModel(t, out)
-		calibPaths, _ := listImages(calib)
-		valScores, err := scoreImages(m, calibPaths, 1)
+		calibPaths, _ := calibration.ListImages(calib)
+		valScores, err := calibration.Score(m, calibPaths, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if want := metrics.Calibrate(valScores, 0.1); want.Threshold != c.Threshold {
 			t.Errorf("%s: threshold %v, want %v from the exported model's scores", dt, c.Threshold, want.Threshold)
 		}
-		testPaths, labels, _ := listLabelled(test)
-		testScores, err := scoreImages(m, testPaths, 1)
+		testPaths, labels, _ := calibration.ListLabelled(test)
+		testScores, err := calibration.Score(m, testPaths, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

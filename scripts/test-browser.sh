@@ -6,11 +6,13 @@
 # Screenshots and timings land in build/test-artifacts/ (ignored by git).
 #
 # Installs idempotently: chromium with apt-get when missing, playwright-core
-# and onnxruntime-web into ${GANOMALY_CACHE:-$HOME/.cache/ganomaly-go}/npm (never into the repo).
+# axe-core and onnxruntime-web into ${GANOMALY_CACHE:-$HOME/.cache/ganomaly-go}/npm
+# (never into the repo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${GANOMALY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ganomaly-go}"
 pw_version=1.65.1
+axe_version=4.14.1
 
 if ! command -v chromium >/dev/null && [ ! -x /usr/bin/chromium ]; then
   echo "installing chromium (apt-get)…" >&2
@@ -25,6 +27,12 @@ if [ "$(node -e "try{console.log(require('$npmdir/node_modules/playwright-core/p
   echo "installing playwright-core@$pw_version into $npmdir…" >&2
   mkdir -p "$npmdir"
   npm install --silent --no-audit --no-fund --prefix "$npmdir" "playwright-core@$pw_version" >&2
+fi
+# axe-core: the accessibility checks of tests/browser/a11y.test.mjs.
+if [ "$(node -e "try{console.log(require('$npmdir/node_modules/axe-core/package.json').version)}catch(e){}" 2>/dev/null)" != "$axe_version" ]; then
+  echo "installing axe-core@$axe_version into $npmdir…" >&2
+  mkdir -p "$npmdir"
+  npm install --silent --no-audit --no-fund --prefix "$npmdir" "axe-core@$axe_version" >&2
 fi
 # onnxruntime-web for the ONNX export's test (tests/browser/onnx.test.mjs)
 # and its column in `make bench-browser`, same cache.

@@ -11,6 +11,7 @@ import (
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/preprocess"
+	"github.com/ganomaly-go/ganomaly/render"
 )
 
 // BatchRow is one image of the batch view.
@@ -48,6 +49,10 @@ func Verdict(score, threshold float64) string {
 func FormatScore(s float64) string {
 	return strconv.FormatFloat(s, 'f', -1, 64)
 }
+
+// ShortScore is the page's score for people to read (render.ShortScore:
+// 4 significant digits). Hooks and files keep FormatScore.
+func ShortScore(s float64) string { return render.ShortScore(s) }
 
 // SortRows orders rows by a column ("name", "score", "verdict", "label"),
 // ascending or not. Unscored rows go last either way.

@@ -236,12 +236,12 @@ func (d *Demo) renderBatch() app.UI {
 					if r.Thumb != "" {
 						thumb = app.Img().Class("thumb").Src(r.Thumb).Alt("")
 					}
-					score, verdict, cls := "…", "", ""
+					score, exact, verdict, cls := "…", "", "", ""
 					switch {
 					case r.Err != "":
 						score, verdict, cls = "–", "error: "+r.Err, "error-row"
 					case r.Done:
-						score, verdict = FormatScore(r.Score), Verdict(r.Score, d.threshold)
+						score, exact, verdict = ShortScore(r.Score), FormatScore(r.Score), Verdict(r.Score, d.threshold)
 						cls = verdict
 					}
 					name := app.Span().Text(r.Name)
@@ -250,7 +250,7 @@ func (d *Demo) renderBatch() app.UI {
 					}
 					return app.Tr().Class(cls).Body(
 						app.Td().Body(thumb), app.Td().Body(name), app.Td().Text(r.Label),
-						app.Td().Class("num").Text(score), app.Td().Class("verdict-cell").Text(verdict),
+						app.Td().Class("num").DataSet("score", exact).Title(exact).Text(score), app.Td().Class("verdict-cell").Text(verdict),
 					)
 				})),
 			),

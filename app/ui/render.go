@@ -27,28 +27,32 @@ func (d *Demo) Render() app.UI {
 			),
 			d.renderPicker(),
 		),
-		d.renderAbout(),
-		d.renderError(),
 		app.Nav().Class("tabs").Aria("label", "views").Body(
 			d.tab(viewSingle, "Single image"),
 			d.tab(viewBatch, "Batch"),
 			d.tab(viewLab, "Lab: how it works"),
 			app.Button().Class("tab toggle").Text(map[bool]string{false: "Larger text", true: "Normal text"}[d.large]).OnClick(d.onLarge).Aria("pressed", d.large).Disabled(!d.live),
 		),
-		app.Div().Class("input-strip").Body(
-			app.Label().Class("file-button").Body(
-				app.Text("Choose images…"),
-				app.Input().Type("file").Multiple(true).Accept("image/*,"+strings.Join(preprocess.ImageExts, ",")).DataSet("testid", "file-input").OnChange(d.onFiles).Disabled(!d.live),
+		// Everything but the header, the tabs and the footer sits in main:
+		// content outside landmarks is lost to screen-reader navigation.
+		app.Main().Body(
+			d.renderError(),
+			d.renderAbout(),
+			app.Div().Class("input-strip").Body(
+				app.Label().Class("file-button").Body(
+					app.Text("Choose images…"),
+					app.Input().Type("file").Multiple(true).Accept("image/*,"+strings.Join(preprocess.ImageExts, ",")).DataSet("testid", "file-input").OnChange(d.onFiles).Disabled(!d.live),
+				),
+				app.Label().Class("file-button").Title("a folder with 0.normal and 1.abnormal subfolders gives labels and a live ROC").Body(
+					app.Text("Choose a folder…"),
+					app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder).Disabled(!d.live),
+				),
+				app.Span().Class("muted").Text("or drop images or folders anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
 			),
-			app.Label().Class("file-button").Title("a folder with 0.normal and 1.abnormal subfolders gives labels and a live ROC").Body(
-				app.Text("Choose a folder…"),
-				app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder).Disabled(!d.live),
-			),
-			app.Span().Class("muted").Text("or drop images or folders anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
+			app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
+			app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),
+			d.renderView(),
 		),
-		app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
-		app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),
-		app.Main().Body(d.renderView()),
 		app.Footer().Class("muted").Body(
 			app.Text("GANomaly (Akcay et al., ACCV 2018) re-implemented in Go; the same engine runs in the command-line tool, so scores here equal "),
 			app.Code().Text("ganomaly score"),
@@ -281,10 +285,10 @@ func (d *Demo) renderResult() app.UI {
 		)
 	}
 	thresholdBox := app.Div().Class("threshold").Body(
-		app.Label().For("threshold").Body(app.Text("Threshold "), app.B().Text(formatTick(d.threshold))),
+		app.Label().For("threshold").Body(app.Text("Threshold "), app.B().Text(ShortScore(d.threshold))),
 		app.Input().ID("threshold").Type("range").DataSet("testid", "threshold").
 			Min(0).Max(SliderSteps).Step(0.1).Value(ToSlider(d.threshold, lo, hi)).OnInput(d.onThreshold).
-			Aria("valuetext", formatTick(d.threshold)),
+			Aria("valuetext", ShortScore(d.threshold)),
 		app.If(d.userSetT && d.sess.HasCalibration(), app.Button().Class("small").Text("back to the calibrated threshold").OnClick(d.onResetThreshold)),
 		app.Ul().Class("rates").Body(rateText...),
 	)
@@ -309,8 +313,10 @@ func (d *Demo) renderResult() app.UI {
 		app.H2().Body(app.Text("Result: "), app.Span().Class("name").Text(a.Name)),
 		app.Div().Class("verdict-box "+verdict).Aria("live", "polite").Body(
 			app.Span().Class("verdict").DataSet("testid", "verdict").Text(verdict),
-			app.Span().Class("score-line").Body(app.Text("score "), app.Span().Class("score").DataSet("testid", "score").Text(FormatScore(a.Score))),
-			app.Span().Class("muted").Text(fmt.Sprintf("threshold %s", formatTick(d.threshold))),
+			// People read 4 significant digits; the score hook keeps the exact value.
+			app.Span().Class("score-line").Body(app.Text("score "), app.Span().Class("score").Title(FormatScore(a.Score)).Text(ShortScore(a.Score)),
+				app.Span().Class("sr-only").Aria("hidden", true).DataSet("testid", "score").Text(FormatScore(a.Score))),
+			app.Span().Class("muted").Text(fmt.Sprintf("threshold %s", ShortScore(d.threshold))),
 		),
 		app.Div().Class("images").Body(
 			figure(d.curImages.urls[0], "x: the input as the model sees it"),

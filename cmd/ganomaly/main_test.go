@@ -427,6 +427,43 @@ func TestScoreFormatsAndOptions(t *testing.T) {
 	})
 }
 
+// TestInspectForeignSafetensors: a valid safetensors file that is not a
+// ganomaly model file shows its tensors and says what it is not.
+func TestInspectForeignSafetensors(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "other.safetensors")
+	var b bytes.Buffer
+	if err := modelfile.Encode(&b, []*modelfile.Tensor{modelfile.NewF32("encoder.0.weight", []int{2, 3}, make([]float32, 6))}, map[string]string{"format": "pt"}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, b.Bytes(), 0o644)
+	code, stdout, stderr := runCLI(t, "inspect", path)
+	if code != exitFail || !strings.Contains(stdout, "encoder.0.weight") || !strings.Contains(stdout, "[2 3]") ||
+		!strings.Contains(stdout, "NOT a ganomaly model file") || !strings.Contains(stdout, "format = pt") ||
+		!strings.Contains(stderr, "not a ganomaly model file") {
+		t.Errorf("inspect of a foreign safetensors: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, "inspect", "-json", path)
+	var rep inspectReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != exitFail || rep.Metadata != nil || rep.NotGanomaly == "" ||
+		len(rep.Tensors) != 1 || rep.Parameters != 6 || rep.RawMetadata["format"] != "pt" {
+		t.Errorf("inspect -json: exit %d, %+v (%v)", code, rep, err)
+	}
+}
+
+// TestErrorsNameThePathOnce: "ganomaly inspect: F: F: ..." says F twice.
+func TestErrorsNameThePathOnce(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.safetensors")
+	os.WriteFile(junk, []byte("definitely not safetensors"), 0o644)
+	for _, args := range [][]string{{"inspect", junk}, {"score", "-model", junk, dir}} {
+		_, _, stderr := runCLI(t, args...)
+		if n := strings.Count(stderr, junk); n != 1 {
+			t.Errorf("%v: the path appears %d times:\n%s", args, n, stderr)
+		}
+	}
+}
+
 // TestScoreFolderRules: a folder scan takes images by extension or content,
 // and names what it skipped and why on stderr and in the JSON summary.
 func TestScoreFolderRules(t *testing.T) {
@@ -639,7 +676,10 @@ func TestInspectWords(t *testing.T) {
 		if err := json.Unmarshal([]byte(js), &rep); err != nil {
 			t.Fatal(err)
 		}
-		got := rep.Words
+		if rep.Words == nil {
+			t.Fatalf("%s: -json has no words", tc.name)
+		}
+		got := *rep.Words
 		got.Description = ""
 		if got != tc.json || rep.Words.Description == "" {
 			t.Errorf("%s: -json words %+v, want %+v and a description", tc.name, rep.Words, tc.json)

@@ -150,10 +150,7 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 	if err := app.GenerateStaticWebsite(tmp, h); err != nil {
 		return fmt.Errorf("generating the static website: %w", err)
 	}
-	// GenerateStaticWebsite renders the page through a temporary local
-	// server whose address ends up in og:url; a static site does not know
-	// its own URL, so drop the tag.
-	if err := stripOGURL(filepath.Join(tmp, "index.html")); err != nil {
+	if err := fixIndex(filepath.Join(tmp, "index.html")); err != nil {
 		return err
 	}
 	appJS, err := os.ReadFile(filepath.Join(tmp, "app.js"))
@@ -188,14 +185,39 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 	return os.Rename(tmp, out)
 }
 
-var ogURL = regexp.MustCompile(`\s*<meta property="og:url" content="http://127\.0\.0\.1:[0-9]+[^"]*">`)
+var (
+	// go-app writes a tag's attributes in no fixed order.
+	ogURL    = regexp.MustCompile(`\s*<meta (?:property="og:url" content="http://127\.0\.0\.1:[0-9]+[^"]*"|content="http://127\.0\.0\.1:[0-9]+[^"]*" property="og:url")>`)
+	viewport = regexp.MustCompile(`<meta (?:name="viewport" content="[^"]*"|content="[^"]*" name="viewport")>`)
+)
 
-func stripOGURL(path string) error {
+// zoomableViewport replaces go-app's viewport (maximum-scale=1,
+// user-scalable=0): people who need to zoom, and a projector in class,
+// must be able to.
+const zoomableViewport = `<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">`
+
+// fixIndex corrects two things in the index.html GenerateStaticWebsite
+// writes: its og:url is the address of the temporary local server it renders
+// through (a static site does not know its own URL: dropped), and its
+// viewport forbids zooming.
+func fixIndex(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, ogURL.ReplaceAll(b, nil), 0o644)
+	b = ogURL.ReplaceAll(b, nil)
+	switch i := bytes.Index(b, []byte("<head>")); {
+	case viewport.Match(b):
+		b = viewport.ReplaceAll(b, []byte(zoomableViewport))
+	case i >= 0:
+		// go-app wrote no viewport tag (another version): add ours.
+		i += len("<head>")
+		b = append(b[:i:i], append([]byte("\n"+zoomableViewport), b[i:]...)...)
+	default:
+		head := b[:min(len(b), 200)]
+		return fmt.Errorf("%s is not the page go-app renders (%d bytes, starting %q): run the build again", path, len(b), head)
+	}
+	return os.WriteFile(path, b, 0o644)
 }
 
 // galleries builds each bundled model's own gallery into galDir (web/gallery
@@ -278,7 +300,7 @@ func modelIndex(dir, def string) ([]ui.BundledModel, error) {
 	for _, f := range files {
 		mf, err := modelfile.Open(f)
 		if err != nil {
-			return nil, fmt.Errorf("bundled model %s: %w", f, err)
+			return nil, fmt.Errorf("bundled model: %w", err) // the error names the file
 		}
 		st, err := os.Stat(f)
 		if err != nil {

@@ -91,15 +91,39 @@ func TestModelIndex(t *testing.T) {
 	}
 }
 
-func TestStripOGURL(t *testing.T) {
+func TestFixIndex(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "index.html")
-	os.WriteFile(p, []byte("<head>\n  <meta property=\"og:url\" content=\"http://127.0.0.1:41234/\">\n  <title>x</title>"), 0o644)
-	if err := stripOGURL(p); err != nil {
+	goApp := "<head>\n  <meta property=\"og:url\" content=\"http://127.0.0.1:41234/\">\n" +
+		"  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1, maximum-scale=1, user-scalable=0, viewport-fit=cover\">\n  <title>x</title>"
+	os.WriteFile(p, []byte(goApp), 0o644)
+	if err := fixIndex(p); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(p)
-	if strings.Contains(string(b), "og:url") || !strings.Contains(string(b), "<title>x</title>") {
+	if s := string(b); strings.Contains(s, "og:url") || !strings.Contains(s, "<title>x</title>") ||
+		strings.Contains(s, "user-scalable") || strings.Contains(s, "maximum-scale") || !strings.Contains(s, zoomableViewport) {
 		t.Errorf("got %q", b)
+	}
+	// The same tags with their attributes the other way round, as go-app
+	// writes them as often as not.
+	os.WriteFile(p, []byte("<head>\n  <meta content=\"http://127.0.0.1:41234/\" property=\"og:url\">\n"+
+		"  <meta content=\"width=device-width, initial-scale=1, maximum-scale=1, user-scalable=0, viewport-fit=cover\" name=\"viewport\">\n  <title>x</title>"), 0o644)
+	if err := fixIndex(p); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); strings.Contains(string(b), "og:url") || strings.Contains(string(b), "user-scalable") || strings.Count(string(b), `name="viewport"`) != 1 {
+		t.Errorf("attributes in the other order: got %q", b)
+	}
+	os.WriteFile(p, []byte("<html><head><title>x</title>"), 0o644)
+	if err := fixIndex(p); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); !strings.Contains(string(b), "<head>\n"+zoomableViewport+"<title>") {
+		t.Errorf("no viewport tag: ours must be added, got %q", b)
+	}
+	os.WriteFile(p, []byte("404 page not found"), 0o644)
+	if err := fixIndex(p); err == nil || !strings.Contains(err.Error(), "404 page not found") {
+		t.Errorf("a page that is not go-app's must be reported with its start: %v", err)
 	}
 }
 

@@ -1,4 +1,10 @@
-package main
+// Package calibration holds the rules that give a model file its threshold
+// and test numbers (docs/exporter.md, "Calibration rules"): score a folder
+// of normal images with the model, set the threshold at a false-positive
+// rate, score a labelled folder for AUROC, AUPRC and F1, and decide what a
+// calibration stored with other weights is still worth. The exporter uses
+// it; the command line, the page and tests can.
+package calibration
 
 import (
 	"errors"
@@ -12,8 +18,9 @@ import (
 	"github.com/ganomaly-go/ganomaly/preprocess"
 )
 
-// listImages returns the paths of the images below dir.
-func listImages(dir string) ([]string, error) {
+// ListImages returns the paths of the images below dir (the rules of
+// preprocess.ListDir), warning about each file it skipped.
+func ListImages(dir string) ([]string, error) {
 	l, err := scanDir(dir)
 	if err != nil {
 		return nil, err
@@ -45,11 +52,11 @@ func scanDir(dir string) (*preprocess.Listing, error) {
 	return l, nil
 }
 
-// listLabelled returns the images of a labelled folder, the layout of the
+// ListLabelled returns the images of a labelled folder, the layout of the
 // original code's custom datasets: DIR/0.normal/** (normal) and
 // DIR/1.abnormal/** (anomalous). Images under neither are left out with a
 // warning.
-func listLabelled(dir string) ([]string, []bool, error) {
+func ListLabelled(dir string) ([]string, []bool, error) {
 	l, err := scanDir(dir)
 	if err != nil {
 		return nil, nil, err
@@ -76,11 +83,11 @@ func listLabelled(dir string) ([]string, []bool, error) {
 	return paths, anomalous, nil
 }
 
-// scoreImages loads every image with the model's preprocessing and returns
+// Score loads every image with the model's preprocessing and returns
 // its anomaly score, in the order of paths. Work is spread over workers
 // clones of the model. The first unreadable image stops the run with an
 // error naming it: calibration must not silently skip data.
-func scoreImages(model *engine.Model, paths []string, workers int) ([]float64, error) {
+func Score(model *engine.Model, paths []string, workers int) ([]float64, error) {
 	if workers < 1 {
 		workers = 1
 	}
