@@ -32,7 +32,7 @@
   early.model = bytes(site.modelURL);
   early.model.catch(() => {}); // the Go program reports the error when it awaits it
   // The gallery's images, all at once (null for one that failed).
-  early.gallery = Promise.all(site.gallery.map((it) => bytes(site.galleryURL + it.file).catch(() => null)));
+  early.gallery = Promise.all((site.gallery || []).map((it) => bytes(site.galleryURL + it.file).catch(() => null)));
 
   window.ganomalyInitWebAssembly = async function () {
     const loader = document.getElementById("app-wasm-loader");

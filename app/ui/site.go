@@ -15,7 +15,7 @@ import (
 // file before its first verdict.
 type SiteData struct {
 	Models       []BundledModel `json:"models"`
-	Gallery      []GalleryItem  `json:"gallery"` // file, dataset, class (no bytes)
+	Gallery      []GalleryItem  `json:"gallery"` // file, dataset, class... (no bytes); null without web/gallery
 	DefaultModel string         `json:"defaultModel"`
 	// Filled in by Handler from the prefix.
 	ModelURL    string `json:"modelURL"`
