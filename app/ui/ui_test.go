@@ -392,7 +392,7 @@ func TestPatchAppJS(t *testing.T) {
 		want    string
 		wantErr bool
 	}{
-		{"x;\ngoappInitWebAssembly();\n\nasync function goappInitWebAssembly() {}", "x;\nganomalyInitWebAssembly();\n\nasync function goappInitWebAssembly() {}", false},
+		{"x;\ngoappInitWebAssembly();\n\nasync function goappInitWebAssembly() {}", "x;\n(window.ganomalyInitWebAssembly || goappInitWebAssembly)();\n\nasync function goappInitWebAssembly() {}", false},
 		{"async function goappInitWebAssembly() {}", "", true}, // the call is gone: a go-app upgrade
 		{"\ngoappInitWebAssembly();\n\ngoappInitWebAssembly();\n", "", true},
 	}
