@@ -6,7 +6,7 @@ import (
 	"github.com/ganomaly-go/ganomaly/modelfile"
 )
 
-// The foundation engine's kernels (issue 3), kept unchanged as the baseline
+// The baseline engine's kernels (the first, simplest engine: im2col + GEMM), kept unchanged as the baseline
 // that BenchmarkForwardBaseline measures in the same run as the fast path:
 // im2col + 4×4 register-tiled GEMM (A packed at load, B packed per call),
 // ConvTranspose2d as GEMM + col2im scatter, 1×1 layers padded to N = 4.
@@ -217,7 +217,7 @@ func baseCol2im(c, out []float32, s LayerSpec, np int) {
 	}
 }
 
-// baseModel runs the generator's layers with the foundation engine's kernels.
+// baseModel runs the generator's layers with the baseline engine's kernels.
 type baseModel struct {
 	layers []*baseLayer
 	acts   [][]float32

@@ -17,12 +17,12 @@ import (
 // multiplies, so their GFLOP/s is "effective").
 //
 // Two baselines run the same network in the same run:
-//   - BenchmarkForwardBaseline: the foundation engine (issue 3: im2col +
+//   - BenchmarkForwardBaseline: the baseline engine (im2col +
 //     4×4 register-tiled GEMM + col2im, kept in baseline_test.go);
 //   - BenchmarkDirect: a plain direct convolution (float32, folded weights,
 //     no tiling).
 //
-// BenchmarkSpeedup alternates the engine and the foundation engine image by
+// BenchmarkSpeedup alternates the engine and the baseline engine image by
 // image and reports the ratio of their median times, which stays meaningful
 // on a machine whose load changes during the run. `make bench` prints all
 // the ratios.
@@ -113,7 +113,7 @@ func BenchmarkSpeedup(b *testing.B) {
 		}
 		mf, ms := median(fast), median(slow)
 		b.ReportMetric(mf/1e6, "ms/image")
-		b.ReportMetric(ms/1e6, "foundation-ms/image")
+		b.ReportMetric(ms/1e6, "baseline-ms/image")
 		b.ReportMetric(ms/mf, "speedup")
 		b.ReportMetric(0, "ns/op")
 	})

@@ -55,7 +55,7 @@ type layer struct {
 	kind    kind
 	m, k, n int       // GEMM dimensions (per product for Winograd)
 	mp, np  int       // m and n rounded up to the tile sizes
-	groups  int       // number of products: 1, 9 (Winograd conv) or 36 (Winograd convT)
+	groups  int       // number of products: 1 (GEMM), (wm+1)² for a Winograd conv (9, 25), 4(wm+1)² for a Winograd convT (36, 100)
 	wm      int       // Winograd: output tile size (F(wm×wm, 2×2), wm = 2 or 4)
 	tt      int       // Winograd: wm×wm output tiles per side (of each phase)
 	ap      []float32 // packed A, groups × mp × k

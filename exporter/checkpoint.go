@@ -9,6 +9,7 @@ import (
 
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/pth"
 )
 
 // archFlags holds the architecture given on the command line; a zero field
@@ -29,7 +30,7 @@ var (
 // shapes: nc and ngf from E1's first convolution, nz from its last, isize
 // from the number of pyramid layers (each halves the image down to 4×4) and
 // the extra layers from their count.
-func inferArch(sd *stateDict) (modelfile.Arch, error) {
+func inferArch(sd *pth.StateDict) (modelfile.Arch, error) {
 	var a modelfile.Arch
 	pyramid, extra := 0, map[int]bool{}
 	for _, n := range sd.Names {
@@ -53,7 +54,7 @@ func inferArch(sd *stateDict) (modelfile.Arch, error) {
 		}
 	}
 	if a.NGF == 0 || a.NZ == 0 {
-		return a, fmt.Errorf("no encoder1.main.initial-conv-*.weight or encoder1.main.final-*-1-conv.weight: not a GANomaly generator state dict (keys: %s)", abbreviate(sd.sortedNames(), 6))
+		return a, fmt.Errorf("no encoder1.main.initial-conv-*.weight or encoder1.main.final-*-1-conv.weight: not a GANomaly generator state dict (keys: %s)", abbreviate(sd.SortedNames(), 6))
 	}
 	a.ISize = 8 << pyramid
 	a.ExtraLayers = len(extra)
@@ -96,13 +97,13 @@ func resolveArch(inferred modelfile.Arch, fl archFlags) (modelfile.Arch, error) 
 
 // stripModulePrefix removes the "module." prefix nn.DataParallel adds to
 // every key, when all keys carry it.
-func stripModulePrefix(sd *stateDict) {
+func stripModulePrefix(sd *pth.StateDict) {
 	for _, n := range sd.Names {
 		if !strings.HasPrefix(n, "module.") {
 			return
 		}
 	}
-	m := map[string]*pthTensor{}
+	m := map[string]*pth.Tensor{}
 	for i, n := range sd.Names {
 		sd.Names[i] = strings.TrimPrefix(n, "module.")
 		m[sd.Names[i]] = sd.Tensors[n]
@@ -113,7 +114,7 @@ func stripModulePrefix(sd *stateDict) {
 // checkpointFromStateDict builds a KindCheckpoint model file from the
 // original code's generator state dict, checking every tensor name and shape
 // against the architecture. Unknown or missing tensors are errors.
-func checkpointFromStateDict(sd *stateDict, fl archFlags, norm modelfile.Norm) (*modelfile.File, error) {
+func checkpointFromStateDict(sd *pth.StateDict, fl archFlags, norm modelfile.Norm) (*modelfile.File, error) {
 	stripModulePrefix(sd)
 	for _, n := range sd.Names {
 		if strings.HasPrefix(n, "features.") || strings.HasPrefix(n, "classifier.") {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,9 +9,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ganomaly-go/ganomaly/calibration"
 	"github.com/ganomaly-go/ganomaly/engine"
-	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/onnx"
+	"github.com/ganomaly-go/ganomaly/pth"
 )
 
 // Storage types of the exported weights (-dtype).
@@ -23,18 +23,29 @@ const (
 	dtypeI8  = "i8"
 )
 
+// Output formats (-format).
+const (
+	formatSafetensors = "safetensors"
+	formatONNX        = "onnx"
+)
+
 // config is everything the exporter was asked to do.
 type config struct {
 	Checkpoint string
 	Out        string
+	Format     string // formatSafetensors or formatONNX
+	Pixels     bool   // onnx: normalisation inside the graph
 	DType      string
+	DTypeSet   bool   // -dtype was given
 	Calibrate  string // folder of normal images; "" = use the checkpoint's calibration
 	Test       string // labelled folder (0.normal/, 1.abnormal/); "" = keep the checkpoint's
 	FPR        float64
 	Arch       archFlags
 	Norm       *modelfile.Norm // from -mean/-std; nil when neither was given
 	Dataset    string
-	KeepCal    bool // -keep-calibration: carry a stored F32 calibration into f16/i8
+	KeepCal    bool            // -keep-calibration: carry a stored F32 calibration into f16/i8
+	About      modelfile.About // -title -description -normal_name -abnormal_name; empty fields keep the input's
+	Restamp    bool            // -restamp: rewrite only the words of a model file
 	Workers    int
 }
 
@@ -57,7 +68,7 @@ func sniffSource(path string) (sourceKind, error) {
 	head := make([]byte, 4)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
-	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, legacyMagic) {
+	if pth.IsPyTorch(head) {
 		return sourcePth, nil
 	}
 	return sourceSafetensors, nil
@@ -71,7 +82,7 @@ func loadSource(cfg *config) (*modelfile.File, error) {
 		return nil, fmt.Errorf("reading -checkpoint: %w", err)
 	}
 	if kind == sourcePth {
-		sd, err := readPth(cfg.Checkpoint)
+		sd, err := pth.Read(cfg.Checkpoint)
 		if err != nil {
 			return nil, err
 		}
@@ -121,8 +132,9 @@ func loadSource(cfg *config) (*modelfile.File, error) {
 				cfg.Checkpoint, f.Meta.Norm.Mean, f.Meta.Norm.Std, want.Mean, want.Std)
 		}
 	}
+	kept := cfg.Format == formatONNX && !cfg.DTypeSet && f.Meta.Kind == modelfile.KindModel
 	for _, t := range f.Tensors() {
-		if t.DType == modelfile.I8 || t.DType == modelfile.F16 {
+		if !kept && (t.DType == modelfile.I8 || t.DType == modelfile.F16) {
 			slog.Warn("the input is already quantised; exporting it again compounds the rounding", "tensor", t.Name, "dtype", t.DType)
 			break
 		}
@@ -185,31 +197,48 @@ func export(cfg *config) error {
 		}
 		src.Meta.Dataset.Name = cfg.Dataset
 	}
+	src.Meta.About = mergeAbout(src.Meta.About, cfg.About)
 	folded, err := engine.Fold(src)
 	if err != nil {
 		return fmt.Errorf("folding BatchNorm: %w", err)
 	}
-	out, err := convert(folded, cfg.DType)
-	if err != nil {
+	var out *modelfile.File
+	keep := cfg.Format == formatONNX && src.Meta.Kind == modelfile.KindModel && !cfg.DTypeSet
+	if keep {
+		// A model file goes into ONNX with its weights as stored: the same
+		// scores, so its calibration still holds.
+		out = src
+		cfg.DType = storedDType(src)
+	} else if out, err = convert(folded, cfg.DType); err != nil {
 		return err
 	}
 	model, err := engine.Load(out)
 	if err != nil {
 		return fmt.Errorf("loading the exported weights: %w", err)
 	}
-	cal, err := calibrate(cfg, src.Meta.Calibration, model, folded)
+	cal, err := calibrate(cfg, src.Meta.Calibration, model, folded, keep)
 	if err != nil {
 		return err
 	}
 	out.Meta.Calibration = cal
+	write := out.Encode
+	if cfg.Format == formatONNX {
+		// Built in full before anything is written: a model the graph
+		// cannot express leaves no file behind.
+		b, err := onnx.Marshal(out, onnx.Options{Pixels: cfg.Pixels})
+		if err != nil {
+			return err
+		}
+		write = func(w io.Writer) error { _, err := w.Write(b); return err }
+	}
 	if err := os.MkdirAll(filepath.Dir(cfg.Out), 0o755); err != nil {
 		return err
 	}
-	if err := out.Save(cfg.Out); err != nil {
-		return err
+	if err := modelfile.WriteFileAtomic(cfg.Out, write); err != nil {
+		return fmt.Errorf("writing %s: %w", cfg.Out, err)
 	}
 	st, _ := os.Stat(cfg.Out)
-	attrs := []any{"path", cfg.Out, "dtype", cfg.DType}
+	attrs := []any{"path", cfg.Out, "format", cfg.Format, "dtype", cfg.DType}
 	if st != nil {
 		attrs = append(attrs, "bytes", st.Size())
 	}
@@ -223,105 +252,79 @@ func export(cfg *config) error {
 	return nil
 }
 
-// calibrate decides the exported model's calibration (see docs/exporter.md,
-// "Calibration rules"):
-//   - -calibrate DIR: the threshold at -fpr over DIR's normal images scored
-//     by the exported (possibly quantised) model;
-//   - otherwise F32 keeps the checkpoint's calibration (F32 export reproduces
-//     the checkpoint's scores), while F16 and I8 refuse a calibration that
-//     describes other weights and ask for -calibrate;
-//   - -test DIR: test numbers on the labelled folder scored by the exported
-//     model; otherwise the checkpoint's test numbers are kept where they still
-//     describe the exported weights and threshold.
-func calibrate(cfg *config, stored *modelfile.Calibration, model *engine.Model, folded *modelfile.File) (*modelfile.Calibration, error) {
-	var cal *modelfile.Calibration
-	recomputed := false
-	switch {
-	case cfg.Calibrate != "":
-		paths, err := listImages(cfg.Calibrate)
-		if err != nil {
-			return nil, fmt.Errorf("-calibrate: %w", err)
-		}
-		scores, err := scoreImages(model, paths, cfg.Workers)
-		if err != nil {
-			return nil, fmt.Errorf("-calibrate: %w", err)
-		}
-		cal = metrics.Calibrate(scores, cfg.FPR)
-		if cal == nil {
-			return nil, fmt.Errorf("-calibrate %s: no finite score among %d images", cfg.Calibrate, len(paths))
-		}
-		recomputed = true
-		slog.Info("calibrated on normal images", "dir", cfg.Calibrate, "images", len(paths), "dtype", cfg.DType, "fpr", cfg.FPR, "threshold", cal.Threshold)
-	case stored != nil && cfg.DType == dtypeF32:
-		c := *stored
-		cal = &c
-		slog.Info("keeping the checkpoint's calibration (computed on its validation normals with these very F32 weights)", "threshold", cal.Threshold, "val_count", cal.ValCount)
-	case stored != nil && cfg.KeepCal:
-		c := *stored
-		cal = &c
-		slog.Warn("-keep-calibration: the threshold and test numbers of the F32 checkpoint are carried into the quantised file without being recomputed; its scores differ slightly", "dtype", cfg.DType, "threshold", cal.Threshold)
-	case stored != nil:
-		return nil, fmt.Errorf("-dtype %s changes the scores, and the calibration stored in %s describes the F32 weights: "+
-			"pass -calibrate DIR with normal images (for example the validation normals) so that the threshold is recomputed on the %s model "+
-			"(or -keep-calibration to carry the F32 numbers over as they are)",
-			cfg.DType, cfg.Checkpoint, cfg.DType)
-	default:
-		slog.Warn("no calibration: the model file will have no threshold, so scores cannot be turned into verdicts; pass -calibrate DIR with normal images")
+// mergeAbout lays the words given on the command line over those the input
+// already carries (a checkpoint or model file exported before).
+func mergeAbout(stored *modelfile.About, given modelfile.About) *modelfile.About {
+	var a modelfile.About
+	if stored != nil {
+		a = *stored
 	}
-
-	switch {
-	case cfg.Test != "":
-		if cal == nil {
-			return nil, errors.New("-test needs a threshold for F1 and verdicts: pass -calibrate DIR as well")
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{{&a.Title, given.Title}, {&a.Description, given.Description}, {&a.NormalName, given.NormalName}, {&a.AbnormalName, given.AbnormalName}} {
+		if f.v != "" {
+			*f.dst = f.v
 		}
-		tr, err := evaluate(cfg, model, cal.Threshold)
+	}
+	if a == (modelfile.About{}) {
+		return nil
+	}
+	return &a
+}
+
+// restamp rewrites the words of a model file and nothing else: the tensors
+// are written back as they were read (the writer sorts them by name, as it
+// did when the file was made), so every score stays bit for bit the same.
+func restamp(cfg *config) error {
+	if kind, err := sniffSource(cfg.Checkpoint); err != nil {
+		return fmt.Errorf("reading -checkpoint: %w", err)
+	} else if kind == sourcePth {
+		return fmt.Errorf("-restamp rewrites a ganomaly model file; %s is a PyTorch file: export it first", cfg.Checkpoint)
+	}
+	f, err := modelfile.Open(cfg.Checkpoint)
+	if err != nil {
+		return err
+	}
+	f.Meta.About = mergeAbout(f.Meta.About, cfg.About)
+	if err := os.MkdirAll(filepath.Dir(cfg.Out), 0o755); err != nil {
+		return err
+	}
+	if err := f.Save(cfg.Out); err != nil {
+		return err
+	}
+	w := f.Meta.Words()
+	slog.Info("rewrote the words of the model file", "path", cfg.Out, "title", w.Title, "normal", w.NormalName, "abnormal", w.AbnormalName)
+	return nil
+}
+
+// storedDType names the storage of a model file's weights (the first
+// layer's; the exporter writes all layers alike).
+func storedDType(f *modelfile.File) string {
+	for _, s := range engine.GeneratorSpecs(f.Meta.Arch) {
+		if t := f.Tensor(s.Key() + ".weight"); t != nil {
+			return strings.ToLower(string(t.DType))
+		}
+	}
+	return dtypeF32
+}
+
+// calibrate decides the exported model's calibration by the rules of
+// package calibration (docs/exporter.md, "Calibration rules"). unchanged
+// says the exported weights are the input's own (an ONNX export of a model
+// file), so its calibration holds whatever their storage.
+func calibrate(cfg *config, stored *modelfile.Calibration, model *engine.Model, folded *modelfile.File, unchanged bool) (*modelfile.Calibration, error) {
+	req := calibration.Request{Normals: cfg.Calibrate, Test: cfg.Test, FPR: cfg.FPR, Workers: cfg.Workers,
+		SameScores: unchanged || cfg.DType == dtypeF32, KeepStored: cfg.KeepCal, DType: cfg.DType, Source: cfg.Checkpoint}
+	var reference *engine.Model
+	if cfg.Test != "" && !req.SameScores {
+		ref, err := engine.Load(folded)
 		if err != nil {
 			return nil, err
 		}
-		cal.Test = tr
-		if cfg.DType != dtypeF32 {
-			ref, err := engine.Load(folded)
-			if err != nil {
-				return nil, err
-			}
-			trF32, err := evaluate(cfg, ref, cal.Threshold)
-			if err != nil {
-				return nil, err
-			}
-			slog.Info("test AUROC of the quantised model against F32", "dtype", cfg.DType, "auroc", tr.AUROC, "auroc_f32", trF32.AUROC, "loss", trF32.AUROC-tr.AUROC)
-		}
-	case stored == nil || stored.Test == nil || !recomputed:
-		// Nothing stored, or the stored calibration (with its test numbers)
-		// was kept as a whole.
-	case cfg.DType == dtypeF32:
-		// AUROC, AUPRC and the ROC describe these very weights; F1 belongs
-		// to the stored threshold.
-		t := *stored.Test
-		t.F1 = 0
-		cal.Test = &t
-		slog.Info("kept the checkpoint's test AUROC/AUPRC/ROC; its F1 belongs to another threshold and was dropped (pass -test DIR to recompute it)")
-	default:
-		slog.Warn("the checkpoint's test numbers describe the F32 weights and were dropped: pass -test DIR to record them for the quantised model", "dtype", cfg.DType)
+		reference = ref
 	}
-	return cal, nil
-}
-
-// evaluate scores the labelled folder cfg.Test with model.
-func evaluate(cfg *config, model *engine.Model, threshold float64) (*modelfile.TestResult, error) {
-	paths, anomalous, err := listLabelled(cfg.Test)
-	if err != nil {
-		return nil, fmt.Errorf("-test: %w", err)
-	}
-	scores, err := scoreImages(model, paths, cfg.Workers)
-	if err != nil {
-		return nil, fmt.Errorf("-test: %w", err)
-	}
-	tr := metrics.Evaluate(scores, anomalous, threshold)
-	if tr == nil {
-		return nil, fmt.Errorf("-test %s: need at least one normal and one abnormal image", cfg.Test)
-	}
-	slog.Info("evaluated the labelled test folder", "dir", cfg.Test, "normals", tr.Normals, "anomalies", tr.Anomalies, "auroc", tr.AUROC, "auprc", tr.AUPRC, "f1", tr.F1)
-	return tr, nil
+	return calibration.Decide(req, stored, model, reference)
 }
 
 // parseFloats parses a comma-separated list of numbers.

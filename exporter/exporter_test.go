@@ -11,9 +11,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/ganomaly-go/ganomaly/calibration"
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
@@ -321,16 +323,16 @@ func TestI8CalibrationAndAUROC(t *testing.T) {
 		}
 		// Recompute from the exported model's own scores.
 		m := loadModel(t, out)
-		calibPaths, _ := listImages(calib)
-		valScores, err := scoreImages(m, calibPaths, 1)
+		calibPaths, _ := calibration.ListImages(calib)
+		valScores, err := calibration.Score(m, calibPaths, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if want := metrics.Calibrate(valScores, 0.1); want.Threshold != c.Threshold {
 			t.Errorf("%s: threshold %v, want %v from the exported model's scores", dt, c.Threshold, want.Threshold)
 		}
-		testPaths, labels, _ := listLabelled(test)
-		testScores, err := scoreImages(m, testPaths, 1)
+		testPaths, labels, _ := calibration.ListLabelled(test)
+		testScores, err := calibration.Score(m, testPaths, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -464,6 +466,12 @@ func TestFlagAndInputErrors(t *testing.T) {
 		{"calibrate empty dir", []string{"-checkpoint", ckpt, "-out", out, "-calibrate", empty}, 1, "holds no images"},
 		{"calibrate bad image", []string{"-checkpoint", ckpt, "-out", out, "-calibrate", filepath.Dir(notImage)}, 1, "x.png"},
 		{"test without abnormal", []string{"-checkpoint", ckpt, "-out", out, "-calibrate", calib, "-test", filepath.Join(dir, "onlynormal")}, 1, "1.abnormal"},
+		{"class names and normal name", []string{"-checkpoint", ckpt, "-out", out, "-class_names", "a,b", "-normal_name", "a"}, 2, "not both"},
+		{"one class name", []string{"-checkpoint", ckpt, "-out", out, "-class_names", "good part"}, 2, "want two names"},
+		{"title too long", []string{"-checkpoint", ckpt, "-out", out, "-title", strings.Repeat("x", 121)}, 2, "at most 120"},
+		{"restamp without words", []string{"-checkpoint", ckpt, "-out", out, "-restamp"}, 2, "needs at least one"},
+		{"restamp with dtype", []string{"-checkpoint", ckpt, "-out", out, "-restamp", "-title", "t", "-dtype", "i8"}, 2, "-dtype would change the model"},
+		{"restamp a pth", []string{"-checkpoint", pth, "-out", out, "-restamp", "-title", "t"}, 1, "PyTorch file"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, msg := runExporter(t, c.args...)
@@ -483,5 +491,73 @@ func TestHelpExitsZero(t *testing.T) {
 	code, msg := runExporter(t, "-h")
 	if code != 0 || !strings.Contains(msg, "-calibrate") || !strings.Contains(msg, "netG.pth") {
 		t.Errorf("-h: exit %d, %q", code, msg)
+	}
+}
+
+func TestWordsAreStoredAndMerged(t *testing.T) {
+	a := modelfile.Arch{ISize: 16, NC: 1, NZ: 10, NGF: 8}
+	ckpt := testCheckpoint(t, a, 1, nil)
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "first.safetensors"), filepath.Join(dir, "second.safetensors")
+	mustExport(t, "-checkpoint", ckpt, "-out", first, "-title", " Fabric inspection ", "-description", "Finds scratches.", "-class_names", "good part,scratched")
+	mustExport(t, "-checkpoint", first, "-out", second, "-normal_name", "flawless")
+	tests := []struct {
+		file string
+		want modelfile.About
+	}{
+		{first, modelfile.About{Title: "Fabric inspection", Description: "Finds scratches.", NormalName: "good part", AbnormalName: "scratched"}},
+		// Words not given again are carried over from the input.
+		{second, modelfile.About{Title: "Fabric inspection", Description: "Finds scratches.", NormalName: "flawless", AbnormalName: "scratched"}},
+	}
+	for _, tc := range tests {
+		f, err := modelfile.Open(tc.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Meta.About == nil || *f.Meta.About != tc.want {
+			t.Errorf("%s: about %+v, want %+v", filepath.Base(tc.file), f.Meta.About, tc.want)
+		}
+	}
+}
+
+func TestRestampKeepsTensorsAndScores(t *testing.T) {
+	a := modelfile.Arch{ISize: 16, NC: 1, NZ: 10, NGF: 8}
+	ckpt := testCheckpoint(t, a, 3, nil)
+	dir := t.TempDir()
+	calib, _ := syntheticFolders(t, dir, 16, 8, 0)
+	model := filepath.Join(dir, "m.safetensors")
+	mustExport(t, "-checkpoint", ckpt, "-out", model, "-dtype", "i8", "-calibrate", calib)
+	before, err := modelfile.Open(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In place: -out is the input.
+	mustExport(t, "-checkpoint", model, "-out", model, "-restamp", "-title", "Blobs", "-abnormal_name", "a bright square")
+	after, err := modelfile.Open(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := after.Meta.Words(); w.Title != "Blobs" || w.AbnormalName != "a bright square" || w.NormalName != "blob" {
+		t.Errorf("words after restamp: %+v", w)
+	}
+	if !reflect.DeepEqual(before.Meta.Calibration, after.Meta.Calibration) || before.Meta.Calibration == nil {
+		t.Error("the calibration changed")
+	}
+	if fmt.Sprint(before.Names()) != fmt.Sprint(after.Names()) {
+		t.Fatalf("tensor names changed: %v -> %v", before.Names(), after.Names())
+	}
+	for _, tn := range before.Tensors() {
+		got := after.Tensor(tn.Name)
+		if got.DType != tn.DType || fmt.Sprint(got.Shape) != fmt.Sprint(tn.Shape) || !bytes.Equal(got.Data, tn.Data) {
+			t.Errorf("%s changed", tn.Name)
+		}
+	}
+	mb, _ := engine.Load(before)
+	ma, _ := engine.Load(after)
+	x := randomInput(16*16, 5)
+	rb, _ := mb.Forward(x)
+	ra, _ := ma.Forward(x)
+	if rb.Score != ra.Score {
+		t.Errorf("score %v before, %v after", rb.Score, ra.Score)
 	}
 }

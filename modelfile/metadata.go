@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/bits"
+	"strings"
 )
 
 // FormatVersion is the version of the Metadata schema this package writes.
@@ -38,6 +39,67 @@ type Metadata struct {
 	Calibration   *Calibration `json:"calibration,omitempty"`
 	Dataset       *Dataset     `json:"dataset,omitempty"`
 	Training      *Training    `json:"training,omitempty"`
+	// About holds the words a person chose for the model (exporter -title,
+	// -description, -normal_name, -abnormal_name). Added within schema
+	// version 1: older readers ignore it, older files lack it (see Words).
+	About *About `json:"about,omitempty"`
+}
+
+// About is how a model presents itself on a page or in ganomaly inspect:
+// a title, a sentence or two, and what its two classes are called.
+type About struct {
+	Title        string `json:"title,omitempty"`
+	Description  string `json:"description,omitempty"`
+	NormalName   string `json:"normal_name,omitempty"`
+	AbnormalName string `json:"abnormal_name,omitempty"`
+}
+
+// Words returns m.About with every empty field filled in from the dataset:
+// the class names it records (a folder dataset's "0.normal" and
+// "1.abnormal" lose their index, the last resort), then "normal" and
+// "anomalous". The title defaults to the dataset's name; the description
+// to a sentence made of the class names.
+func (m Metadata) Words() About {
+	var w About
+	if m.About != nil {
+		w = *m.About
+	}
+	d := m.Dataset
+	if d == nil {
+		d = &Dataset{}
+	}
+	if w.NormalName == "" {
+		w.NormalName = className(d.NormalClasses, "normal")
+	}
+	if w.AbnormalName == "" {
+		w.AbnormalName = className(d.AbnormalClasses, "anomalous")
+	}
+	if w.Title == "" {
+		w.Title = "GANomaly model"
+		if d.Name != "" && d.Name != "folder" {
+			w.Title = "GANomaly model of " + d.Name
+		}
+	}
+	if w.Description == "" {
+		w.Description = fmt.Sprintf("Trained only on normal images (%s); an image unlike them (%s) should score above the threshold.", w.NormalName, w.AbnormalName)
+	}
+	return w
+}
+
+// className joins a dataset's class names for display, dropping the index
+// of the folder layout's "0.normal" and "1.abnormal".
+func className(classes []string, none string) string {
+	if len(classes) == 0 {
+		return none
+	}
+	out := make([]string, len(classes))
+	for i, c := range classes {
+		if j := strings.IndexByte(c, '.'); j > 0 && strings.Trim(c[:j], "0123456789") == "" && j+1 < len(c) {
+			c = c[j+1:]
+		}
+		out[i] = c
+	}
+	return strings.Join(out, ", ")
 }
 
 // Arch describes the GANomaly generator (REFERENCE.md "Networks").

@@ -243,3 +243,61 @@ func FuzzFloat32s(f *testing.F) {
 		m.Float32s("w")
 	})
 }
+
+func TestWordsDefaults(t *testing.T) {
+	mnist := &Dataset{Name: "mnist", NormalClasses: []string{"0", "1"}, AbnormalClasses: []string{"2"}}
+	folder := &Dataset{Name: "folder", NormalClasses: []string{"0.normal"}, AbnormalClasses: []string{"1.abnormal"}}
+	tests := []struct {
+		name  string
+		ds    *Dataset
+		about *About
+		want  About
+	}{
+		{"nothing recorded", nil, nil, About{Title: "GANomaly model", NormalName: "normal", AbnormalName: "anomalous"}},
+		{"mnist classes", mnist, nil, About{Title: "GANomaly model of mnist", NormalName: "0, 1", AbnormalName: "2"}},
+		{"folder names are the last resort", folder, nil, About{Title: "GANomaly model", NormalName: "normal", AbnormalName: "abnormal"}},
+		{"chosen words win", folder, &About{Title: "Fabric", Description: "Scratches on cloth.", NormalName: "good part", AbnormalName: "scratched"},
+			About{Title: "Fabric", Description: "Scratches on cloth.", NormalName: "good part", AbnormalName: "scratched"}},
+		{"partly chosen", mnist, &About{AbnormalName: "the digit two"}, About{Title: "GANomaly model of mnist", NormalName: "0, 1", AbnormalName: "the digit two"}},
+	}
+	for _, tc := range tests {
+		m := testMeta()
+		m.Dataset, m.About = tc.ds, tc.about
+		got := m.Words()
+		if tc.want.Description == "" {
+			if !strings.Contains(got.Description, tc.want.NormalName) || !strings.Contains(got.Description, tc.want.AbnormalName) {
+				t.Errorf("%s: default description %q does not name the classes", tc.name, got.Description)
+			}
+			got.Description = ""
+		}
+		if got != tc.want {
+			t.Errorf("%s: Words() = %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestAboutRoundTripsAndOldFilesRead(t *testing.T) {
+	m := testMeta()
+	m.About = &About{Title: "Fabric", Description: "Scratches.", NormalName: "good part", AbnormalName: "scratched"}
+	f := New(m)
+	f.Add(NewF32("a.weight", []int{1}, []float32{1}))
+	g, err := Parse(encode(t, f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Meta.About == nil || *g.Meta.About != *m.About {
+		t.Errorf("about did not round-trip: %+v", g.Meta.About)
+	}
+	if g.Meta.FormatVersion != 1 {
+		t.Errorf("format_version %d: the words are an addition within version 1", g.Meta.FormatVersion)
+	}
+	// A file written before the words existed has no "about" key.
+	old := encode(t, New(testMeta()))
+	if bytes.Contains(old, []byte("about")) {
+		t.Fatal("an empty About is written")
+	}
+	h, err := Parse(old)
+	if err != nil || h.Meta.About != nil || h.Meta.Words().NormalName != "normal" {
+		t.Errorf("old file: %v, about %+v", err, h.Meta.About)
+	}
+}

@@ -6,7 +6,8 @@
 //     and refusing files above [MaxFileBytes], images above [MaxPixels] or
 //     with a side above [MaxDimension] ([LimitError]). GIFs give their
 //     first frame on the GIF's logical screen (transparent where the frame
-//     does not cover it). JPEG EXIF orientation (1..8) is applied.
+//     does not cover it). EXIF orientation (1..8) of JPEG, PNG (eXIf) and
+//     WebP files is applied, as Pillow's exif_transpose does.
 //  2. Convert every pixel to 16-bit-per-channel precision through Go's
 //     color model (16-bit files keep their full precision, palettes are
 //     expanded, CMYK JPEGs go through Go's CMYK→RGB conversion) and composite
@@ -25,4 +26,8 @@
 // rounding of products (so no fused multiply-add can differ between
 // platforms): the output is bit-identical natively and under GOOS=js
 // GOARCH=wasm.
+//
+// The package also holds the folder rules every program follows ([ListDir],
+// [Classify], [LabelOf]): which files of a folder are images (by extension
+// or content), what is skipped and why, and the 0.normal/1.abnormal labels.
 package preprocess

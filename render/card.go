@@ -5,10 +5,66 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"strconv"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"golang.org/x/image/draw"
 )
+
+// ShortScore prints a score for people to read: a plain decimal with 4
+// significant digits (0.02270, 12.35), on the page and on result cards.
+// Files, hooks and JSON keep every digit.
+func ShortScore(s float64) string {
+	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+		return strconv.FormatFloat(s, 'f', -1, 64)
+	}
+	decimals := 3 - int(math.Floor(math.Log10(math.Abs(s))))
+	return strconv.FormatFloat(s, 'f', max(decimals, 0), 64)
+}
+
+// HeatFullScale is the |x − x̂| in [0, 1] pixel units (averaged over
+// channels) that gets the hottest colour in every heat map: the page, the
+// command line's cards and the trainer's report. It is fixed, not stretched
+// per image, so that heat maps of different images compare; half the pixel
+// range is already a gross reconstruction error.
+const HeatFullScale = 0.5
+
+// HeatScale is HeatFullScale in the units of a |x − x̂| map of tensors
+// normalised with norm (the engine's Result.Diff): divided by the mean of
+// the standard deviations.
+func HeatScale(norm modelfile.Norm) float64 {
+	var std float64
+	for _, s := range norm.Std {
+		std += s
+	}
+	if std <= 0 {
+		return HeatFullScale
+	}
+	return HeatFullScale / (std / float64(len(norm.Std)))
+}
+
+// ModelCard draws the result card of an image scored by a model, from the
+// tensors: x and x̂ (normalised CHW), the |x − x̂| map (isize×isize, mean
+// over channels) on HeatScale, and the score against the threshold on the
+// model's calibrated score scale. The command line, the page and tests use
+// it, so the card looks the same everywhere.
+func ModelCard(title string, x, xhat, diff []float32, score, threshold float64, meta modelfile.Metadata) (*image.NRGBA, error) {
+	arch := meta.Arch
+	in, err := Tensor(x, arch.ISize, arch.NC, meta.Norm)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := Tensor(xhat, arch.ISize, arch.NC, meta.Norm)
+	if err != nil {
+		return nil, err
+	}
+	c := CardInput{Title: title, Input: in, Reconstruction: rec, Diff: diff, DiffSize: arch.ISize,
+		DiffScale: HeatScale(meta.Norm), Score: score, Threshold: threshold}
+	if meta.Calibration != nil {
+		c.Scale = meta.Calibration.ScoreScale
+	}
+	return Card(c)
+}
 
 // CardInput is one scored image.
 type CardInput struct {
@@ -62,7 +118,7 @@ func Card(c CardInput) (*image.NRGBA, error) {
 	draw.Draw(out, gb, grid, image.Point{}, draw.Src)
 	y := gb.Dy() + 4
 	pad := 6
-	line := fmt.Sprintf("score %.6g   threshold %.6g", c.Score, c.Threshold)
+	line := fmt.Sprintf("score %s   threshold %s", ShortScore(c.Score), ShortScore(c.Threshold))
 	if err := DrawText(out, pad, y+14, line, Style{Size: 14, Color: TextColor}); err != nil {
 		return nil, err
 	}

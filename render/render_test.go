@@ -161,3 +161,51 @@ func TestCardVerdict(t *testing.T) {
 		t.Error("a card without images was accepted")
 	}
 }
+
+func TestHeatScaleAndModelCard(t *testing.T) {
+	for _, tc := range []struct {
+		norm modelfile.Norm
+		want float64
+	}{
+		{modelfile.Norm{Mean: []float64{0.5}, Std: []float64{0.5}}, 1},                  // [-1, 1]: |x − x̂| of 1 is half the pixel range
+		{modelfile.Norm{Mean: []float64{0.1307}, Std: []float64{0.3081}}, 0.5 / 0.3081}, // --mnist_norm: the same pixel error
+		{modelfile.Norm{Mean: []float64{0.5, 0.5, 0.5}, Std: []float64{0.2, 0.5, 0.8}}, 1},
+	} {
+		if got := HeatScale(tc.norm); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("HeatScale(%v) = %v, want %v", tc.norm, got, tc.want)
+		}
+	}
+	meta := modelfile.Metadata{Arch: modelfile.Arch{ISize: 8, NC: 1, NZ: 4, NGF: 4}, Norm: modelfile.Norm{Mean: []float64{0.5}, Std: []float64{0.5}},
+		Calibration: &modelfile.Calibration{Threshold: 0.5, ScoreScale: modelfile.ScoreScale{Min: 0, Max: 1}}}
+	x, diff := make([]float32, 64), make([]float32, 64)
+	img, err := ModelCard("a.png", x, x, diff, 0.7, 0.5, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() < 3*128 || b.Dy() < 128 {
+		t.Errorf("card %v: want three 128-pixel panels", b)
+	}
+	if _, err := ModelCard("a.png", x[:10], x, diff, 0.7, 0.5, meta); err == nil {
+		t.Error("tensors that do not match the model: no error")
+	}
+}
+
+func TestShortScore(t *testing.T) {
+	for in, want := range map[float64]string{
+		0.022702282635603394: "0.02270",
+		0.1282:               "0.1282",
+		1.23456:              "1.235",
+		12.3456:              "12.35",
+		123456.7:             "123457",
+		0.000012345:          "0.00001234",
+		0:                    "0",
+		-0.5:                 "-0.5000",
+	} {
+		if got := ShortScore(in); got != want {
+			t.Errorf("ShortScore(%v) = %q, want %q", in, got, want)
+		}
+	}
+	if got := ShortScore(math.NaN()); got != "NaN" {
+		t.Errorf("ShortScore(NaN) = %q", got)
+	}
+}

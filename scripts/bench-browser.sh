@@ -7,7 +7,8 @@
 # (default 64); BENCH_TFJS_ROUNDS and BENCH_TFJS_IMAGES the alternating
 # rounds (default 15 of 4 images). Same Chromium and playwright-core set-up
 # as scripts/test-browser.sh; TF.js is installed into the same npm cache
-# (never into the repo) and served to the page from there.
+# (never into the repo) and served to the page from there; so is
+# onnxruntime-web (installed by scripts/test-browser.sh; BENCH_ORT=0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${GANOMALY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ganomaly-go}"

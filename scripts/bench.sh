@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Engine benchmarks, native and WebAssembly (node), in one run, with the fast
 # path's speed-up over two baselines measured side by side:
-#   - the foundation engine (issue 3: im2col + 4x4 GEMM + col2im), kept in
+#   - the baseline engine (im2col + 4x4 GEMM + col2im), kept in
 #     engine/baseline_test.go; BenchmarkSpeedup alternates it with the engine
 #     image by image, so the ratio holds even when the machine's load changes;
 #   - a plain direct convolution (BenchmarkDirect).
@@ -74,12 +74,12 @@ ratio() { # file arch
     $1 ~ "^BenchmarkForward/"a"(-|$)"         { f = val("ms/image"); g = val("GFLOP/s") }
     $1 ~ "^BenchmarkForwardBaseline/"a"(-|$)" { b = val("ms/image") }
     $1 ~ "^BenchmarkDirect/"a"(-|$)"          { d = val("ms/image") }
-    $1 ~ "^BenchmarkSpeedup/"a"(-|$)"         { s = val("speedup"); sf = val("ms/image"); sb = val("foundation-ms/image") }
+    $1 ~ "^BenchmarkSpeedup/"a"(-|$)"         { s = val("speedup"); sf = val("ms/image"); sb = val("baseline-ms/image") }
     END {
       if (f <= 0) exit
-      printf "%s: engine %.2f ms/image (%.2f GFLOP/s eff.), foundation %.2f", a, f, g, b
+      printf "%s: engine %.2f ms/image (%.2f GFLOP/s eff.), baseline %.2f", a, f, g, b
       if (d > 0) printf ", direct %.2f", d
-      printf "; speed-up vs foundation %.2fx (alternating medians %.2f vs %.2f ms: %.2fx)", b/f, sf, sb, s
+      printf "; speed-up vs baseline %.2fx (alternating medians %.2f vs %.2f ms: %.2fx)", b/f, sf, sb, s
       if (d > 0) printf ", vs direct %.2fx", d/f
       printf "\n"
     }' "$1"

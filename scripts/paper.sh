@@ -16,6 +16,9 @@ classes=${PAPER_CLASSES:-$default_classes}
 seeds=${PAPER_SEEDS:-0 1 2}
 niter=${PAPER_NITER:-15}
 outdir=${PAPER_OUT:-output/paper}
+source scripts/torch-layout.sh
+GANOMALY_TORCH=$(torch_mode "$@")
+export GANOMALY_TORCH
 source scripts/gotch-env.sh
 mkdir -p build/bin "$outdir"
 (cd trainer && go build -o ../build/bin/trainer . && go build -o ../build/bin/papertable ./cmd/papertable)

@@ -11,7 +11,10 @@
 # Pages project sites); SITE_OUT (default build/site); DEMO_ADDR (default
 # localhost:8080) for serve; SITE_MODELS=DIR bundles the model files in DIR
 # besides web/models (your own, from make export) and SITE_DEFAULT=FILE.safetensors
-# names the one the page opens with (default mnist.safetensors).
+# names the one the page opens with (default mnist.safetensors);
+# SITE_GALLERY=DIR makes the labelled folder DIR (0.normal/, 1.abnormal/) the
+# default model's gallery (a model NAME.safetensors in SITE_MODELS may also
+# have its own, NAME.gallery/ beside it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-build}"
@@ -38,6 +41,11 @@ elif ! compgen -G "web/models/*.safetensors" >/dev/null; then
 fi
 if [ -n "${SITE_DEFAULT:-}" ] && [ ! -f "web/models/$SITE_DEFAULT" ] && [ ! -f "${SITE_MODELS:-web/models}/$SITE_DEFAULT" ]; then
   echo "SITE_DEFAULT=$SITE_DEFAULT: no such file in web/models${SITE_MODELS:+ or $SITE_MODELS}" >&2; exit 2
+fi
+if [ -n "${SITE_GALLERY:-}" ]; then
+  [ -d "$SITE_GALLERY" ] ||
+    { echo "SITE_GALLERY=$SITE_GALLERY: not a folder (want one with 0.normal/ and 1.abnormal/ images)" >&2; exit 2; }
+  extra+=(-gallery "$SITE_GALLERY")
 fi
 mkdir -p build/bin
 go build -o build/bin/site ./app/cmd/site

@@ -13,8 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(bash scripts/python-env.sh)"
-python3 -c 'import torch, numpy, safetensors, pytest' || {
-  echo "test-python.sh: the Python environment is broken; delete ${GANOMALY_CACHE:-$HOME/.cache/ganomaly-go}/python-torch-2.1.0 and rerun" >&2
+python3 -c 'import torch, numpy, safetensors, pytest, onnx, onnxruntime' || {
+  c=${GANOMALY_CACHE:-$HOME/.cache/ganomaly-go}
+  echo "test-python.sh: the Python environment is broken; delete $c/python-torch-2.1.0 and $c/torch-2.1.0/.python-complete and rerun" >&2
   exit 1
 }
 export PYTHONDONTWRITEBYTECODE=1

@@ -11,6 +11,8 @@
 # Go's build cache keeps it. GPU tests skip themselves without CUDA.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "=== the libtorch set-up (scripts/torch-layout.sh, train.sh's CPU/CUDA choice) with a stub pip"
+bash scripts/test-torch-setup.sh
 source scripts/gotch-env.sh
 unformatted=$(gofmt -l trainer render)
 [ -z "$unformatted" ] || { echo "gofmt needed: $unformatted" >&2; exit 1; }
@@ -44,6 +46,8 @@ kill -9 "$pid" 2>/dev/null || { echo "the trainer finished before it could be ki
 wait "$pid" 2>/dev/null || true
 ../build/bin/trainer "${args[@]}" --resume 2>"$out/log2" >/dev/null || { cat "$out/log2" >&2; exit 1; }
 grep -q '"status": "finished"' "$out/killed/metrics.json" || { echo "resumed run did not finish" >&2; exit 1; }
-epochs=$(grep -c '"epoch": ' "$out/killed/metrics.json" || true)
 grep -q 'msg=resumed' "$out/log2" || { echo "the second run did not resume" >&2; cat "$out/log2" >&2; exit 1; }
-echo "killed with kill -9 after epoch 1's checkpoint, resumed, finished all 3 epochs ($epochs epoch entries incl. summary)"
+# Exactly epochs 1, 2, 3 once each: a resume that lost or repeated an epoch fails here.
+epochs=$(tr -d ' \n' < "$out/killed/metrics.json" | grep -o '"epochs":\[.*\],"summary"' | grep -o '{"epoch":[0-9]*' | cut -d: -f2 | tr '\n' ' ')
+[ "$epochs" = "1 2 3 " ] || { echo "metrics.json lists epochs '$epochs', want '1 2 3'" >&2; cat "$out/killed/metrics.json" >&2; exit 1; }
+echo "killed with kill -9 after epoch 1's checkpoint, resumed, finished: metrics.json lists epochs $epochs"

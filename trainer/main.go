@@ -138,7 +138,9 @@ Flags:
 		fmt.Fprintf(stdout, "run folder: %s\n", res.Dir)
 		fmt.Fprintf(stdout, "last epoch %d: AUROC eval %.4f, batch-stats %.4f, AUPRC %.4f, F1 %.4f\n", s.Last.Epoch, s.Last.AUROCEval, s.Last.AUROCBatch, s.Last.AUPRC, s.Last.F1)
 		fmt.Fprintf(stdout, "validation-selected epoch %d: AUROC eval %.4f, batch-stats %.4f (%s)\n", s.Validation.Epoch, s.Validation.AUROCEval, s.Validation.AUROCBatch, run.FileGVal)
-		fmt.Fprintf(stdout, "test-selected epoch %d (optimistic): AUROC eval %.4f\n", s.TestBest.Epoch, s.TestBest.AUROCEval)
+		fmt.Fprintf(stdout, "test-selected epoch %d (optimistic: chosen on the test set): AUROC eval %.4f\n", s.TestBest.Epoch, s.TestBest.AUROCEval)
+		fmt.Fprintf(stdout, "AUROC eval: BatchNorm running statistics, what one image gets in the browser and the CLI; batch-stats: statistics of each test batch of %d, test set in a random order (seed %d)\n",
+			cfg.EvalBatch, res.Metrics.Config.BatchStatsSeed)
 	}
 	return 0
 }

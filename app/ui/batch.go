@@ -10,6 +10,8 @@ import (
 
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/preprocess"
+	"github.com/ganomaly-go/ganomaly/render"
 )
 
 // BatchRow is one image of the batch view.
@@ -25,18 +27,14 @@ type BatchRow struct {
 // scored reports a row with a score (done, no error).
 func (r *BatchRow) scored() bool { return r.Done && r.Err == "" }
 
-// LabelFromPath reads the label of a file from a folder in its path named
-// like the CLI's labelled folders: "0.normal" or "1.abnormal" (also "normal",
-// "abnormal").
+// LabelFromPath is the page's label of a file from its path
+// (preprocess.LabelOf): "normal", "abnormal" or "".
 func LabelFromPath(p string) string {
-	parts := strings.Split(strings.ReplaceAll(p, "\\", "/"), "/")
-	for i := len(parts) - 2; i >= 0; i-- {
-		switch strings.ToLower(parts[i]) {
-		case "0.normal", "normal":
-			return "normal"
-		case "1.abnormal", "abnormal":
-			return "abnormal"
-		}
+	switch preprocess.LabelOf(p) {
+	case preprocess.Normal:
+		return "normal"
+	case preprocess.Anomalous:
+		return "abnormal"
 	}
 	return ""
 }
@@ -54,6 +52,10 @@ func Verdict(score, threshold float64) string {
 func FormatScore(s float64) string {
 	return strconv.FormatFloat(s, 'f', -1, 64)
 }
+
+// ShortScore is the page's score for people to read (render.ShortScore:
+// 4 significant digits). Hooks and files keep FormatScore.
+func ShortScore(s float64) string { return render.ShortScore(s) }
 
 // SortRows orders rows by a column ("name", "score", "verdict", "label"),
 // ascending or not. Unscored rows go last either way.

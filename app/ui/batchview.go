@@ -60,8 +60,12 @@ type batchHost interface {
 	// batchEnv is the loaded model, the worker pool (nil: score on the page)
 	// and the threshold of the verdicts.
 	batchEnv() (sess *Session, pool *Pool, threshold float64)
+	// workersStarting reports Web Workers still starting (a batch waits).
+	workersStarting() bool
 	// sampleBatch is the labelled sample images suited to the model.
 	sampleBatch() (names, labels []string, srcs []batchSource)
+	// runBatch starts a batch once the workers are there (start).
+	runBatch(ctx app.Context, names, labels []string, srcs []batchSource)
 	// openRow shows one image in the single-image view, or says why it
 	// could not be read.
 	openRow(ctx app.Context, name string, b []byte, err error)
@@ -152,7 +156,8 @@ func (b *BatchView) Render() app.UI {
 		return root.Body(app.Div().Class("panel").Body(
 			app.H2().Text("Batch"),
 			app.P().Text("Choose, drop or paste several images at once, or a folder, or score every sample image. Folders named 0.normal and 1.abnormal (or normal/abnormal) give labels, and then the ROC curve and AUROC are computed live."),
-			app.Button().Class("primary").Text("Score all sample images").OnClick(b.onSamples).Disabled(sess == nil),
+			app.Button().Class("primary").Text("Score all sample images").OnClick(b.onSamples).Disabled(sess == nil || b.host.workersStarting()),
+			app.If(b.host.workersStarting(), app.P().Class("muted").Text("Starting the Web Workers…")),
 		))
 	}
 	t := b.tab
@@ -255,7 +260,7 @@ func (b *BatchView) renderRow(k int, threshold float64) app.UI {
 	case r.Err != "":
 		score, verdict, cls, title = "–", "error: "+r.Err, "error-row", r.Err
 	case r.Done:
-		score, verdict = FormatScore(r.Score), Verdict(r.Score, threshold)
+		score, verdict = ShortScore(r.Score), Verdict(r.Score, threshold)
 		cls = verdict
 	case b.state == "cancelled":
 		score, verdict = "–", "not scored (cancelled)"
@@ -266,7 +271,7 @@ func (b *BatchView) renderRow(k int, threshold float64) app.UI {
 	}
 	scoreCell := app.Td().Class("num").Text(score)
 	if r.scored() {
-		scoreCell = scoreCell.DataSet("score", FormatScore(r.Score))
+		scoreCell = scoreCell.DataSet("score", FormatScore(r.Score)).Title(FormatScore(r.Score))
 	}
 	return app.Tr().Class(cls).DataSet("row", k).Body(
 		app.Td().Body(thumb), app.Td().Class("c-name").Body(name), app.Td().Text(r.Label),
@@ -364,7 +369,7 @@ func (b *BatchView) onOpenRow(k int) app.EventHandler {
 
 func (b *BatchView) onSamples(ctx app.Context, e app.Event) {
 	names, labels, srcs := b.host.sampleBatch()
-	b.start(names, labels, srcs)
+	b.host.runBatch(ctx, names, labels, srcs)
 }
 
 func (b *BatchView) onCancel(ctx app.Context, e app.Event) { b.cancel() }

@@ -64,6 +64,16 @@ func readFile(file app.Value) ([]byte, error) {
 	return jsBytes(buf), nil
 }
 
+// readHead reads the first n bytes of a File (fewer when it is shorter),
+// for recognising an image by its content without reading all of it.
+func readHead(file app.Value, n int) ([]byte, error) {
+	buf, err := await(file.Call("slice", 0, n).Call("arrayBuffer"))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", file.Get("name").String(), err)
+	}
+	return jsBytes(buf), nil
+}
+
 // fileName is the file's name with its folder when the browser knows it
 // (directory picker, some drops).
 func fileName(file app.Value) string {
@@ -119,16 +129,8 @@ func setBodyData(k, v string) {
 	app.Window().Get("document").Get("body").Call("setAttribute", "data-"+k, v)
 }
 
-// float32sToBytes and bytesToFloat32s move float32 slices through
-// postMessage as little-endian bytes.
-func float32sToBytes(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, f := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
-	}
-	return b
-}
-
+// bytesToFloat32s reads a float32 slice that came through postMessage as
+// little-endian bytes.
 func bytesToFloat32s(b []byte) []float32 {
 	v := make([]float32, len(b)/4)
 	for i := range v {

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"path"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/preprocess"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
@@ -33,14 +33,21 @@ type BundledModel struct {
 	Bytes   int     `json:"bytes"`
 	Default bool    `json:"default"`
 	Random  bool    `json:"random"` // random weights (a placeholder)
+	// The model's words (modelfile.Metadata.Words), so that the page can
+	// show them before the model itself is loaded.
+	Words *modelfile.About `json:"words,omitempty"`
 }
 
-// GalleryItem is one sample image (web/gallery/index.json) with its bytes,
-// fetched at start so that scoring needs no network.
+// GalleryItem is one sample image (web/gallery/index.json, written by the
+// site generator; see package app/gallery) with its bytes, fetched at start
+// so that scoring needs no network.
 type GalleryItem struct {
 	File    string `json:"file"`
 	Dataset string `json:"dataset"`
 	Class   string `json:"class"`
+	Model   string `json:"model"`  // the bundled model whose own sample this is; "" for the MNIST samples
+	Label   string `json:"label"`  // "normal" or "anomalous" for a model's own sample
+	Source  string `json:"source"` // the original file, relative to its gallery folder
 	Bytes   []byte `json:"-"`
 	URL     string `json:"-"` // data URL of the original file
 }
@@ -71,13 +78,24 @@ type Demo struct {
 	err       string // the message for the last bad input (data-testid=error)
 	busy      string // what is running, shown with progress
 	cur       *Analysis
+	curImages struct {
+		of   *Analysis // the analysis urls were drawn from
+		urls [4]string // x, x̂, heat map, overlay as data URLs
+	}
 	threshold float64
 	userSetT  bool
 	tLo, tHi  float64 // the threshold slider's range, as last drawn
 
-	pool     *Pool
-	poolNote string
-	batch    *BatchView // the batch view, with its own state
+	live bool   // mounted in the browser (false while pre-rendering: controls that need the Go program are disabled)
+	pick string // gallery file clicked before the model was ready, scored when it is
+
+	pool         *Pool
+	poolNote     string
+	poolStarting bool
+	poolStarted  bool                // started, or failed (then pool is nil and batches run on the page)
+	poolWaiting  []func(app.Context) // run once the pool has started
+	verdictShown chan struct{}       // closed at the first verdict
+	batch        *BatchView          // the batch view, with its own state
 
 	drawn   bool // the canvas has been cleared to black
 	drawing bool
@@ -92,14 +110,39 @@ type Demo struct {
 	started     time.Time
 }
 
-// OnMount loads the default model, the gallery and the workers, then marks
-// <body data-ready="true">.
-func (d *Demo) OnMount(ctx app.Context) {
-	d.started = time.Now()
-	d.mountCtx = ctx
+// OnInit takes the site data (SiteData): the models and the gallery are
+// drawn from the first render on, on the server side (the pre-rendered page)
+// as in the browser, before anything is loaded.
+func (d *Demo) OnInit() {
 	d.view = viewSingle
 	d.threshold = math.NaN()
 	d.lab.layer = -1
+	d.verdictShown = make(chan struct{})
+	site, ok := siteData()
+	if !ok {
+		return
+	}
+	d.models = site.Models
+	d.modelBusy = "loading " + defaultModel(site.Models).Name + "…"
+	d.gallery = nil
+	for _, it := range site.Gallery {
+		it.URL = "/web/gallery/" + it.File
+		d.gallery = append(d.gallery, it)
+	}
+}
+
+// OnMount loads the default model and the gallery's images, then marks
+// <body data-ready="true"> and scores the sample clicked before that, if
+// any. The Web Workers start when the page is idle after that.
+func (d *Demo) OnMount(ctx app.Context) {
+	mark("mounted") // go-app has drawn the page (its first render replaces the pre-rendered one)
+	d.live = true
+	if e := app.Window().Get("ganomalyEarly"); e.Truthy() && e.Get("pick").Truthy() {
+		d.pick = e.Get("pick").String()
+	}
+	app.Window().Set("ganomalyMounted", true)
+	d.started = time.Now()
+	d.mountCtx = ctx
 	d.removePaste = app.Window().AddEventListener("paste", d.onPaste)
 	d.removeDraw = d.listenDrawing(ctx)
 	ctx.Async(func() { d.start(ctx) })
@@ -128,41 +171,31 @@ func (d *Demo) start(ctx app.Context) {
 		slog.Error("start", "err", err)
 		d.dispatch(func(ctx app.Context) { d.startError = err.Error() })
 	}
-	idx, err := fetchBytes(ctx.ResolveStaticResource("/web/models/index.json"))
-	if err != nil {
-		fail(fmt.Errorf("cannot load the list of bundled models: %w", err))
-		return
-	}
-	var models []BundledModel
-	if err := json.Unmarshal(idx, &models); err != nil || len(models) == 0 {
-		fail(fmt.Errorf("web/models/index.json is unreadable or empty (%v): rebuild the site with make site", err))
-		return
-	}
-	def := models[0]
-	for _, m := range models {
-		if m.Default {
-			def = m
-		}
-	}
-	d.dispatch(func(ctx app.Context) { d.models = models; d.modelBusy = "loading " + def.Name + "…" })
-
-	// The gallery, the model and the worker pool load side by side.
-	galleryDone := make(chan []GalleryItem, 1)
-	go func() { galleryDone <- d.loadGallery(ctx) }()
-	poolDone := make(chan *Pool, 1)
-	go func() {
-		n := app.Window().Get("navigator").Get("hardwareConcurrency").Int()
-		n = max(1, min(n, MaxWorkers))
-		p, err := StartPool(n, ctx.ResolveStaticResource("/web/worker.js"), ctx.ResolveStaticResource("/web/worker.wasm"))
+	models, items := d.models, d.gallery
+	if len(models) == 0 {
+		// A page without site data: read the index files.
+		idx, err := fetchBytes(ctx.ResolveStaticResource("/web/models/index.json"))
 		if err != nil {
-			slog.Warn("no worker pool; batches run on the page", "err", err)
-			d.dispatch(func(ctx app.Context) {
-				d.poolNote = "Web Workers unavailable (" + err.Error() + "): batches run on the page, one image at a time."
-			})
+			fail(fmt.Errorf("cannot load the list of bundled models: %w", err))
+			return
 		}
-		poolDone <- p
-	}()
-	b, err := fetchBytes(ctx.ResolveStaticResource("/web/models/" + def.File))
+		if err := json.Unmarshal(idx, &models); err != nil || len(models) == 0 {
+			fail(fmt.Errorf("web/models/index.json is unreadable or empty (%v): rebuild the site with make site", err))
+			return
+		}
+		d.dispatch(func(ctx app.Context) { d.models = models })
+		items = nil
+	}
+	def := defaultModel(models)
+	d.dispatch(func(ctx app.Context) { d.modelBusy = "loading " + def.Name + "…" })
+
+	// The gallery's images and the model load side by side (boot.js has
+	// started the model's download before the Go program ran). The Web
+	// Workers start later (startPoolWhenIdle): they are needed for batches
+	// only, and compiling them now would compete with the page for the cores.
+	galleryDone := make(chan []GalleryItem, 1)
+	go func() { galleryDone <- d.loadGallery(ctx, items) }()
+	b, err := modelBytes(def.File, ctx.ResolveStaticResource("/web/models/"+def.File))
 	if err != nil {
 		fail(err)
 		return
@@ -172,24 +205,70 @@ func (d *Demo) start(ctx app.Context) {
 		fail(err)
 		return
 	}
+	sess.Bundled = true
+	mark("model-loaded")
 	gal := <-galleryDone
-	pool := <-poolDone
-	if pool != nil {
-		if err := pool.Load(b); err != nil {
-			slog.Warn("workers cannot load the model", "err", err)
-			pool = nil
-		}
-	}
 	d.dispatch(func(ctx app.Context) {
 		d.gallery = gal
-		d.pool = pool
 		d.setSession(sess)
 		d.modelBusy = ""
 		d.ready = true
 		d.exposeBench()
 		setBodyData("ready", "true")
-		slog.Info("ready", "ms", time.Since(d.started).Milliseconds(), "workers", pool.sizeOrZero())
+		mark("ready")
+		slog.Info("ready", "ms", time.Since(d.started).Milliseconds())
+		if d.pick != "" {
+			for _, it := range d.galleryFor() {
+				if it.File == d.pick {
+					d.scoreOne(ctx, "gallery/"+it.File, it.Bytes)
+				}
+			}
+			d.pick = ""
+		}
 	})
+	d.startPoolWhenIdle()
+}
+
+// earlyGallery returns the gallery images boot.js has fetched (nil for one
+// that failed), or nil when it has not fetched n of them.
+func earlyGallery(n int) [][]byte {
+	e := app.Window().Get("ganomalyEarly")
+	if n == 0 || !e.Truthy() || !e.Get("gallery").Truthy() {
+		return nil
+	}
+	arr, err := await(e.Get("gallery"))
+	if err != nil || arr.Length() != n {
+		return nil
+	}
+	out := make([][]byte, n)
+	for i := range out {
+		if v := arr.Index(i); v.Truthy() {
+			out[i] = jsBytes(v)
+		}
+	}
+	return out
+}
+
+// defaultModel is the entry marked default (the first one otherwise).
+func defaultModel(models []BundledModel) BundledModel {
+	for _, m := range models {
+		if m.Default {
+			return m
+		}
+	}
+	return models[0]
+}
+
+// modelBytes returns the bytes of a bundled model: those boot.js has been
+// downloading since the page started, when it is that file, else a fetch.
+func modelBytes(file, url string) ([]byte, error) {
+	if e := app.Window().Get("ganomalyEarly"); e.Truthy() && e.Get("model").Truthy() && e.Get("modelFile").String() == file {
+		if buf, err := await(e.Get("model")); err == nil {
+			return jsBytes(buf), nil
+		}
+		// Fetch again: its error says what went wrong.
+	}
+	return fetchBytes(url)
 }
 
 func (p *Pool) sizeOrZero() int {
@@ -199,19 +278,37 @@ func (p *Pool) sizeOrZero() int {
 	return p.Size()
 }
 
-func (d *Demo) loadGallery(ctx app.Context) []GalleryItem {
+// loadGallery fetches the bytes of the gallery's images (items, or those
+// listed in web/gallery/index.json when items is empty) and returns a new
+// slice with Bytes and a data URL set, so that showing and scoring them needs
+// no network once the page is ready.
+func (d *Demo) loadGallery(ctx app.Context, items []GalleryItem) []GalleryItem {
 	base := ctx.ResolveStaticResource("/web/gallery/")
-	idx, err := fetchBytes(base + "index.json")
-	if err != nil {
-		slog.Warn("no gallery", "err", err)
-		return nil
+	if len(items) == 0 {
+		idx, err := fetchBytes(base + "index.json")
+		if err != nil {
+			slog.Warn("no gallery", "err", err)
+			return nil
+		}
+		if err := json.Unmarshal(idx, &items); err != nil {
+			slog.Warn("gallery index", "err", err)
+			return nil
+		}
 	}
-	var items []GalleryItem
-	if err := json.Unmarshal(idx, &items); err != nil {
-		slog.Warn("gallery index", "err", err)
-		return nil
+	if early := earlyGallery(len(items)); early != nil {
+		var out []GalleryItem
+		for i, it := range items {
+			if early[i] == nil {
+				slog.Warn("gallery image", "file", it.File, "err", "could not be fetched")
+				continue
+			}
+			it.Bytes = early[i]
+			it.URL = "data:image/png;base64," + b64(it.Bytes)
+			out = append(out, it)
+		}
+		return out
 	}
-	out := items[:0]
+	var out []GalleryItem
 	for _, it := range items {
 		b, err := fetchBytes(base + it.File)
 		if err != nil {
@@ -251,7 +348,12 @@ func (d *Demo) setSession(s *Session) {
 // galleryLabel is "normal", "abnormal" or "" for a gallery item under the
 // current model.
 func (d *Demo) galleryLabel(it GalleryItem) string {
-	if d.sess == nil {
+	switch {
+	case it.Label == "normal":
+		return "normal"
+	case it.Label == "anomalous":
+		return "abnormal"
+	case d.sess == nil:
 		return ""
 	}
 	return ClassLabel(d.sess.Meta, it.Dataset, it.Class)
@@ -265,6 +367,10 @@ func GalleryCaption(meta modelfile.Metadata, items []GalleryItem) string {
 	if len(items) == 0 {
 		return ""
 	}
+	if items[0].Model != "" {
+		w := meta.Words()
+		return "Sample images chosen for this model, labelled by their folders: green = normal (" + w.NormalName + "), red = anomalous (" + w.AbnormalName + ")."
+	}
 	var names []string
 	for _, it := range items {
 		if ClassLabel(meta, it.Dataset, it.Class) != "" {
@@ -277,27 +383,44 @@ func GalleryCaption(meta modelfile.Metadata, items []GalleryItem) string {
 	return "Sample images from " + strings.Join(names, " and ") + ", not from the images this model was trained on, so how it scores them says little: drop your own images to judge it."
 }
 
-// galleryFor lists the gallery items that suit the current model (same
-// dataset, or every item when the model does not name one).
+// galleryFor lists the gallery items that suit the current model: a bundled
+// model's own samples when it has some; otherwise the shared samples of the
+// model's dataset, or, when it names none we have, all shared samples.
 func (d *Demo) galleryFor() []GalleryItem {
-	if d.sess == nil {
+	var ds, name string
+	bundled := false
+	switch {
+	case d.sess != nil:
+		if d.sess.Meta.Dataset != nil {
+			ds = d.sess.Meta.Dataset.Name
+		}
+		name, bundled = d.sess.Name, d.sess.Bundled
+	case len(d.models) > 0:
+		def := defaultModel(d.models) // before the model is loaded
+		ds, name, bundled = def.Dataset, def.File, true
+	default:
 		return nil
 	}
-	var out []GalleryItem
-	ds := ""
-	if d.sess.Meta.Dataset != nil {
-		ds = d.sess.Meta.Dataset.Name
-	}
+	var own, same, shared []GalleryItem
 	for _, it := range d.gallery {
-		if strings.EqualFold(ds, it.Dataset) {
-			out = append(out, it)
+		switch {
+		case it.Model != "":
+			if bundled && it.Model == name {
+				own = append(own, it)
+			}
+		case strings.EqualFold(ds, it.Dataset):
+			same = append(same, it)
+		default:
+			shared = append(shared, it)
 		}
 	}
-	if len(out) == 0 {
-		// The model names no dataset we have samples of: offer them all.
-		return d.gallery
+	switch {
+	case len(own) > 0:
+		return own
+	case len(same) > 0:
+		return same
 	}
-	return out
+	return shared
 }
 
 // scoreOne analyses one image on the page (an image takes tens of
@@ -316,6 +439,7 @@ func (d *Demo) scoreOne(ctx app.Context, name string, b []byte) {
 	d.cur = a
 	d.view = viewSingle
 	d.lab.reset()
+	d.firstVerdict()
 	if !d.userSetT && !d.sess.HasCalibration() && d.threshold == 0 {
 		// Leave an uncalibrated model's threshold at 0 until the user moves it.
 		d.threshold = 0
@@ -350,20 +474,37 @@ func (d *Demo) takeFiles(ctx app.Context, files app.Value, folder bool) {
 const listChunk = 500
 
 // takeFileList is takeFiles for files with known names (paths inside a
-// dropped folder).
+// dropped folder). A folder's files go through preprocess.Classify, the
+// rules of every folder scan: what it leaves out is named in a notice.
 func (d *Demo) takeFileList(ctx app.Context, all []app.Value, allNames []string, folder bool) {
-	var list []app.Value
-	var names []string
-	for i, f := range all {
-		if folder && !isImageName(allNames[i]) {
-			continue
-		}
-		list, names = append(list, f), append(names, allNames[i])
+	if !folder {
+		d.takeChecked(ctx, all, allNames, false, nil)
+		return
 	}
+	ctx.Async(func() {
+		var list []app.Value
+		var names, skipped []string
+		for i, f := range all {
+			if ok, why := preprocess.Classify(allNames[i], func() ([]byte, error) { return readHead(f, preprocess.SniffLen) }); ok {
+				list, names = append(list, f), append(names, allNames[i])
+			} else {
+				skipped = append(skipped, allNames[i]+" ("+why+")")
+			}
+		}
+		d.dispatch(func(ctx app.Context) { d.takeChecked(ctx, list, names, true, skipped) })
+	})
+}
+
+// takeChecked opens the files: one in the single-image view, several (or a
+// folder's) in the batch view.
+func (d *Demo) takeChecked(ctx app.Context, list []app.Value, names []string, folder bool, skipped []string) {
 	n := len(list)
 	if n == 0 {
 		if folder {
-			d.err = "The folder holds no PNG, JPEG, GIF, BMP, TIFF or WebP images."
+			d.err = "The folder holds no images: " + preprocess.NoImagesText() + "."
+			if len(skipped) > 0 {
+				d.err += " Skipped: " + strings.Join(skipped, "; ")
+			}
 		}
 		return
 	}
@@ -380,20 +521,34 @@ func (d *Demo) takeFileList(ctx app.Context, all []app.Value, allNames []string,
 		})
 		return
 	}
-	// The batch view takes the File objects themselves: the workers read
-	// them, so the page never holds a batch's files.
+	// The batch view takes the File objects themselves: each is read only
+	// when a worker is about to score it.
 	srcs := make([]batchSource, n)
 	labels := make([]string, n)
 	for i := range list {
 		srcs[i] = batchSource{blob: list[i]}
 		labels[i] = LabelFromPath(names[i])
 	}
+	d.err = ""
+	if len(skipped) > 0 {
+		d.err = fmt.Sprintf("skipped %d files that are not images: %s", len(skipped), strings.Join(skipped, "; "))
+	}
+	d.runBatch(ctx, names, labels, srcs)
+}
+
+// runBatch shows the batch view and starts a batch there, once the Web
+// Workers have started (they start on demand, see ensurePool).
+func (d *Demo) runBatch(ctx app.Context, names, labels []string, srcs []batchSource) {
 	if d.sess == nil {
 		d.err = "The model is still loading; try again in a moment."
 		return
 	}
-	d.err = ""
 	d.view = viewBatch
+	if !d.poolStarted {
+		d.ensurePool(ctx, func(ctx app.Context) { d.runBatch(ctx, names, labels, srcs) })
+		d.batchView().Update()
+		return
+	}
 	d.batchView().start(names, labels, srcs)
 }
 
@@ -405,9 +560,11 @@ func (d *Demo) batchView() *BatchView {
 	return d.batch
 }
 
-// batchEnv, sampleBatch and openRow are what the batch view asks of the page
-// (batchHost).
+// batchEnv, poolStarting, sampleBatch, runBatch and openRow are what the
+// batch view asks of the page (batchHost).
 func (d *Demo) batchEnv() (*Session, *Pool, float64) { return d.sess, d.pool, d.threshold }
+
+func (d *Demo) workersStarting() bool { return d.poolStarting }
 
 func (d *Demo) sampleBatch() (names, labels []string, srcs []batchSource) {
 	for _, it := range d.galleryFor() {
@@ -427,15 +584,6 @@ func (d *Demo) openRow(ctx app.Context, name string, b []byte, err error) {
 		}
 		d.scoreOne(ctx, name, b)
 	})
-}
-
-// isImageName reports a file name with an image extension the decoders know.
-func isImageName(name string) bool {
-	switch strings.ToLower(path.Ext(name)) {
-	case ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp":
-		return true
-	}
-	return false
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -117,6 +117,10 @@ func (d *Demo) onFolder(ctx app.Context, e app.Event) {
 
 func (d *Demo) onGallery(it GalleryItem) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
+		if !d.ready || it.Bytes == nil {
+			d.pick = it.File // scored once the model is loaded
+			return
+		}
 		d.scoreOne(ctx, "gallery/"+it.File, it.Bytes)
 	}
 }
@@ -135,7 +139,7 @@ func (d *Demo) onModelSelect(ctx app.Context, e app.Event) {
 			d.dispatch(func(ctx app.Context) { d.modelBusy, d.err = "", err.Error() })
 			return
 		}
-		d.switchModel(ctx, file, b)
+		d.switchModel(ctx, file, b, true)
 	})
 }
 
@@ -156,13 +160,14 @@ func (d *Demo) onModelFile(ctx app.Context, e app.Event) {
 			d.dispatch(func(ctx app.Context) { d.modelBusy, d.err = "", err.Error() })
 			return
 		}
-		d.switchModel(ctx, name, b)
+		d.switchModel(ctx, name, b, false)
 	})
 }
 
 // switchModel runs on a goroutine: load, hand the model to the workers, then
-// switch the page. A bad file leaves the current model in place.
-func (d *Demo) switchModel(ctx app.Context, name string, b []byte) {
+// switch the page. A bad file leaves the current model in place. bundled
+// says the model is one of the site's (its own gallery, if any, goes with it).
+func (d *Demo) switchModel(ctx app.Context, name string, b []byte, bundled bool) {
 	time.Sleep(20 * time.Millisecond) // let "loading…" paint
 	s, err := LoadSession(name, b)
 	if err != nil {
@@ -172,6 +177,7 @@ func (d *Demo) switchModel(ctx app.Context, name string, b []byte) {
 		})
 		return
 	}
+	s.Bundled = bundled
 	if d.pool != nil {
 		if err := d.pool.Load(b); err != nil {
 			d.dispatch(func(ctx app.Context) { d.poolNote = "workers could not load the model: " + err.Error() })

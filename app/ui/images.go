@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"sync"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/preprocess"
@@ -20,39 +21,38 @@ func PNGDataURL(img image.Image) string {
 		return ""
 	}
 	var b bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&b, img); err != nil {
+	if err := pngEncoder.Encode(&b, img); err != nil {
 		return ""
 	}
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
 }
+
+// pngEncoder reuses its buffers (a zlib writer holds about a megabyte):
+// setting one up for every small image cost more than encoding it, and the
+// page encodes four per verdict and one per batch row.
+var pngEncoder = &png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBuffers{}}
+
+type pngBuffers struct{ pool sync.Pool }
+
+func (p *pngBuffers) Get() *png.EncoderBuffer {
+	b, _ := p.pool.Get().(*png.EncoderBuffer)
+	return b
+}
+
+func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
 
 // TensorURL is the data URL of a normalised CHW tensor shown as an image.
 func TensorURL(chw []float32, m modelfile.Metadata) string {
 	return PNGDataURL(preprocess.ToImage(chw, m.Arch.ISize, m.Arch.NC, m.Norm))
 }
 
-// HeatFullScale is the |x − x̂| in [0, 1] pixel units that gets the hottest
-// colour, as in the CLI's heat maps (cmd/ganomaly): fixed, not stretched per
-// image, so heat maps of different images compare; half the pixel range is
-// already a gross reconstruction error.
-const HeatFullScale = 0.5
-
-// heatScale converts HeatFullScale to the normalised units of Result.Diff.
-func heatScale(m modelfile.Metadata) float64 {
-	var std float64
-	for _, s := range m.Norm.Std {
-		std += s
-	}
-	if std <= 0 {
-		return HeatFullScale
-	}
-	return HeatFullScale / (std / float64(len(m.Norm.Std)))
-}
+// heatScale is the heat maps' full scale for the model's diff maps.
+func heatScale(m modelfile.Metadata) float64 { return render.HeatScale(m.Norm) }
 
 func heatColour(v float64) color.NRGBA { return render.HeatColor(v) }
 
-// HeatImage colours the per-pixel difference map (isize×isize).
-// (render.HeatMap on the CLI's fixed scale).
+// HeatImage colours the per-pixel difference map (isize×isize) on the
+// fixed scale of every heat map (render.HeatScale).
 func HeatImage(diff []float32, m modelfile.Metadata) image.Image {
 	img, err := render.HeatMap(diff, m.Arch.ISize, heatScale(m))
 	if err != nil {

@@ -223,7 +223,7 @@ func layerOp(l engine.LayerInfo) string {
 func (d *Demo) renderExplain() app.UI {
 	score := "—"
 	if d.cur != nil {
-		score = FormatScore(d.cur.Score)
+		score = ShortScore(d.cur.Score)
 	}
 	return app.Div().Class("panel explain").Body(
 		app.H2().Text("The idea in three losses"),

@@ -3,7 +3,10 @@ package ui
 import (
 	"fmt"
 	"math"
+	"strings"
 
+	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/preprocess"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
@@ -25,37 +28,38 @@ func (d *Demo) Render() app.UI {
 			),
 			d.renderPicker(),
 		),
-		d.renderError(),
 		app.Nav().Class("tabs").Aria("label", "views").Body(
 			d.tab(viewSingle, "Single image"),
 			d.tab(viewBatch, "Batch"),
 			d.tab(viewLab, "Lab: how it works"),
-			app.Button().Class("tab toggle").Text(map[bool]string{false: "Larger text", true: "Normal text"}[d.large]).OnClick(d.onLarge).Aria("pressed", d.large),
+			app.Button().Class("tab toggle").Text(map[bool]string{false: "Larger text", true: "Normal text"}[d.large]).OnClick(d.onLarge).Aria("pressed", d.large).Disabled(!d.live),
 		),
-		app.Div().Class("input-strip").Body(
-			app.Label().Class("file-button").Body(
-				app.Text("Choose images…"),
-				app.Input().Type("file").Multiple(true).Accept("image/*,.png,.jpg,.jpeg,.gif,.bmp,.tif,.tiff,.webp").DataSet("testid", "file-input").OnChange(d.onFiles),
-			),
-			app.Label().Class("file-button").Title("a folder with 0.normal and 1.abnormal subfolders gives labels and a live ROC").Body(
-				app.Text("Choose a folder…"),
-				app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder),
-			),
-			app.Span().Class("muted").Text("or drop images or folders anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
-		),
-		// Conditional parts sit inside fixed elements: the children of the
-		// page must keep their places, or go-app would replace (remount) the
-		// part holding the batch view, which is mounted once.
-		app.Div().Class("banners").Body(
-			app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
-			app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),
-		),
-		// Each view has a fixed place: the batch view stays mounted (and
-		// keeps running) while hidden.
+		// Everything but the header, the tabs and the footer sits in main:
+		// content outside landmarks is lost to screen-reader navigation.
+		// Its children keep their places (conditional parts sit inside fixed
+		// elements): go-app would otherwise replace, and so remount, the
+		// batch view, which is mounted once and stays mounted (hidden) while
+		// another view is shown, so that a batch keeps running.
 		app.Main().Body(
-			app.Div().Class("view-slot").Body(app.If(d.view == viewSingle, d.renderSingle())),
+			d.renderError(),
+			d.renderAbout(),
+			app.Div().Class("input-strip").Body(
+				app.Label().Class("file-button").Body(
+					app.Text("Choose images…"),
+					app.Input().Type("file").Multiple(true).Accept("image/*,"+strings.Join(preprocess.ImageExts, ",")).DataSet("testid", "file-input").OnChange(d.onFiles).Disabled(!d.live),
+				),
+				app.Label().Class("file-button").Title("a folder with 0.normal and 1.abnormal subfolders gives labels and a live ROC").Body(
+					app.Text("Choose a folder…"),
+					app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder).Disabled(!d.live),
+				),
+				app.Span().Class("muted").Text("or drop images or folders anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
+			),
+			app.Div().Class("banners").Body(
+				app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
+				app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),
+			),
+			app.Div().Class("view-slot").Body(d.renderView()),
 			d.batchView(),
-			app.Div().Class("view-slot").Body(app.If(d.view == viewLab, d.renderLab())),
 		),
 		app.Footer().Class("muted").Body(
 			app.Text("GANomaly (Akcay et al., ACCV 2018) re-implemented in Go; the same engine runs in the command-line tool, so scores here equal "),
@@ -65,12 +69,25 @@ func (d *Demo) Render() app.UI {
 	)
 }
 
+// renderView draws the current view only (app.If would build all three
+// trees on every update, the lab's with its feature maps); the batch view is
+// a component of its own, always there (d.batchView).
+func (d *Demo) renderView() app.UI {
+	switch d.view {
+	case viewBatch:
+		return app.Div()
+	case viewLab:
+		return d.renderLab()
+	}
+	return d.renderSingle()
+}
+
 func (d *Demo) tab(v, label string) app.UI {
 	cls := "tab"
 	if d.view == v {
 		cls += " active"
 	}
-	return app.Button().Class(cls).Text(label).OnClick(d.onView(v), v).Aria("current", d.view == v)
+	return app.Button().Class(cls).Text(label).OnClick(d.onView(v), v).Aria("current", d.view == v).Disabled(!d.live)
 }
 
 func (d *Demo) renderError() app.UI {
@@ -101,7 +118,7 @@ func (d *Demo) renderPicker() app.UI {
 	}
 	return app.Div().Class("picker").Body(
 		app.Label().For("model-select").Text("Model"),
-		app.Select().ID("model-select").OnChange(d.onModelSelect).Body(
+		app.Select().ID("model-select").OnChange(d.onModelSelect).Disabled(!d.live).Body(
 			app.Range(d.models).Slice(func(i int) app.UI {
 				m := d.models[i]
 				label := m.Name
@@ -115,7 +132,7 @@ func (d *Demo) renderPicker() app.UI {
 		),
 		app.Label().Class("file-button small").Body(
 			app.Text("Open your own model…"),
-			app.Input().Type("file").Accept(".safetensors").DataSet("testid", "model-input").OnChange(d.onModelFile),
+			app.Input().Type("file").Accept(".safetensors").DataSet("testid", "model-input").OnChange(d.onModelFile).Disabled(!d.live),
 		),
 		info,
 	)
@@ -144,13 +161,13 @@ func (d *Demo) renderInputs() app.UI {
 				it := items[i]
 				lbl := d.galleryLabel(it)
 				return app.Button().Class("sample "+lbl).OnClick(d.onGallery(it), it.File).
-					Title(fmt.Sprintf("%s %s (%s)", it.Dataset, it.Class, orDash(lbl))).
-					DataSet("class", it.Class).DataSet("label", lbl).DataSet("file", it.File).
-					Body(app.Img().Src(it.URL).Alt(it.Dataset+" "+it.Class), app.Span().Text(labelShort(lbl)))
+					Title(d.sampleTitle(it, lbl)).
+					DataSet("testid", "sample").DataSet("class", it.Class).DataSet("label", sampleLabel(lbl)).DataSet("file", it.File).
+					Body(app.Img().Src(it.URL).Alt(d.sampleTitle(it, lbl)), app.Span().Text(labelShort(lbl)))
 			}),
 		),
 		app.If(len(items) > 0, app.P().Class("muted").Text(caption)),
-		app.If(grey, app.Div().Class("draw").Body(
+		app.If(grey, d.drawArea().Body(
 			app.Canvas().ID("draw-canvas").Width(280).Height(280).
 				Aria("label", "drawing area: draw a digit with the mouse or a finger"),
 			app.Div().Class("draw-buttons").Body(
@@ -161,6 +178,59 @@ func (d *Demo) renderInputs() app.UI {
 		)),
 		app.If(!grey, app.P().Class("muted").Text("Drawing is offered for grey models only.")),
 	)
+}
+
+// drawArea is the drawing's container: inert on the pre-rendered page,
+// where nothing would answer the pen yet.
+func (d *Demo) drawArea() app.HTMLDiv {
+	div := app.Div().Class("draw")
+	if !d.live {
+		div = div.Attr("inert", "").Title("drawing starts once the engine has loaded")
+	}
+	return div
+}
+
+// renderAbout is the current model's title and description, the words its
+// exporter was given (or defaults from its dataset).
+func (d *Demo) renderAbout() app.UI {
+	var w modelfile.About
+	switch {
+	case d.sess != nil:
+		w = d.sess.Meta.Words()
+	case len(d.models) > 0 && defaultModel(d.models).Words != nil:
+		w = *defaultModel(d.models).Words // before the model is loaded (the pre-rendered page)
+	default:
+		return app.Section().Class("about")
+	}
+	return app.Section().Class("about").Aria("live", "polite").Body(
+		app.H2().DataSet("testid", "model-title").Text(w.Title),
+		app.P().DataSet("testid", "model-description").Text(w.Description),
+		app.P().Class("muted classes").Body(
+			app.Span().Class("chip normal").Text("normal: "+w.NormalName),
+			app.Span().Class("chip abnormal").Text("anomalous: "+w.AbnormalName),
+		),
+	)
+}
+
+// sampleLabel is the data-label of a sample: "normal", "anomalous" or "".
+func sampleLabel(lbl string) string {
+	if lbl == "abnormal" {
+		return "anomalous"
+	}
+	return lbl
+}
+
+// sampleTitle says what a sample is, in the model's words where it has them.
+func (d *Demo) sampleTitle(it GalleryItem, lbl string) string {
+	what := it.Dataset + " " + it.Class
+	if it.Model != "" {
+		what = it.Source
+	}
+	if d.sess != nil && lbl != "" {
+		w := d.sess.Meta.Words()
+		return what + " (" + map[string]string{"normal": w.NormalName, "abnormal": w.AbnormalName}[lbl] + ")"
+	}
+	return what + " (" + orDash(lbl) + ")"
 }
 
 func orDash(s string) string {
@@ -188,6 +258,11 @@ func (d *Demo) renderSingle() app.UI {
 }
 
 func (d *Demo) renderResult() app.UI {
+	if d.pick != "" && d.cur == nil {
+		return app.Div().Class("panel result").Body(
+			app.P().Class("pending").DataSet("testid", "pending").Text(strings.ReplaceAll(pendingText, "{name}", "gallery/"+d.pick)),
+		)
+	}
 	if d.sess == nil {
 		return app.Div().Class("panel result")
 	}
@@ -219,10 +294,10 @@ func (d *Demo) renderResult() app.UI {
 		)
 	}
 	thresholdBox := app.Div().Class("threshold").Body(
-		app.Label().For("threshold").Body(app.Text("Threshold "), app.B().Text(formatTick(d.threshold))),
+		app.Label().For("threshold").Body(app.Text("Threshold "), app.B().Text(ShortScore(d.threshold))),
 		app.Input().ID("threshold").Type("range").DataSet("testid", "threshold").
 			Min(0).Max(SliderSteps).Step(0.1).Value(ToSlider(d.threshold, lo, hi)).OnInput(d.onThreshold).
-			Aria("valuetext", formatTick(d.threshold)),
+			Aria("valuetext", ShortScore(d.threshold)),
 		app.If(d.userSetT && d.sess.HasCalibration(), app.Button().Class("small").Text("back to the calibrated threshold").OnClick(d.onResetThreshold)),
 		app.Ul().Class("rates").Body(rateText...),
 	)
@@ -237,19 +312,26 @@ func (d *Demo) renderResult() app.UI {
 		)
 	}
 	a, m := d.cur, d.sess.Meta
+	if d.curImages.of != a {
+		// Encoded once per analysis, not on every redraw (the slider redraws).
+		d.curImages.of = a
+		d.curImages.urls = [4]string{TensorURL(a.X, m), TensorURL(a.XHat, m), PNGDataURL(HeatImage(a.Diff, m)), PNGDataURL(OverlayImage(a.X, a.Diff, m))}
+	}
 	verdict := Verdict(a.Score, d.threshold)
 	return app.Div().Class("panel result").Body(
 		app.H2().Body(app.Text("Result: "), app.Span().Class("name").Text(a.Name)),
 		app.Div().Class("verdict-box "+verdict).Aria("live", "polite").Body(
 			app.Span().Class("verdict").DataSet("testid", "verdict").Text(verdict),
-			app.Span().Class("score-line").Body(app.Text("score "), app.Span().Class("score").DataSet("testid", "score").Text(FormatScore(a.Score))),
-			app.Span().Class("muted").Text(fmt.Sprintf("threshold %s", formatTick(d.threshold))),
+			// People read 4 significant digits; the score hook keeps the exact value.
+			app.Span().Class("score-line").Body(app.Text("score "), app.Span().Class("score").Title(FormatScore(a.Score)).Text(ShortScore(a.Score)),
+				app.Span().Class("sr-only").Aria("hidden", true).DataSet("testid", "score").Text(FormatScore(a.Score))),
+			app.Span().Class("muted").Text(fmt.Sprintf("threshold %s", ShortScore(d.threshold))),
 		),
 		app.Div().Class("images").Body(
-			figure(TensorURL(a.X, m), "x: the input as the model sees it"),
-			figure(TensorURL(a.XHat, m), "x̂: the reconstruction"),
-			figure(PNGDataURL(HeatImage(a.Diff, m)), "|x − x̂|: heat map"),
-			figure(PNGDataURL(OverlayImage(a.X, a.Diff, m)), "heat map over x"),
+			figure(d.curImages.urls[0], "x: the input as the model sees it"),
+			figure(d.curImages.urls[1], "x̂: the reconstruction"),
+			figure(d.curImages.urls[2], "|x − x̂|: heat map"),
+			figure(d.curImages.urls[3], "heat map over x"),
 		),
 		app.Div().Class("row-buttons").Body(
 			app.Button().Text("Download result card (PNG)").OnClick(d.onCard),

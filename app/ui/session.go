@@ -14,10 +14,11 @@ import (
 // Session is a loaded model with everything the page needs about it. The
 // model bytes are kept so that Web Workers can load the same model.
 type Session struct {
-	Name  string // the file name, e.g. "mnist.safetensors"
-	Bytes []byte // the model file as loaded
-	Meta  modelfile.Metadata
-	Model *engine.Model
+	Name    string // the file name, e.g. "mnist.safetensors"
+	Bundled bool   // one of the site's models (web/models), not a file the user opened
+	Bytes   []byte // the model file as loaded
+	Meta    modelfile.Metadata
+	Model   *engine.Model
 }
 
 // LoadSession parses and loads a model file. Errors are written for the page:
@@ -134,14 +135,8 @@ func Describe(m modelfile.Metadata) string {
 	}
 	var b strings.Builder
 	if d := m.Dataset; d != nil && d.Name != "" {
-		fmt.Fprintf(&b, "trained on %s", d.Name)
-		if len(d.NormalClasses) > 0 {
-			fmt.Fprintf(&b, " (normal: %s", strings.Join(d.NormalClasses, ", "))
-			if len(d.AbnormalClasses) > 0 {
-				fmt.Fprintf(&b, "; anomaly: %s", strings.Join(d.AbnormalClasses, ", "))
-			}
-			b.WriteString(")")
-		}
+		w := m.Words()
+		fmt.Fprintf(&b, "trained on %s (normal: %s; anomaly: %s)", d.Name, w.NormalName, w.AbnormalName)
 	} else {
 		b.WriteString("training data not recorded")
 	}

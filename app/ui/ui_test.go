@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -204,8 +205,9 @@ func TestLabelFromPath(t *testing.T) {
 	for in, want := range map[string]string{
 		"test/0.normal/a.png":      "normal",
 		"test/1.abnormal/b.png":    "abnormal",
-		"abnormal/x/c.png":         "abnormal",
-		"Normal/d.png":             "normal",
+		"abnormal/x/c.png":         "", // only the original layout's names (preprocess.LabelOf)
+		"Normal/d.png":             "",
+		"drop/0.normal/sub/g.png":  "normal",
 		"0.normal.png":             "",
 		"photos/e.png":             "",
 		`C:\data\1.abnormal\f.png`: "abnormal",
@@ -382,6 +384,109 @@ func TestGalleryCaption(t *testing.T) {
 		got := GalleryCaption(tc.meta, tc.items)
 		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 			t.Errorf("%s: caption %q, want one with %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestPatchAppJS(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string
+		wantErr bool
+	}{
+		{"x;\ngoappInitWebAssembly();\n\nasync function goappInitWebAssembly() {}", "x;\n(window.ganomalyInitWebAssembly || goappInitWebAssembly)();\n\nasync function goappInitWebAssembly() {}", false},
+		{"async function goappInitWebAssembly() {}", "", true}, // the call is gone: a go-app upgrade
+		{"\ngoappInitWebAssembly();\n\ngoappInitWebAssembly();\n", "", true},
+	}
+	for _, tc := range tests {
+		got, err := PatchAppJS([]byte(tc.in))
+		if (err != nil) != tc.wantErr || string(got) != tc.want {
+			t.Errorf("PatchAppJS(%q) = %q, %v; want %q (error %v)", tc.in, got, err, tc.want, tc.wantErr)
+		}
+	}
+}
+
+func TestSiteScriptsCannotEndTheScriptElement(t *testing.T) {
+	s := SiteData{Models: []BundledModel{{File: "m.safetensors", Name: "</script><script>alert(1)</script>"}}, DefaultModel: "m.safetensors"}
+	scripts := siteScripts(s)
+	for _, sc := range scripts {
+		body := strings.TrimSuffix(strings.TrimPrefix(sc, "<script>"), "</script>")
+		if strings.Contains(body, "</script") {
+			t.Errorf("a script's text holds </script: %.80q", body)
+		}
+	}
+	if !strings.Contains(scripts[0], `"defaultModel":"m.safetensors"`) {
+		t.Errorf("site data missing: %.200s", scripts[0])
+	}
+}
+
+// A bundled model's own samples go with it; the MNIST samples stay with the
+// MNIST model; a file the user opens gets no bundled model's samples.
+func TestGalleryFollowsTheModel(t *testing.T) {
+	gallery := []GalleryItem{
+		{File: "mnist/digit-2-0.png", Dataset: "mnist", Class: "2"},
+		{File: "mnist/digit-3-0.png", Dataset: "mnist", Class: "3"},
+		{File: "fm.gallery/normal-00.png", Class: "normal", Label: "normal", Model: "fm.safetensors", Source: "0.normal/a.png"},
+		{File: "fm.gallery/anomalous-00.png", Class: "anomalous", Label: "anomalous", Model: "fm.safetensors", Source: "1.abnormal/b.png"},
+		{File: "other.gallery/normal-00.png", Class: "normal", Label: "normal", Model: "other.safetensors"},
+	}
+	mnist := &modelfile.Dataset{Name: "mnist", NormalClasses: []string{"3"}, AbnormalClasses: []string{"2"}}
+	folder := &modelfile.Dataset{Name: "folder", NormalClasses: []string{"0.normal"}, AbnormalClasses: []string{"1.abnormal"}}
+	fabric := &modelfile.About{Title: "Fabric inspection", Description: "Finds scratched parts.", NormalName: "good part", AbnormalName: "scratched"}
+	tests := []struct {
+		name    string
+		file    string
+		bundled bool
+		ds      *modelfile.Dataset
+		about   *modelfile.About
+		want    []string // files
+		labels  []string // data-label of each
+		caption string
+	}{
+		{"mnist", "mnist.safetensors", true, mnist, nil, []string{"mnist/digit-2-0.png", "mnist/digit-3-0.png"}, []string{"anomalous", "normal"}, "green = a class the model was trained on"},
+		{"own gallery", "fm.safetensors", true, folder, fabric, []string{"fm.gallery/normal-00.png", "fm.gallery/anomalous-00.png"}, []string{"normal", "anomalous"}, "green = normal (good part), red = anomalous (scratched)"},
+		{"own model, no gallery: foreign MNIST", "plain.safetensors", true, folder, nil, []string{"mnist/digit-2-0.png", "mnist/digit-3-0.png"}, []string{"", ""}, "not from the images this model was trained on"},
+		{"the user's file of the same name", "fm.safetensors", false, folder, nil, []string{"mnist/digit-2-0.png", "mnist/digit-3-0.png"}, []string{"", ""}, "not from the images"},
+	}
+	for _, tc := range tests {
+		s, err := LoadSession(tc.file, testModel(t, 1, func(m *modelfile.Metadata) { m.Dataset, m.About = tc.ds, tc.about }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Bundled = tc.bundled
+		d := &Demo{view: viewSingle, sess: s, gallery: gallery, ready: true}
+		var files []string
+		for _, it := range d.galleryFor() {
+			files = append(files, it.File)
+		}
+		if !slices.Equal(files, tc.want) {
+			t.Errorf("%s: gallery %v, want %v", tc.name, files, tc.want)
+		}
+		html := app.HTMLString(d.Render())
+		labels := regexp.MustCompile(`<button [^>]*data-testid="sample"[^>]*>`).FindAllString(html, -1)
+		if len(labels) != len(tc.want) {
+			t.Fatalf("%s: %d sample buttons", tc.name, len(labels))
+		}
+		for i, b := range labels {
+			want := `data-label="` + tc.labels[i] + `"`
+			if tc.labels[i] == "" {
+				want = `data-label` // go-app writes an empty attribute without a value
+			}
+			if !strings.Contains(b, want) || tc.labels[i] == "" && strings.Contains(b, `data-label="`) {
+				t.Errorf("%s: sample %d %s, want data-label %q", tc.name, i, b, tc.labels[i])
+			}
+		}
+		if !strings.Contains(html, tc.caption) {
+			t.Errorf("%s: the caption lacks %q", tc.name, tc.caption)
+		}
+		w := s.Meta.Words()
+		for id, text := range map[string]string{"model-title": w.Title, "model-description": w.Description} {
+			if !regexp.MustCompile(`data-testid="` + id + `"[^>]*>` + regexp.QuoteMeta(text) + `<`).MatchString(html) {
+				t.Errorf("%s: no %s %q", tc.name, id, text)
+			}
+		}
+		if tc.about != nil && !strings.Contains(html, "Fabric inspection") {
+			t.Errorf("%s: the title is not shown", tc.name)
 		}
 	}
 }

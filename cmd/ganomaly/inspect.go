@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -14,19 +15,30 @@ import (
 	"github.com/ganomaly-go/ganomaly/modelfile"
 )
 
-const inspectAbout = `Prints a model file's (or training checkpoint's) metadata: format version,
+const inspectAbout = `Prints a model file's (or training checkpoint's) words (title, description,
+what normal and anomalous mean; "(default)" where the file does not set
+them and they come from the dataset) and its metadata: format version,
 kind, architecture, normalisation, calibration (threshold, validation
 quantiles, test AUROC), dataset and training summary; then the table of its
 tensors (name, dtype, shape, bytes); then whether the engine can load it.
 
-Exit status: 0 the file is valid and loads, 1 it cannot be read or loaded,
-2 usage error.`
+A valid safetensors file that is not a ganomaly model file (a checkpoint from
+elsewhere, no ganomaly metadata) gets its tensor table and its raw
+__metadata__, and is reported as not a ganomaly model file.
+
+Exit status: 0 the file is valid and loads, 1 it cannot be read or loaded
+(a safetensors file that is not a ganomaly model included), 2 usage error.`
 
 // inspectReport is the -json output.
 type inspectReport struct {
-	Path        string              `json:"path"`
-	FileBytes   int64               `json:"file_bytes"`
-	Metadata    modelfile.Metadata  `json:"metadata"`
+	Path      string              `json:"path"`
+	FileBytes int64               `json:"file_bytes"`
+	Metadata  *modelfile.Metadata `json:"metadata,omitempty"`
+	Words     *modelfile.About    `json:"words,omitempty"` // metadata.about with the defaults filled in
+	// NotGanomaly says why a valid safetensors file is not a ganomaly
+	// model file; RawMetadata is then its __metadata__ as stored.
+	NotGanomaly string              `json:"not_ganomaly,omitempty"`
+	RawMetadata map[string]string   `json:"raw_metadata,omitempty"`
 	Tensors     []inspectTensorInfo `json:"tensors"`
 	Parameters  int64               `json:"parameters"`
 	MACs        int64               `json:"macs_per_image,omitempty"`
@@ -42,7 +54,7 @@ type inspectTensorInfo struct {
 
 func runInspect(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 	fs := newFlagSet("inspect", "ganomaly inspect FILE [-json]", inspectAbout, stderr)
-	asJSON := fs.Bool("json", false, "print one JSON object (path, file_bytes, metadata, tensors, parameters, macs_per_image, engine_error) instead of text")
+	asJSON := fs.Bool("json", false, "print one JSON object (path, file_bytes, metadata, words, tensors, parameters, macs_per_image, engine_error) instead of text")
 	paths, status, ok := parseInterspersed(fs, args)
 	if !ok {
 		return status
@@ -52,25 +64,38 @@ func runInspect(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 		return exitUsage
 	}
 	path := paths[0]
-	f, err := modelfile.Open(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "ganomaly inspect: %s: %v\n", path, err)
-		return exitFail
-	}
-	rep := inspectReport{Path: path, Metadata: f.Meta}
+	rep := inspectReport{Path: path}
 	if st, err := os.Stat(path); err == nil {
 		rep.FileBytes = st.Size()
 	}
-	for _, t := range f.Tensors() {
+	var tensors []*modelfile.Tensor
+	f, err := modelfile.Open(path)
+	if err != nil {
+		// A valid safetensors file without ganomaly metadata still has a
+		// tensor table worth showing.
+		raw, kv, rerr := readSafetensors(path)
+		if rerr != nil {
+			fmt.Fprintf(stderr, "ganomaly inspect: %v\n", err)
+			return exitFail
+		}
+		tensors, rep.RawMetadata = raw, kv
+		rep.NotGanomaly = strings.TrimPrefix(strings.TrimPrefix(err.Error(), path+": "), "modelfile: invalid file: ")
+	} else {
+		words := f.Meta.Words()
+		tensors, rep.Metadata, rep.Words = f.Tensors(), &f.Meta, &words
+	}
+	for _, t := range tensors {
 		rep.Tensors = append(rep.Tensors, inspectTensorInfo{Name: t.Name, DType: string(t.DType), Shape: t.Shape, Bytes: len(t.Data)})
 		if isParameter(t.Name) {
 			rep.Parameters += int64(t.NumElements())
 		}
 	}
-	if m, err := engine.Load(f); err != nil {
-		rep.EngineError = err.Error()
-	} else {
-		rep.MACs = m.MACs()
+	if f != nil {
+		if m, err := engine.Load(f); err != nil {
+			rep.EngineError = err.Error()
+		} else {
+			rep.MACs = m.MACs()
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -82,11 +107,29 @@ func runInspect(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 	} else {
 		writeInspect(stdout, rep)
 	}
-	if rep.EngineError != "" {
+	switch {
+	case rep.NotGanomaly != "":
+		fmt.Fprintf(stderr, "ganomaly inspect: %s is a safetensors file but not a ganomaly model file (%s): the exporter turns a GANomaly netG.pth or a trainer checkpoint into one\n", path, rep.NotGanomaly)
+		return exitFail
+	case rep.EngineError != "":
 		log.Error("the engine cannot load this file", "path", path, "err", rep.EngineError)
 		return exitFail
 	}
 	return exitOK
+}
+
+// readSafetensors reads any safetensors file: its tensors and __metadata__.
+func readSafetensors(path string) ([]*modelfile.Tensor, map[string]string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	return modelfile.ReadFrom(fh, st.Size())
 }
 
 // isParameter excludes bookkeeping tensors (BatchNorm's batch counter,
@@ -99,10 +142,39 @@ func isParameter(name string) bool {
 func g6(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
 func writeInspect(w io.Writer, r inspectReport) {
-	m := r.Metadata
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	line := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t%s\n", k, fmt.Sprintf(format, a...)) }
 	line("file", "%s (%s)", r.Path, humanBytes(r.FileBytes))
+	if r.Metadata == nil {
+		line("format", "safetensors, NOT a ganomaly model file: %s", r.NotGanomaly)
+		keys := make([]string, 0, len(r.RawMetadata))
+		for k := range r.RawMetadata {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			line("metadata", "%s = %s", k, r.RawMetadata[k])
+		}
+		line("parameters", "%d", r.Parameters)
+		tw.Flush()
+		writeTensorTable(w, r.Tensors)
+		return
+	}
+	m := *r.Metadata
+	wa := m.About
+	if wa == nil {
+		wa = &modelfile.About{}
+	}
+	word := func(k, v, stored string) {
+		if stored == "" {
+			v += " (default)"
+		}
+		line(k, "%s", v)
+	}
+	word("title", r.Words.Title, wa.Title)
+	word("about", r.Words.Description, wa.Description)
+	word("normal means", r.Words.NormalName, wa.NormalName)
+	word("anomaly means", r.Words.AbnormalName, wa.AbnormalName)
 	line("format", "ganomaly model file, version %d, kind %s", m.FormatVersion, m.Kind)
 	line("architecture", "isize %d, nc %d, nz %d, ngf %d, extralayers %d", m.Arch.ISize, m.Arch.NC, m.Arch.NZ, m.Arch.NGF, m.Arch.ExtraLayers)
 	line("normalisation", "x = (p - mean) / std, p in [0,1]: mean %v, std %v", m.Norm.Mean, m.Norm.Std)
@@ -159,12 +231,15 @@ func writeInspect(w io.Writer, r inspectReport) {
 		line("engine", "loads")
 	}
 	tw.Flush()
+	writeTensorTable(w, r.Tensors)
+}
 
-	fmt.Fprintf(w, "\n%d tensors:\n", len(r.Tensors))
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+func writeTensorTable(w io.Writer, tensors []inspectTensorInfo) {
+	fmt.Fprintf(w, "\n%d tensors:\n", len(tensors))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tDTYPE\tSHAPE\tBYTES")
 	var total int
-	for _, t := range r.Tensors {
+	for _, t := range tensors {
 		fmt.Fprintf(tw, "%s\t%s\t%v\t%d\n", t.Name, t.DType, t.Shape, t.Bytes)
 		total += t.Bytes
 	}

@@ -144,14 +144,14 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 
 // scoreRow mirrors the JSON output, a summary element included.
 type scoreRow struct {
-	Path      *string  `json:"path"`
-	Score     *float64 `json:"score"`
-	Verdict   string   `json:"verdict"`
-	Threshold float64  `json:"threshold"`
-	Error     *string  `json:"error"`
-	Label     string   `json:"label"`
-	Heatmap   string   `json:"heatmap"`
-	Summary   *summary `json:"summary"`
+	Path      *string      `json:"path"`
+	Score     *float64     `json:"score"`
+	Verdict   string       `json:"verdict"`
+	Threshold float64      `json:"threshold"`
+	Error     *string      `json:"error"`
+	Label     string       `json:"label"`
+	Heatmap   string       `json:"heatmap"`
+	Summary   *jsonSummary `json:"summary"`
 }
 
 func decodeRows(t *testing.T, stdout string) ([]scoreRow, map[string]any) {
@@ -288,6 +288,12 @@ func TestInitInspectScore(t *testing.T) {
 				!(auroc >= 0 && auroc <= 1) || sum["auprc"] == nil {
 				t.Errorf("summary %v", sum)
 			}
+			if sk, _ := sum["skipped"].([]any); len(sk) != 1 || sk[0] != filepath.Join(test, "README.txt") {
+				t.Errorf("summary skipped %v, want the README", sum["skipped"])
+			}
+			if !strings.Contains(stderr, "README.txt") || !strings.Contains(stderr, "not an image") {
+				t.Errorf("stderr does not name the skipped README and why:\n%s", stderr)
+			}
 		})
 	}
 }
@@ -421,17 +427,99 @@ func TestScoreFormatsAndOptions(t *testing.T) {
 	})
 }
 
-func TestLabelOf(t *testing.T) {
-	tests := []struct{ path, want string }{
-		{"data/test/0.normal/a.png", "normal"},
-		{"data/test/1.abnormal/sub/a.png", "anomalous"},
-		{"data/1.abnormal/0.normal/a.png", "normal"}, // the nearest folder wins
-		{"data/test/a.png", ""},
-		{"0.normal.png", ""},
+// TestInspectForeignSafetensors: a valid safetensors file that is not a
+// ganomaly model file shows its tensors and says what it is not.
+func TestInspectForeignSafetensors(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "other.safetensors")
+	var b bytes.Buffer
+	if err := modelfile.Encode(&b, []*modelfile.Tensor{modelfile.NewF32("encoder.0.weight", []int{2, 3}, make([]float32, 6))}, map[string]string{"format": "pt"}); err != nil {
+		t.Fatal(err)
 	}
-	for _, tc := range tests {
-		if got := labelOf(filepath.FromSlash(tc.path)); got != tc.want {
-			t.Errorf("labelOf(%s) = %q, want %q", tc.path, got, tc.want)
+	os.WriteFile(path, b.Bytes(), 0o644)
+	code, stdout, stderr := runCLI(t, "inspect", path)
+	if code != exitFail || !strings.Contains(stdout, "encoder.0.weight") || !strings.Contains(stdout, "[2 3]") ||
+		!strings.Contains(stdout, "NOT a ganomaly model file") || !strings.Contains(stdout, "format = pt") ||
+		!strings.Contains(stderr, "not a ganomaly model file") {
+		t.Errorf("inspect of a foreign safetensors: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, "inspect", "-json", path)
+	var rep inspectReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != exitFail || rep.Metadata != nil || rep.NotGanomaly == "" ||
+		len(rep.Tensors) != 1 || rep.Parameters != 6 || rep.RawMetadata["format"] != "pt" {
+		t.Errorf("inspect -json: exit %d, %+v (%v)", code, rep, err)
+	}
+}
+
+// TestErrorsNameThePathOnce: "ganomaly inspect: F: F: ..." says F twice.
+func TestErrorsNameThePathOnce(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.safetensors")
+	os.WriteFile(junk, []byte("definitely not safetensors"), 0o644)
+	for _, args := range [][]string{{"inspect", junk}, {"score", "-model", junk, dir}} {
+		_, _, stderr := runCLI(t, args...)
+		if n := strings.Count(stderr, junk); n != 1 {
+			t.Errorf("%v: the path appears %d times:\n%s", args, n, stderr)
+		}
+	}
+}
+
+// TestScoreFolderRules: a folder scan takes images by extension or content,
+// and names what it skipped and why on stderr and in the JSON summary.
+func TestScoreFolderRules(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.safetensors")
+	if code, _, stderr := runCLI(t, append([]string{"init", "-out", model}, small...)...); code != 0 {
+		t.Fatal(stderr)
+	}
+	imgs := filepath.Join(dir, "imgs")
+	flat := image.NewGray(image.Rect(0, 0, 16, 16))
+	for _, name := range []string{"a.png", "no-extension", "wrong.txt", ".hidden.png", ".cache/b.png"} {
+		writePNG(t, filepath.Join(imgs, name), flat)
+	}
+	os.WriteFile(filepath.Join(imgs, "logo.svg"), []byte("<svg xmlns='http://www.w3.org/2000/svg'/>"), 0o644)
+	os.WriteFile(filepath.Join(imgs, "notes.md"), []byte("# notes"), 0o644)
+
+	for _, format := range []string{"json", "table", "csv"} {
+		code, stdout, stderr := runCLI(t, "score", "-model", model, "-threshold", "1", "-format", format, imgs)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d\n%s", format, code, stderr)
+		}
+		for _, want := range []string{".cache", ".hidden.png", "hidden", "logo.svg", "SVG", "notes.md", "not an image"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", format, want, stderr)
+			}
+		}
+		if format != "json" {
+			continue
+		}
+		rows, sum := decodeRows(t, stdout)
+		var got []string
+		for _, r := range rows {
+			got = append(got, filepath.Base(*r.Path))
+			if r.Score == nil {
+				t.Errorf("%s not scored: %s", *r.Path, *r.Error)
+			}
+		}
+		if strings.Join(got, " ") != "a.png no-extension wrong.txt" {
+			t.Errorf("scored %v, want the three PNGs (one without, one with a wrong extension)", got)
+		}
+		if sum == nil {
+			t.Fatalf("no summary element although files were skipped:\n%s", stdout)
+		}
+		var skipped []string
+		for _, p := range sum["skipped"].([]any) {
+			skipped = append(skipped, filepath.Base(p.(string)))
+		}
+		if strings.Join(skipped, " ") != ".cache .hidden.png logo.svg notes.md" {
+			t.Errorf("skipped %v", skipped)
+		}
+		reasons := sum["skip_reasons"].(map[string]any)
+		if r, _ := reasons[filepath.Join(imgs, "logo.svg")].(string); !strings.Contains(r, "SVG") {
+			t.Errorf("skip_reasons %v", reasons)
+		}
+		if _, ok := sum["auroc"]; ok {
+			t.Errorf("an unlabelled summary has an AUROC: %v", sum)
 		}
 	}
 }
@@ -545,6 +633,56 @@ func TestDTypeRoundTrip(t *testing.T) {
 			if rel := math.Abs(got-want) / want; !(rel <= tc.tol) {
 				t.Errorf("%s %s: score %v vs f32 %v (relative %.2g > %v)", tc.dtype, filepath.Base(images[i]), got, want, rel, tc.tol)
 			}
+		}
+	}
+}
+
+// TestInspectWords: the words a model file carries, and the defaults from
+// its dataset where it carries none, in the text and the -json output.
+func TestInspectWords(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name  string
+		about *modelfile.About
+		text  []string
+		json  modelfile.About
+	}{
+		{"chosen", &modelfile.About{Title: "Fabric", Description: "Finds scratches.", NormalName: "good part", AbnormalName: "scratched"},
+			[]string{"title             Fabric\n", "normal means      good part\n", "anomaly means     scratched\n", "about             Finds scratches.\n"},
+			modelfile.About{Title: "Fabric", NormalName: "good part", AbnormalName: "scratched"}},
+		{"defaults", nil,
+			[]string{"title             GANomaly model (default)", "normal means      normal (default)", "anomaly means     abnormal (default)"},
+			modelfile.About{Title: "GANomaly model", NormalName: "normal", AbnormalName: "abnormal"}},
+	}
+	for _, tc := range tests {
+		f, err := engine.Fold(engine.Init(modelfile.Arch{ISize: 16, NC: 1, NZ: 8, NGF: 8}, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Meta.Dataset = &modelfile.Dataset{Name: "folder", NormalClasses: []string{"0.normal"}, AbnormalClasses: []string{"1.abnormal"}}
+		f.Meta.About = tc.about
+		path := filepath.Join(dir, tc.name+".safetensors")
+		if err := f.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		_, text, _ := runCLI(t, "inspect", path)
+		for _, want := range tc.text {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: inspect text lacks %q:\n%s", tc.name, want, text)
+			}
+		}
+		_, js, _ := runCLI(t, "inspect", "-json", path)
+		var rep inspectReport
+		if err := json.Unmarshal([]byte(js), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep.Words == nil {
+			t.Fatalf("%s: -json has no words", tc.name)
+		}
+		got := *rep.Words
+		got.Description = ""
+		if got != tc.json || rep.Words.Description == "" {
+			t.Errorf("%s: -json words %+v, want %+v and a description", tc.name, rep.Words, tc.json)
 		}
 	}
 }

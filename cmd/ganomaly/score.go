@@ -1,30 +1,16 @@
 package main
 
 import (
-	"encoding/csv"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"math"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
-	"sync"
-	"text/tabwriter"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
-
 	"github.com/ganomaly-go/ganomaly/engine"
-	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
-	"github.com/ganomaly-go/ganomaly/preprocess"
 )
 
 const scoreAbout = `Scores every image with the model and prints, per image: path, score (the
@@ -32,29 +18,25 @@ GANomaly anomaly score, mean (latentI - latentO)^2), verdict ("normal" or
 "anomalous": anomalous when the score is above the threshold) and the
 threshold used (the model's calibrated threshold unless -threshold is given).
 
-PATH is an image file or a folder. Folders are searched recursively for files
-named *.png, *.jpg, *.jpeg, *.gif, *.bmp, *.tif, *.tiff or *.webp (any case;
-hidden files and folders are skipped); a file named on the command line is
-always tried. A file that cannot be scored (not an image, truncated, larger
-than the preprocess limits) gets its error in its row and the others are still
-scored.
+PATH is an image file or a folder. Folders are searched recursively for
+images: files named *.png, *.jpg, *.jpeg, *.gif, *.bmp, *.tif, *.tiff or
+*.webp (any case), and files with another or no extension whose content is
+one of these formats. Hidden files and folders (a name starting with ".")
+and files that are not images are skipped, each named on stderr with the
+reason (and, for -format json, in the summary's "skipped" list). A file named
+on the command line is always tried. A file that cannot be scored (not an
+image, truncated, larger than the preprocess limits) gets its error in its
+row and the others are still scored.
 
 Images below a folder named "0.normal" or "1.abnormal" are labelled; when both
 labels occur, AUROC, AUPRC and F1 at the threshold are printed too: after the
 table, as a final {"summary": {...}} element of the JSON array, or on stderr
-for CSV (which keeps stdout a plain table).
+for CSV (which keeps stdout a plain table). The JSON summary element is there
+when the images are labelled or a folder scan skipped something; it is
+always the last element.
 
 Exit status: 0 every image scored, 1 some failed, 2 usage error (including a
 model file that cannot be read).`
-
-// imageExts are the extensions a folder walk picks up.
-var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".bmp": true, ".tif": true, ".tiff": true, ".webp": true}
-
-// Label folder names of the custom-dataset layout.
-const (
-	normalDir   = "0.normal"
-	abnormalDir = "1.abnormal"
-)
 
 // row is one input's outcome.
 type row struct {
@@ -111,7 +93,7 @@ func runScore(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 
 	f, err := modelfile.Open(o.model)
 	if err != nil {
-		fmt.Fprintf(stderr, "ganomaly score: model %s: %v\n", o.model, err)
+		fmt.Fprintf(stderr, "ganomaly score: -model: %v\n", err) // the error names the file
 		return exitUsage
 	}
 	model, err := engine.Load(f)
@@ -128,7 +110,10 @@ func runScore(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 		o.threshold = meta.Calibration.Threshold
 	}
 
-	rows := collect(paths)
+	rows, skipped := collect(paths)
+	for _, sk := range skipped {
+		log.Warn("skipped", "path", sk.Path, "reason", sk.Reason)
+	}
 	if o.heatmaps != "" {
 		assignHeatmaps(rows, paths, o.heatmaps)
 	}
@@ -146,6 +131,7 @@ func runScore(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 		}
 	}
 	sum := summarise(rows, o.threshold)
+	sum.Skipped = skipped
 	log.Info("scored", "images", len(rows), "failed", failed, "seconds", fmt.Sprintf("%.2f", elapsed.Seconds()),
 		"images_per_s", fmt.Sprintf("%.1f", float64(scored)/math.Max(elapsed.Seconds(), 1e-9)))
 
@@ -169,350 +155,4 @@ func runScore(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 		return exitFail
 	}
 	return exitOK
-}
-
-// collect expands the PATH arguments into rows, in argument order and, in a
-// folder, in lexical order. Paths that do not exist and folders without
-// images become error rows.
-func collect(paths []string) []*row {
-	var rows []*row
-	seen := map[string]bool{}
-	add := func(r *row) {
-		key := filepath.Clean(r.path)
-		if r.err == "" && seen[key] {
-			return // named twice (a file and its folder): score it once
-		}
-		seen[key] = true
-		rows = append(rows, r)
-	}
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			add(&row{path: p, err: describeErr(err)})
-			continue
-		}
-		if !st.IsDir() {
-			add(&row{path: p, label: labelOf(p)})
-			continue
-		}
-		found := 0
-		walkErr := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				add(&row{path: path, err: describeErr(err)})
-				return nil
-			}
-			name := d.Name()
-			if path != p && strings.HasPrefix(name, ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() || !imageExts[strings.ToLower(filepath.Ext(name))] {
-				return nil
-			}
-			found++
-			add(&row{path: path, label: labelOf(path)})
-			return nil
-		})
-		if walkErr != nil {
-			add(&row{path: p, err: describeErr(walkErr)})
-		} else if found == 0 {
-			add(&row{path: p, err: "no image files (.png .jpg .jpeg .gif .bmp .tif .tiff .webp) in this folder"})
-		}
-	}
-	return rows
-}
-
-// labelOf returns the label given by the nearest folder named 0.normal or
-// 1.abnormal above path.
-func labelOf(path string) string {
-	dir := filepath.Dir(filepath.Clean(path))
-	for {
-		switch filepath.Base(dir) {
-		case normalDir:
-			return "normal"
-		case abnormalDir:
-			return "anomalous"
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
-
-func describeErr(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Op + ": " + pe.Err.Error()
-	}
-	return err.Error()
-}
-
-// assignHeatmaps decides every row's heat-map file: the folder structure
-// below each folder argument (under the folder's own name) is mirrored in
-// dir; files named directly go to dir itself; clashes get -2, -3, ...
-func assignHeatmaps(rows []*row, paths []string, dir string) {
-	used := map[string]bool{}
-	for _, r := range rows {
-		if r.err != "" {
-			continue
-		}
-		rel := filepath.Base(r.path)
-		for _, p := range paths {
-			clean := filepath.Clean(p)
-			if st, err := os.Stat(clean); err == nil && st.IsDir() {
-				if sub, err := filepath.Rel(clean, r.path); err == nil && !strings.HasPrefix(sub, "..") {
-					root := filepath.Base(clean)
-					if abs, err := filepath.Abs(clean); err == nil {
-						root = filepath.Base(abs)
-					}
-					rel = filepath.Join(root, sub)
-					break
-				}
-			}
-		}
-		name := filepath.Join(dir, rel+".png")
-		for i := 2; used[name]; i++ {
-			name = filepath.Join(dir, fmt.Sprintf("%s-%d.png", rel, i))
-		}
-		used[name] = true
-		r.heatmap = name
-	}
-}
-
-// scoreAll scores the rows without an error, o.workers at a time, each
-// worker with its own clone of the model.
-func scoreAll(model *engine.Model, rows []*row, o scoreOptions, done func(), log *slog.Logger) {
-	jobs := make(chan *row)
-	var wg sync.WaitGroup
-	for w := 0; w < o.workers; w++ {
-		m := model
-		if w > 0 {
-			m = model.Clone()
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for r := range jobs {
-				scoreOne(m, r, o.threshold, log)
-				done()
-			}
-		}()
-	}
-	for _, r := range rows {
-		if r.err == "" {
-			jobs <- r
-		}
-	}
-	close(jobs)
-	wg.Wait()
-}
-
-func scoreOne(m *engine.Model, r *row, threshold float64, log *slog.Logger) {
-	arch, meta := m.Arch(), m.Meta()
-	x, err := preprocess.LoadFile(r.path, arch.ISize, arch.NC, meta.Norm)
-	if err != nil {
-		r.err = strings.TrimPrefix(err.Error(), r.path+": ")
-		return
-	}
-	res, err := m.Forward(x)
-	if err != nil {
-		r.err = err.Error()
-		return
-	}
-	r.score, r.scored = res.Score, true
-	if r.heatmap != "" {
-		card := heatmapCard{title: filepath.Base(r.path), x: x, xhat: res.XHat, diff: res.Diff, score: res.Score, threshold: threshold}
-		if err := writeHeatmap(r.heatmap, card, arch, meta); err != nil {
-			// The score stands; the missing picture is worth a warning.
-			log.Warn("heat map not written", "path", r.path, "err", err)
-			r.heatmap = ""
-		}
-	}
-}
-
-// progress returns the function called after each image: a progress bar
-// on stderr when it is a terminal, nothing otherwise (pipes, files, tests).
-func progress(stderr io.Writer, rows []*row) func() {
-	f, ok := stderr.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return func() {}
-	}
-	n := 0
-	for _, r := range rows {
-		if r.err == "" {
-			n++
-		}
-	}
-	bar := progressbar.NewOptions(n,
-		progressbar.OptionSetWriter(stderr),
-		progressbar.OptionSetDescription("scoring"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("img"),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
-	var mu sync.Mutex
-	return func() {
-		mu.Lock()
-		defer mu.Unlock()
-		bar.Add(1)
-	}
-}
-
-// summary is the labelled-set evaluation and counts.
-type summary struct {
-	Images    int     `json:"images"`
-	Scored    int     `json:"scored"`
-	Failed    int     `json:"failed"`
-	Threshold float64 `json:"threshold"`
-	Labelled  bool    `json:"-"`
-	Normals   int     `json:"normals"`
-	Anomalies int     `json:"anomalies"`
-	AUROC     float64 `json:"auroc"`
-	AUPRC     float64 `json:"auprc"`
-	F1        float64 `json:"f1"`
-}
-
-// summarise counts the rows and, when scored images of both labels exist,
-// evaluates them (failed images are left out).
-func summarise(rows []*row, threshold float64) *summary {
-	s := &summary{Images: len(rows), Threshold: threshold}
-	var scores []float64
-	var anomalous []bool
-	for _, r := range rows {
-		if !r.scored {
-			s.Failed++
-			continue
-		}
-		s.Scored++
-		if r.label != "" {
-			scores = append(scores, r.score)
-			anomalous = append(anomalous, r.label == "anomalous")
-			if r.label == "anomalous" {
-				s.Anomalies++
-			} else {
-				s.Normals++
-			}
-		}
-	}
-	if ev := metrics.Evaluate(scores, anomalous, threshold); ev != nil {
-		s.Labelled = true
-		s.AUROC, s.AUPRC, s.F1 = ev.AUROC, ev.AUPRC, ev.F1
-	}
-	return s
-}
-
-func verdict(r *row, threshold float64) string {
-	if !r.scored {
-		return ""
-	}
-	if metrics.IsAnomalous(r.score, threshold) {
-		return "anomalous"
-	}
-	return "normal"
-}
-
-func formatScore(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-
-func hasLabels(rows []*row) bool {
-	for _, r := range rows {
-		if r.label != "" {
-			return true
-		}
-	}
-	return false
-}
-
-func writeTable(w io.Writer, rows []*row, threshold float64, s *summary) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	labels := hasLabels(rows)
-	header := "PATH\tSCORE\tVERDICT\tTHRESHOLD"
-	if labels {
-		header += "\tLABEL"
-	}
-	fmt.Fprintln(tw, header+"\tERROR")
-	for _, r := range rows {
-		score := "-"
-		if r.scored {
-			score = strconv.FormatFloat(r.score, 'g', 6, 64)
-		}
-		v := verdict(r, threshold)
-		if v == "" {
-			v = "-"
-		}
-		line := fmt.Sprintf("%s\t%s\t%s\t%s", r.path, score, v, strconv.FormatFloat(threshold, 'g', 6, 64))
-		if labels {
-			l := r.label
-			if l == "" {
-				l = "-"
-			}
-			line += "\t" + l
-		}
-		fmt.Fprintln(tw, line+"\t"+r.err)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\n%d images: %d scored, %d failed\n", s.Images, s.Scored, s.Failed)
-	switch {
-	case s.Labelled:
-		fmt.Fprintf(w, "labelled: %d normal, %d anomalous: AUROC %.4f  AUPRC %.4f  F1 %.4f (threshold %s)\n",
-			s.Normals, s.Anomalies, s.AUROC, s.AUPRC, s.F1, strconv.FormatFloat(threshold, 'g', 6, 64))
-	case s.Normals+s.Anomalies > 0:
-		fmt.Fprintf(w, "labelled: %d normal, %d anomalous: AUROC needs scored images in both %s/ and %s/\n", s.Normals, s.Anomalies, normalDir, abnormalDir)
-	}
-	_, err := fmt.Fprint(w)
-	return err
-}
-
-func writeCSV(w io.Writer, rows []*row, threshold float64) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"path", "score", "verdict", "threshold", "label", "error"})
-	for _, r := range rows {
-		score := ""
-		if r.scored {
-			score = formatScore(r.score)
-		}
-		cw.Write([]string{r.path, score, verdict(r, threshold), formatScore(threshold), r.label, r.err})
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// jsonRow is one image in the JSON output. Score is null when the image was
-// not scored (error set) or the score is NaN (verdict anomalous).
-type jsonRow struct {
-	Path      string   `json:"path"`
-	Score     *float64 `json:"score"`
-	Verdict   string   `json:"verdict"`
-	Threshold float64  `json:"threshold"`
-	Error     string   `json:"error"`
-	Label     string   `json:"label,omitempty"`
-	Heatmap   string   `json:"heatmap,omitempty"`
-}
-
-func writeJSON(w io.Writer, rows []*row, threshold float64, s *summary) error {
-	out := make([]any, 0, len(rows)+1)
-	for _, r := range rows {
-		jr := jsonRow{Path: r.path, Verdict: verdict(r, threshold), Threshold: threshold, Error: r.err, Label: r.label}
-		if r.scored {
-			if !math.IsNaN(r.score) && !math.IsInf(r.score, 0) {
-				v := r.score
-				jr.Score = &v
-			}
-			jr.Heatmap = r.heatmap
-		}
-		out = append(out, jr)
-	}
-	if s.Labelled {
-		out = append(out, map[string]*summary{"summary": s})
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
 }

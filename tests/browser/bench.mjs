@@ -3,6 +3,12 @@
 // 1, 2 and 4 Web Workers scoring a batch. Prints one JSON object per line:
 // model, workers, ms_per_image, gflops, images_per_s.
 //
+// Then, unless BENCH_ORT=0, onnxruntime-web (WebAssembly, SIMD, one thread)
+// on the default model's ONNX export (`exporter -format onnx`, its I8
+// weights through DequantizeLinear) side by side with the engine in the same
+// page, in the same alternating rounds, on a gallery image's input tensor
+// (BENCH_ORT_ROUNDS, BENCH_ORT_IMAGES override the TF.js numbers).
+//
 // Then, unless BENCH_TFJS=0, the same generator in TensorFlow.js 4.22 with
 // its WebAssembly backend (SIMD, one thread: the page is not cross-origin
 // isolated, so no SharedArrayBuffer) side by side with the engine in the
@@ -22,6 +28,7 @@ import os from "node:os";
 import zlib from "node:zlib";
 import path from "node:path";
 import { root, siteDir, startServer, launch } from "./lib.mjs";
+import { exportONNX, engineInputs, loadORT, ortVersion } from "./ort.mjs";
 
 const images = Number(process.env.BENCH_IMAGES || 64);
 const server = await startServer();
@@ -71,6 +78,9 @@ try {
   }
   if (process.env.BENCH_TFJS !== "0") {
     await tfjsSideBySide(page, path.join(siteDir, "web/models", model), main.macs);
+  }
+  if (process.env.BENCH_ORT !== "0") {
+    await ortSideBySide(page, path.join(siteDir, "web/models", model), main.macs);
   }
 } finally {
   await browser.close();
@@ -343,4 +353,48 @@ function macsRatio(a, b) {
     return s;
   };
   return count(a) / count(b);
+}
+
+// ortSideBySide times onnxruntime-web against the engine in alternating
+// rounds of one image per call, after checking that ORT's score of the input
+// equals the engine's.
+async function ortSideBySide(page, modelFile, macs) {
+  const onnxFile = exportONNX(modelFile);
+  try {
+    await loadORT(page, onnxFile);
+    const { arch } = readModel(modelFile);
+    const gal = JSON.parse(fs.readFileSync(path.join(siteDir, "web/gallery/index.json")));
+    const [ref] = engineInputs(modelFile, [path.join(siteDir, "web/gallery", gal[0].file)]);
+    const rounds = Number(process.env.BENCH_ORT_ROUNDS || process.env.BENCH_TFJS_ROUNDS || 15);
+    const per = Number(process.env.BENCH_ORT_IMAGES || process.env.BENCH_TFJS_IMAGES || 4);
+    const r = await page.evaluate(async ({ x, isize, nc, rounds, per }) => {
+      const ort = window.ort, s = window.ortSession;
+      const feed = { x: new ort.Tensor("float32", Float32Array.from(x), [1, nc, isize, isize]) };
+      const check = (await s.run(feed)).score.data[0];
+      for (let i = 0; i < 3; i++) await s.run(feed); // warm-up
+      const ortMs = [], goMs = [];
+      for (let k = 0; k < rounds; k++) {
+        const t0 = performance.now();
+        for (let i = 0; i < per; i++) await s.run(feed);
+        ortMs.push((performance.now() - t0) / per);
+        const g = JSON.parse(window.ganomalyBench(per));
+        if (g.error) throw new Error(g.error);
+        goMs.push(g.ms / g.n);
+      }
+      const med = (a) => { const t = [...a].sort((p, q) => p - q); return t[Math.floor(t.length / 2)]; };
+      return { check, ort: med(ortMs), ortMin: Math.min(...ortMs), go: med(goMs), goMin: Math.min(...goMs) };
+    }, { x: ref.x, isize: arch.isize, nc: arch.nc, rounds, per });
+    const rel = Math.abs(r.check - ref.score) / Math.abs(ref.score);
+    if (!(rel < 1e-4)) throw new Error(`onnxruntime-web does not compute the same network: score ${r.check}, engine ${ref.score}`);
+    const common = { model: `${arch.isize}x${arch.isize}x${arch.nc}`, workers: 0, weights: "default model", rounds, images_per_round: per };
+    const gf = (ms) => +((2 * macs) / (ms * 1e6)).toFixed(3);
+    const ips = (ms) => +(1000 / ms).toFixed(2);
+    console.log(JSON.stringify({ engine: `onnxruntime-web ${ortVersion()}`, ...common, backend: "wasm", threads: 1,
+      ms_per_image: +r.ort.toFixed(3), min_ms_per_image: +r.ortMin.toFixed(3), gflops: gf(r.ort), images_per_s: ips(r.ort),
+      check_ort_score: r.check, check_engine_score: ref.score, check_rel_diff: +rel.toExponential(2) }));
+    console.log(JSON.stringify({ engine: "go", ...common, ms_per_image: +r.go.toFixed(3), min_ms_per_image: +r.goMin.toFixed(3),
+      gflops: gf(r.go), images_per_s: ips(r.go), ort_over_go: +(r.ort / r.go).toFixed(3) }));
+  } finally {
+    fs.rmSync(path.dirname(onnxFile), { recursive: true, force: true });
+  }
 }

@@ -1,5 +1,5 @@
-// End-to-end tests of the demo page in headless Chromium: every behaviour of
-// issue 5 that a person can see, driven through the page's data-testid hooks.
+// End-to-end tests of the demo page in headless Chromium: every behaviour
+// a person can see, driven through the page's data-testid hooks.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -65,7 +65,7 @@ test("gallery scores equal the CLI's for the same files and model", async () => 
   // Normal and abnormal samples when the model names its classes; two of
   // every class otherwise.
   const labelled = await page.$$eval("button.sample", (bs) => bs.map((b) => ({ file: b.dataset.file, label: b.dataset.label })));
-  let pick = labelled.filter((s) => s.label === "normal").slice(0, 3).concat(labelled.filter((s) => s.label === "abnormal").slice(0, 3));
+  let pick = labelled.filter((s) => s.label === "normal").slice(0, 3).concat(labelled.filter((s) => s.label === "anomalous").slice(0, 3));
   if (pick.length < 2) pick = labelled.filter((_, i) => i % 3 === 0);
   assert.ok(pick.length >= 2, "the gallery offers samples");
   const pageScores = {};
@@ -238,16 +238,19 @@ test("batch view: table, workers, labels, CSV", async () => {
     ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…"), payload.length, { timeout: 60000 });
   const rows = await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
   const byName = new Map(rows.map((r) => [r[1], r]));
+  const exact = new Map(await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => trs.map((tr) => [tr.children[1].textContent, tr.children[3].dataset.score])));
   assert.match(byName.get("broken.png")[4], /^error: .*(corrupt or truncated png|not a PNG)/i);
   const cli = cliScores(modelPath, files);
   for (const f of files) {
     const r = byName.get(path.basename(f));
-    assert.equal(Number(r[3]), cli.get(f).score, `worker score of ${path.basename(f)}`);
+    assert.equal(Number(exact.get(path.basename(f))), cli.get(f).score, `worker score of ${path.basename(f)}`);
+    // People read 4 significant digits; data-score keeps the exact value.
+    assert.equal(r[3], Number(cli.get(f).score).toPrecision(4), `shown score of ${path.basename(f)}`);
     assert.equal(r[4], cli.get(f).verdict);
   }
   // Sorting by score (descending first click is the default; click toggles).
   await page.click("th button.sort:has-text('score')");
-  const sorted = await page.$$eval("[data-testid=batch-table] tbody td.num", (tds) => tds.map((t) => Number(t.textContent)).filter(Number.isFinite));
+  const sorted = await page.$$eval("[data-testid=batch-table] tbody td.num", (tds) => tds.map((t) => t.dataset.score ? Number(t.dataset.score) : NaN).filter(Number.isFinite));
   const asc = [...sorted].sort((a, b) => a - b), desc = [...asc].reverse();
   assert.ok(JSON.stringify(sorted) === JSON.stringify(asc) || JSON.stringify(sorted) === JSON.stringify(desc), "sorted by score");
   // CSV download.
@@ -284,7 +287,7 @@ function withDataset(buf, dataset) {
 test("labelled samples: normal/anomaly badges and the live ROC", async () => {
   await page.click("button.tab:has-text('Single image')");
   let labels = await page.$$eval("button.sample", (bs) => bs.map((b) => b.dataset.label));
-  if (!labels.includes("abnormal")) {
+  if (!labels.includes("anomalous")) {
     // The bundled model names no classes (a placeholder): label digit 2 as the anomaly.
     const normal = ["0", "1", "3", "4", "5", "6", "7", "8", "9"];
     const buf = withDataset(fs.readFileSync(modelPath), { name: "mnist", normal_classes: normal, abnormal_classes: ["2"] });
@@ -292,7 +295,7 @@ test("labelled samples: normal/anomaly badges and the live ROC", async () => {
     await page.waitForFunction(() => document.querySelector(".model-info b")?.textContent === "labelled.safetensors");
     labels = await page.$$eval("button.sample", (bs) => bs.map((b) => b.dataset.label));
   }
-  assert.ok(labels.includes("normal") && labels.includes("abnormal"), "samples carry both labels");
+  assert.ok(labels.includes("normal") && labels.includes("anomalous"), "samples carry both labels");
   await page.click("button.tab:has-text('Batch')");
   await page.click("button:has-text('Score all sample images')");
   // Every sample has its row and its score (rows arrive as the workers finish,
@@ -300,7 +303,7 @@ test("labelled samples: normal/anomaly badges and the live ROC", async () => {
   await page.waitForFunction((n) => document.querySelectorAll("[data-testid=batch-table] tbody tr").length === n &&
     ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…") &&
     /AUROC/.test(document.querySelector(".roc-box")?.textContent ?? ""), labels.length, { timeout: 60000 });
-  const rows = await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => trs.map((tr) => ({ label: tr.children[2].textContent, score: Number(tr.children[3].textContent) })));
+  const rows = await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => trs.map((tr) => ({ label: tr.children[2].textContent, score: Number(tr.children[3].dataset.score) })));
   assert.equal(rows.length, labels.length, "one row per sample image");
   // AUROC by pairs (ties count 1/2) must equal the page's.
   const pos = rows.filter((r) => r.label === "abnormal"), neg = rows.filter((r) => r.label === "normal");
@@ -322,17 +325,28 @@ test("a folder with 0.normal and 1.abnormal subfolders gives a labelled batch", 
   const normal = gallery.filter((g) => g.class !== "2").slice(0, 4), abnormal = gallery.filter((g) => g.class === "2");
   normal.forEach((g) => put("test/0.normal", g.file));
   abnormal.forEach((g) => put("test/1.abnormal", g.file));
+  // The folder rules of every scan (preprocess.Classify): a PNG without an
+  // extension is taken by its content, a text file and an SVG are skipped
+  // and named.
+  fs.copyFileSync(path.join(root, "web/gallery", normal[0].file), path.join(dir, "test", "0.normal", "no-extension"));
   fs.writeFileSync(path.join(dir, "test", "notes.txt"), "not an image\n");
+  fs.writeFileSync(path.join(dir, "test", "logo.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>\n");
   await page.setInputFiles("[data-testid=folder-input]", dir);
-  const n = normal.length + abnormal.length;
+  const n = normal.length + 1 + abnormal.length;
   await page.waitForFunction((n) => document.querySelectorAll("[data-testid=batch-table] tbody tr").length === n &&
     ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…"), n, { timeout: 60000 });
   const labels = await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => trs.map((tr) => tr.children[2].textContent));
-  assert.equal(labels.filter((l) => l === "normal").length, normal.length);
+  assert.equal(labels.filter((l) => l === "normal").length, normal.length + 1);
   assert.equal(labels.filter((l) => l === "abnormal").length, abnormal.length);
-  // The same AUROC as the CLI on the same labelled folder.
+  const notice = await errorText();
+  assert.match(notice, /skipped 2 files/);
+  assert.match(notice, /notes\.txt \(not an image/);
+  assert.match(notice, /logo\.svg \(an SVG/);
+  await page.click("button.dismiss");
+  // The same AUROC as the CLI on the same labelled folder, and the same skipped files.
   const cli = cliScores(modelPath, [path.join(dir, "test")]);
   assert.ok(cli.summary, "the CLI reports a labelled summary");
+  assert.deepEqual(cli.summary.skipped.map((p) => path.basename(p)).sort(), ["logo.svg", "notes.txt"]);
   assert.match(await page.textContent(".roc-box"), new RegExp("AUROC " + cli.summary.auroc.toFixed(3).replace(".", "\\.")));
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -380,7 +394,9 @@ test("the lab: layers, feature maps, latent sliders, interpolation, keyboard", a
   const layers = await page.$$("button.layer");
   assert.ok(layers.length >= 9, "E1, D and E2 layers are drawn");
   const shapes = await page.$$eval("button.layer .shape", (s) => s.map((e) => e.textContent));
-  assert.equal(shapes[0], `64×${defaultModel.isize / 2}×${defaultModel.isize / 2}`);
+  // The first layer has ngf channels at half the input size (ngf from the model file itself).
+  const arch = JSON.parse(execFileSync(process.env.GANOMALY_BIN || "go", (process.env.GANOMALY_BIN ? [] : ["run", "./cmd/ganomaly"]).concat(["inspect", "-json", modelPath]), { cwd: root })).metadata.arch;
+  assert.equal(shapes[0], `${arch.ngf}×${defaultModel.isize / 2}×${defaultModel.isize / 2}`);
   // Keyboard: focus the second layer and press Enter.
   await layers[1].focus();
   await page.keyboard.press("Enter");

@@ -1,6 +1,6 @@
 """The pure-Go engine against PyTorch 2.1.0 running the original GANomaly
 networks: a netG.pth written by the original code, exported by our exporter,
-must give the same eval-mode outputs (issue 4: max abs difference of x_hat and
+must give the same eval-mode outputs (max abs difference of x_hat and
 latents <= 1e-4, scores <= 1e-3 relative)."""
 
 import json
@@ -14,8 +14,8 @@ from safetensors import safe_open
 
 from conftest import run
 
-XTOL = 1e-4  # max abs difference of x_hat and the latents (issue 4)
-SCORE_RTOL = 1e-3  # relative score difference (issue 4)
+XTOL = 1e-4  # max abs difference of x_hat and the latents
+SCORE_RTOL = 1e-3  # relative score difference
 # Quantised weights: F16 keeps 11 significant bits, I8 about 7 per channel.
 # Bounds on max |diff| / max |torch value| (measured well below: ~1e-3 / ~3e-2).
 QTOL = {"f16": 5e-3, "i8": 8e-2}
@@ -127,7 +127,7 @@ def test_cli_scores_match_torch(original, bins):
 def test_recorded_test_numbers_match_cli(original, bins, dtype):
     """The AUROC the exporter records equals what `ganomaly score` computes on
     the same labelled folder with the same model file; I8 loses at most 0.005
-    AUROC against F32 (issue 4)."""
+    AUROC against F32."""
     if "ganomaly" not in bins:
         pytest.skip("cmd/ganomaly is not in the tree")
     with safe_open(original["models"][dtype], framework="np") as f:
@@ -236,7 +236,7 @@ def mnist_checkpoints():
 @pytest.mark.skipif(not mnist_checkpoints(), reason="set GANOMALY_TRAINER_RUNS to a folder of MNIST trainer runs")
 @pytest.mark.parametrize("ckpt", mnist_checkpoints())
 def test_trainer_mnist_i8_loses_at_most_0005_auroc(ckpt, bins, tmp_path):
-    """Issue 4: I8 files lose at most 0.005 AUROC on the test set, on a real
+    """I8 files lose at most 0.005 AUROC on the test set, on a real
     trained model (the trainer's MNIST run, its abnormal digit as anomalies)."""
     with safe_open(ckpt, framework="np") as f:
         abnormal = int(json.loads(f.metadata()["ganomaly"])["dataset"]["abnormal_classes"][0])

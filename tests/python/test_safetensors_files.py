@@ -1,4 +1,4 @@
-"""Our model files open in Python's `safetensors` package (issue 3): tensor
+"""Our model files open in Python's `safetensors` package: tensor
 names are the original PyTorch state-dict keys, shapes are PyTorch's, dtypes
 are F32/F16/I8 as promised, I8 scales broadcast against their weights in
 numpy, and the metadata JSON parses and describes the weights."""

@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/preprocess"
 )
 
 // Sample is one image: either decoded pixels (CHW uint8 at isize) or a path
@@ -33,6 +34,8 @@ type Dataset struct {
 	NormalClasses   []string
 	AbnormalClasses []string
 	Description     string
+	// Skipped are the files a folder scan left out (not images, hidden).
+	Skipped []preprocess.Skipped
 }
 
 // Protocol are the split parameters shared by every dataset.

@@ -259,12 +259,20 @@ func TestFolderDatasetAndLoader(t *testing.T) {
 		writePNG(t, filepath.Join(root, "test", "1.abnormal", "a"+string(rune('a'+i))+".png"), 255)
 	}
 	os.WriteFile(filepath.Join(root, "train", "0.normal", "notes.txt"), []byte("not an image"), 0o644)
+	// The preprocess package's folder rules: recursion, content sniffing
+	// (a PNG without an extension), hidden files skipped.
+	writePNG(t, filepath.Join(root, "train", "0.normal", "sub", "nested.png"), 0)
+	writePNG(t, filepath.Join(root, "train", "0.normal", "no-extension"), 0)
+	writePNG(t, filepath.Join(root, "train", "0.normal", ".hidden.png"), 0)
 	ds, err := LoadFolder(root, 16, 1, Protocol{Seed: 0, ValFraction: 0.2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ds.Train) != 24 || len(ds.Val) != 6 || len(ds.Test) != 10 {
-		t.Fatalf("train %d val %d test %d", len(ds.Train), len(ds.Val), len(ds.Test))
+	if len(ds.Train) != 26 || len(ds.Val) != 6 || len(ds.Test) != 10 {
+		t.Fatalf("train %d val %d test %d, want 26/6/10 (32 training normals)", len(ds.Train), len(ds.Val), len(ds.Test))
+	}
+	if len(ds.Skipped) != 2 || filepath.Base(ds.Skipped[0].Path) != ".hidden.png" || filepath.Base(ds.Skipped[1].Path) != "notes.txt" {
+		t.Errorf("skipped %v, want .hidden.png and notes.txt", ds.Skipped)
 	}
 	l := &Loader{ISize: 16, NC: 1, Norm: modelfile.DefaultNorm(1)}
 	got := map[int]bool{}

@@ -3,49 +3,36 @@ package data
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
-	"sort"
-	"strings"
+
+	"github.com/ganomaly-go/ganomaly/preprocess"
 )
 
-var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".bmp": true, ".tif": true, ".tiff": true, ".webp": true}
-
-func listImages(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range ents {
-		if e.IsDir() || !imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
-			continue
-		}
-		out = append(out, filepath.Join(dir, e.Name()))
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
 // LoadFolder builds a dataset from the original's custom layout:
-// ROOT/train/0.normal, ROOT/test/0.normal and ROOT/test/1.abnormal. Images
-// are decoded on demand (any format the preprocess package reads), grey or
-// colour as nc says. The training normals are shuffled with the seed (0 when
+// ROOT/train/0.normal, ROOT/test/0.normal and ROOT/test/1.abnormal, each
+// scanned recursively by preprocess.ListDir (what it skips is in
+// Dataset.Skipped). Images are decoded on demand (any format the preprocess
+// package reads), grey or colour as nc says. The training normals are shuffled with the seed (0 when
 // it is -1) before the validation split is cut.
 func LoadFolder(root string, isize, nc int, p Protocol) (*Dataset, error) {
-	dirs := []string{filepath.Join(root, "train", "0.normal"), filepath.Join(root, "test", "0.normal"), filepath.Join(root, "test", "1.abnormal")}
+	dirs := []string{filepath.Join(root, "train", preprocess.NormalDir), filepath.Join(root, "test", preprocess.NormalDir), filepath.Join(root, "test", preprocess.AbnormalDir)}
 	var lists [3][]Sample
+	var skipped []preprocess.Skipped
 	for i, d := range dirs {
-		paths, err := listImages(d)
+		l, err := preprocess.ListDir(d)
 		if err != nil {
 			return nil, fmt.Errorf("--dataroot %s: the folder layout is train/0.normal, test/0.normal, test/1.abnormal: %w", root, err)
 		}
-		if len(paths) == 0 {
-			return nil, fmt.Errorf("%s holds no images (%s)", d, "png, jpg, gif, bmp, tiff or webp")
+		if len(l.Unreadable) > 0 {
+			return nil, fmt.Errorf("--dataroot %s: %s", root, l.Unreadable[0])
 		}
-		for _, path := range paths {
-			lists[i] = append(lists[i], Sample{Path: path})
+		if len(l.Images) == 0 {
+			return nil, fmt.Errorf("%s holds no images: %s", d, preprocess.NoImagesText())
 		}
+		for _, im := range l.Images {
+			lists[i] = append(lists[i], Sample{Path: im.Path})
+		}
+		skipped = append(skipped, l.Skipped...)
 	}
 	seed := p.Seed
 	if seed < 0 {
@@ -61,6 +48,6 @@ func LoadFolder(root string, isize, nc int, p Protocol) (*Dataset, error) {
 		return nil, err
 	}
 	return &Dataset{Name: "folder", ISize: isize, NC: nc, Train: tr, Val: val, Test: te,
-		NormalClasses: []string{"0.normal"}, AbnormalClasses: []string{"1.abnormal"},
-		Description: "folder " + root}, nil
+		NormalClasses: []string{preprocess.NormalDir}, AbnormalClasses: []string{preprocess.AbnormalDir},
+		Description: "folder " + root, Skipped: skipped}, nil
 }

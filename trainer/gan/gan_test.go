@@ -13,7 +13,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 )
 
-// Tolerances of the parity test (issue 4): the pure-Go engine against
+// Tolerances of the parity test: the pure-Go engine against
 // libtorch's eval-mode forward on the same weights.
 const (
 	parityAbs      = 1e-4 // max |Δ| of x̂ and the latents

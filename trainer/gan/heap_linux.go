@@ -16,10 +16,8 @@ import "C"
 // those blocks go back to the kernel and the next step faults them in again,
 // page by page: the Go trainer's libtorch calls run on a Go thread, whose
 // per-thread malloc arena is made of 64 MB heaps that glibc unmaps as soon as
-// they are empty, whatever the trim threshold. Measured at batch 64, isize 32:
-// 17,900 minor page faults and 68 ms of kernel time per training step, against
-// 1,100 faults and 7 ms for the original in PyTorch, whose calls run on the
-// process's main thread. The constructor above makes every thread use the
-// main arena and fixes its thresholds, so that the memory of one step serves
-// the next (a few hundred faults and about 10 ms of kernel time per step);
+// they are empty, whatever the trim threshold (PyTorch's calls run on the
+// process's main thread and do not pay this; figures in docs/trainer.md,
+// "Speed"). The constructor above makes every thread use the main arena and
+// fixes its thresholds, so that the memory of one step serves the next;
 // memory beyond 1 GB of free heap is still returned.

@@ -12,11 +12,8 @@ import (
 // goroutines) takes at most one core from libtorch's OpenMP threads, whose
 // parallel regions wait for the slowest of them. The data loader still runs
 // while the training goroutine waits in libtorch. With every libtorch call
-// on the torch thread (OnTorchThread) the effect is small: four alternating
-// runs of BenchmarkStep gave 162-175 img/s with 1 processor and 168-185 with
-// 2, seven one-epoch MNIST trainings medians of 174 and 174 img/s. (Before
-// OnTorchThread, 1 processor gave medians of 164 against 135, but that was
-// mostly the OpenMP pools it left behind.)
+// on the torch thread (OnTorchThread) the effect is small (measurements in
+// docs/trainer.md, "Speed").
 func OneGoProcessor() (restore func()) {
 	prev := runtime.GOMAXPROCS(1)
 	return func() { runtime.GOMAXPROCS(prev) }
@@ -34,10 +31,9 @@ func OneGoProcessor() (restore func()) {
 // more pool behind. Once libgomp manages more threads than there are CPUs it
 // stops spin-waiting at its barriers (100 spins instead of 300,000 when
 // OMP_WAIT_POLICY is unset) and puts its threads to sleep on a futex
-// instead: measured on 2 cores, the training step's two OpenMP threads slept
-// about 1,000 times a second each, and one MNIST epoch ran at 134 img/s
-// against 160 with a single pool, where they never sleep (as in a Python
-// process, which calls libtorch from its one thread).
+// instead, and training slows down markedly (docs/trainer.md, "Speed"). A
+// single pool, as in a Python process that calls libtorch from its one
+// thread, never sleeps.
 var torch struct {
 	once  sync.Once
 	calls chan func()

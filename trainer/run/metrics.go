@@ -37,11 +37,15 @@ type ConfigRecord struct {
 	WCon          float64        `json:"w_con"`
 	WEnc          float64        `json:"w_enc"`
 	ManualSeed    int64          `json:"manualseed"`
-	MaxImages     int            `json:"max_images"`
-	MaxTest       int            `json:"max_test"`
-	ValFraction   float64        `json:"val_fraction"`
-	ThresholdFPR  float64        `json:"threshold_fpr"`
-	Norm          modelfile.Norm `json:"normalization"`
+	// BatchStatsSeed seeds the random order of the test set in which the
+	// batch-statistics numbers are scored (the run's seed). Files without
+	// it scored them in label order: their auroc_batchstats is inflated.
+	BatchStatsSeed int64          `json:"batchstats_order_seed"`
+	MaxImages      int            `json:"max_images"`
+	MaxTest        int            `json:"max_test"`
+	ValFraction    float64        `json:"val_fraction"`
+	ThresholdFPR   float64        `json:"threshold_fpr"`
+	Norm           modelfile.Norm `json:"normalization"`
 }
 
 // SplitSizes counts the images of each split.
@@ -65,25 +69,27 @@ type LossRecord struct {
 
 // EpochRecord is one epoch's training and evaluation numbers.
 type EpochRecord struct {
-	Epoch       int        `json:"epoch"` // 1-based
-	Steps       int        `json:"steps"`
-	Images      int        `json:"images"`
-	TrainSecs   float64    `json:"train_seconds"`
-	ImagesPerS  float64    `json:"images_per_s"`
-	EvalSecs    float64    `json:"eval_seconds"`
-	Loss        LossRecord `json:"loss"`
-	DReinits    int        `json:"d_reinits"`
-	ValCon      float64    `json:"val_con"`  // mean L1 |x − x̂| of the validation normals (eval mode)
-	ValEnc      float64    `json:"val_enc"`  // mean l2(latentI, latentO) = mean anomaly score of the validation normals
-	ValLoss     float64    `json:"val_loss"` // w_con·val_con + w_enc·val_enc: the selection criterion
-	AUROCEval   float64    `json:"auroc_eval"`
-	AUROCBatch  float64    `json:"auroc_batchstats"`
-	AUPRC       float64    `json:"auprc"`
-	AUPRCBatch  float64    `json:"auprc_batchstats"`
-	F1          float64    `json:"f1"`
-	Threshold   float64    `json:"threshold"`
-	StepLosses  []float64  `json:"step_err_g,omitempty"` // errG every step (loss curves)
-	StepLossesD []float64  `json:"step_err_d,omitempty"`
+	Epoch      int        `json:"epoch"` // 1-based
+	Steps      int        `json:"steps"`
+	Images     int        `json:"images"`
+	TrainSecs  float64    `json:"train_seconds"`
+	ImagesPerS float64    `json:"images_per_s"`
+	EvalSecs   float64    `json:"eval_seconds"`
+	Loss       LossRecord `json:"loss"`
+	DReinits   int        `json:"d_reinits"`
+	ValCon     float64    `json:"val_con"`    // mean L1 |x − x̂| of the validation normals (eval mode)
+	ValEnc     float64    `json:"val_enc"`    // mean l2(latentI, latentO) = mean anomaly score of the validation normals
+	ValLoss    float64    `json:"val_loss"`   // w_con·val_con + w_enc·val_enc: the selection criterion
+	AUROCEval  float64    `json:"auroc_eval"` // eval-mode BatchNorm (running statistics): what one image gets
+	// AUROCBatch and AUPRCBatch: BatchNorm statistics of each test batch, the
+	// test set in the seeded random order of ConfigRecord.BatchStatsSeed.
+	AUROCBatch  float64   `json:"auroc_batchstats"`
+	AUPRC       float64   `json:"auprc"`
+	AUPRCBatch  float64   `json:"auprc_batchstats"`
+	F1          float64   `json:"f1"`
+	Threshold   float64   `json:"threshold"`
+	StepLosses  []float64 `json:"step_err_g,omitempty"` // errG every step (loss curves)
+	StepLossesD []float64 `json:"step_err_d,omitempty"`
 }
 
 // Selected is one of the summary's chosen epochs.

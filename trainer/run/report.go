@@ -35,30 +35,28 @@ const (
 const gridPerClass = 8
 
 // writeReport draws the grid, the ROC and loss curves and writes report.md,
-// all from the model of the last epoch and the numbers in metrics.json.
-func (r *Runner) writeReport(ctx context.Context) error {
+// all from the model of the last epoch and the numbers in metrics.json. ev
+// is the last epoch's evaluation, nil when this process trained no epoch
+// (resumed after the last one): the test set is scored again.
+func (r *Runner) writeReport(ctx context.Context, ev *evaluation) error {
 	if len(r.mf.Epochs) == 0 {
 		return nil
 	}
-	if r.lastEval == nil { // resumed after the last epoch: score again
-		s, err := r.ScoreSet(ctx, r.ds.Test, gan.Eval)
-		if err != nil {
+	if ev == nil {
+		ev = &evaluation{}
+		var err error
+		if ev.evalScores, err = r.ScoreSet(ctx, r.ds.Test, gan.Eval); err != nil {
 			return err
 		}
-		r.lastEval = s
-	}
-	if r.lastBatch == nil {
-		s, err := r.ScoreSet(ctx, r.ds.Test, gan.BatchStats)
-		if err != nil {
+		if ev.batchScores, err = r.ScoreSet(ctx, r.ds.Test, gan.BatchStats); err != nil {
 			return err
 		}
-		r.lastBatch = s
 	}
 	last := r.mf.Epochs[len(r.mf.Epochs)-1]
 	if err := r.writeGrid(last.Threshold); err != nil {
 		return fmt.Errorf("%s: %w", FileGrid, err)
 	}
-	if err := r.writeROC(); err != nil {
+	if err := r.writeROC(ev.evalScores, ev.batchScores); err != nil {
 		return fmt.Errorf("%s: %w", FileROC, err)
 	}
 	if err := r.writeCurves(); err != nil {
@@ -131,7 +129,7 @@ func (r *Runner) writeGrid(threshold float64) error {
 			if err != nil {
 				return err
 			}
-			h, err := render.HeatMap(diff, r.cfg.ISize, 1) // |x − x̂| of 1 = half the [-1, 1] range
+			h, err := render.HeatMap(diff, r.cfg.ISize, render.HeatScale(r.norm)) // the scale of every heat map
 			if err != nil {
 				return err
 			}
@@ -179,7 +177,8 @@ func rocXY(scores []float64, labels []bool) plotter.XYs {
 	return xy
 }
 
-func (r *Runner) writeROC() error {
+// writeROC draws the ROC curves of the last epoch's test scores.
+func (r *Runner) writeROC(evalScores, batchScores []float64) error {
 	labels := r.testLabels()
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("ROC, epoch %d (%s)", r.state.EpochsDone, r.ds.Description)
@@ -187,13 +186,13 @@ func (r *Runner) writeROC() error {
 	p.Y.Label.Text = "true-positive rate"
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
 	last := r.mf.Epochs[len(r.mf.Epochs)-1]
-	ev, err := plotter.NewLine(rocXY(r.lastEval, labels))
+	ev, err := plotter.NewLine(rocXY(evalScores, labels))
 	if err != nil {
 		return err
 	}
 	ev.Color = color.RGBA{200, 30, 30, 255}
 	ev.Width = vg.Points(1.5)
-	bs, err := plotter.NewLine(rocXY(r.lastBatch, labels))
+	bs, err := plotter.NewLine(rocXY(batchScores, labels))
 	if err != nil {
 		return err
 	}
@@ -206,7 +205,7 @@ func (r *Runner) writeROC() error {
 	diag.Color = color.Gray{160}
 	p.Add(plotter.NewGrid(), diag, ev, bs)
 	p.Legend.Add(fmt.Sprintf("eval-mode BN, AUROC %.4f", last.AUROCEval), ev)
-	p.Legend.Add(fmt.Sprintf("batch statistics, AUROC %.4f", last.AUROCBatch), bs)
+	p.Legend.Add(fmt.Sprintf("batch statistics, shuffled test batches, AUROC %.4f", last.AUROCBatch), bs)
 	p.Legend.Top = false
 	p.Legend.Left = false
 	p.Legend.XOffs = -vg.Points(4)
@@ -309,10 +308,13 @@ func (r *Runner) reportMarkdown() string {
 			}
 			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s |\n", x.Rule, x.Epoch, f4(x.AUROCEval), f4(x.AUROCBatch), f4(x.AUPRC), f4(x.F1), w)
 		}
-		b.WriteString("\nThe eval-mode AUROC uses BatchNorm's running statistics, as the browser engine does: it is the honest\n" +
-			"number for single images. The batch-statistics AUROC normalises each test batch of 64 by its own statistics,\n" +
-			"as the original code scores (it never calls eval()). The test-selected row picks the epoch by the test set\n" +
-			"itself, as the original keeps its best model: it is optimistic.\n\n")
+		fmt.Fprintf(&b, "\nThe eval-mode AUROC uses BatchNorm's running statistics, as the browser engine and the command line do:\n"+
+			"it is the number for single images. The batch-statistics AUROC normalises each test batch of %d by its own\n"+
+			"statistics, as the original code scores (it never calls eval()), with the test set in a seeded random order\n"+
+			"(seed %d), as the original's MNIST and folder loaders shuffle it: in label order a batch of anomalies only\n"+
+			"would tell the network what it sees. The validation-selected row is chosen on held-out training normals\n"+
+			"(no anomaly seen). The test-selected row picks the epoch by the test set itself, as the original keeps its\n"+
+			"best model: it is optimistic.\n\n", r.cfg.EvalBatch, c.BatchStatsSeed)
 	}
 	fmt.Fprintf(&b, "## Epochs\n\n| epoch | img/s | errG | adv | con | enc | errD | D re-inits | val loss | AUROC eval | AUROC batch | AUPRC | F1 | threshold |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, e := range mf.Epochs {

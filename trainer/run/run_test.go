@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -142,6 +143,82 @@ func TestInterruptKeepsTheLastEpoch(t *testing.T) {
 	}
 }
 
+// TestBatchStatsScoredInSeededRandomOrder: with batch statistics a batch
+// of anomalies only would tell the network what it sees, so the test set,
+// here put in label order (normals, then anomalies, as the full test sets
+// come), is scored in a seeded random order whose batches mix both labels.
+func TestBatchStatsScoredInSeededRandomOrder(t *testing.T) {
+	c := tiny(t, "order")
+	gan.OnTorchThread(func() {
+		r, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		test := r.ds.Test
+		sort.SliceStable(test, func(i, j int) bool { return !test[i].Anomalous && test[j].Anomalous })
+		full := 0
+		for b := range r.loader.Batches(ctx, test, r.cfg.EvalBatch, r.scoreOrder(gan.BatchStats), false) {
+			if b.N < r.cfg.EvalBatch {
+				continue
+			}
+			full++
+			var anomalies int
+			for _, k := range b.Indices {
+				if test[k].Anomalous {
+					anomalies++
+				}
+			}
+			if anomalies == 0 || anomalies == b.N {
+				t.Errorf("a batch-statistics batch of %d images holds %d anomalies: not mixed", b.N, anomalies)
+			}
+		}
+		if full < 3 {
+			t.Fatalf("only %d full batches: the test proves nothing", full)
+		}
+		a, err := r.ScoreSet(ctx, test, gan.BatchStats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := r.ScoreSet(ctx, test, gan.BatchStats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Label-ordered batches, scored by hand: ScoreSet must not give these.
+		labelOrder := make([]float64, len(test))
+		for bt := range r.loader.Batches(ctx, test, r.cfg.EvalBatch, nil, false) {
+			x, err := r.toTensor(bt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mode := gan.BatchStats
+			if bt.N == 1 {
+				mode = gan.Eval
+			}
+			s, _, _, _, err := r.model.Scores(x, mode, false)
+			x.MustDrop()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, k := range bt.Indices {
+				labelOrder[k] = s[i]
+			}
+		}
+		same := 0
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("image %d: batch-statistics score %v, then %v: the order is not seeded", i, a[i], b[i])
+			}
+			if a[i] == labelOrder[i] {
+				same++
+			}
+		}
+		if same == len(a) {
+			t.Error("ScoreSet's batch-statistics scores equal the label-ordered ones")
+		}
+	})
+}
+
 func TestRunFolderContents(t *testing.T) {
 	c := tiny(t, "folder")
 	c.NIter = 1
@@ -173,6 +250,9 @@ func TestRunFolderContents(t *testing.T) {
 		if _, ok := sum[k]; !ok {
 			t.Errorf("metrics.json summary lacks %q", k)
 		}
+	}
+	if seed, ok := raw["config"].(map[string]any)["batchstats_order_seed"]; !ok || seed != float64(c.ManualSeed) {
+		t.Errorf("metrics.json config: batchstats_order_seed %v, want the run's seed %d", seed, c.ManualSeed)
 	}
 	if mf.Status != "finished" {
 		t.Errorf("status %q", mf.Status)

