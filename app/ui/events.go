@@ -115,8 +115,16 @@ func (d *Demo) onFolder(ctx app.Context, e app.Event) {
 	in.Set("value", "")
 }
 
-func (d *Demo) onGallery(it GalleryItem) app.EventHandler {
+// The item is looked up when clicked: go-app keeps a button's first handler
+// while its scope (the file) stays the same, and the bytes arrive later.
+func (d *Demo) onGallery(file string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
+		it := GalleryItem{File: file}
+		for _, g := range d.gallery {
+			if g.File == file {
+				it = g
+			}
+		}
 		if !d.ready || it.Bytes == nil {
 			d.pick = it.File // scored once the model is loaded
 			return

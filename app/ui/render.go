@@ -160,7 +160,7 @@ func (d *Demo) renderInputs() app.UI {
 			app.Range(items).Slice(func(i int) app.UI {
 				it := items[i]
 				lbl := d.galleryLabel(it)
-				return app.Button().Class("sample "+lbl).OnClick(d.onGallery(it), it.File).
+				return app.Button().Class("sample "+lbl).OnClick(d.onGallery(it.File), it.File).
 					Title(d.sampleTitle(it, lbl)).
 					DataSet("testid", "sample").DataSet("class", it.Class).DataSet("label", sampleLabel(lbl)).DataSet("file", it.File).
 					Body(app.Img().Src(it.URL).Alt(d.sampleTitle(it, lbl)), app.Span().Text(labelShort(lbl)))
