@@ -22,6 +22,12 @@ func (d *Demo) startBatch(ctx app.Context, names, labels []string, srcs [][]byte
 		d.err = "The model is still loading; try again in a moment."
 		return
 	}
+	if !d.poolStarted {
+		// The workers start on demand (see ensurePool); the batch follows.
+		d.view = viewBatch
+		d.ensurePool(ctx, func(ctx app.Context) { d.startBatch(ctx, names, labels, srcs) })
+		return
+	}
 	d.batchGen++
 	gen := d.batchGen
 	d.view = viewBatch
@@ -169,7 +175,8 @@ func (d *Demo) renderBatch() app.UI {
 		return app.Div().Class("panel").Body(
 			app.H2().Text("Batch"),
 			app.P().Text("Choose, drop or paste several images at once, or score every sample image. Folders named 0.normal and 1.abnormal (or normal/abnormal) give labels, and then the ROC curve and AUROC are computed live."),
-			app.Button().Class("primary").Text("Score all sample images").OnClick(d.onGalleryBatch).Disabled(len(d.galleryFor()) == 0),
+			app.Button().Class("primary").Text("Score all sample images").OnClick(d.onGalleryBatch).Disabled(len(d.galleryFor()) == 0 || d.poolStarting),
+			app.If(d.poolStarting, app.P().Class("muted").Text("Starting the Web Workers…")),
 		)
 	}
 	rows := d.sortedRows()

@@ -117,6 +117,10 @@ func (d *Demo) onFolder(ctx app.Context, e app.Event) {
 
 func (d *Demo) onGallery(it GalleryItem) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
+		if !d.ready || it.Bytes == nil {
+			d.pick = it.File // scored once the model is loaded
+			return
+		}
 		d.scoreOne(ctx, "gallery/"+it.File, it.Bytes)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/preprocess"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -30,7 +31,7 @@ func (d *Demo) Render() app.UI {
 			d.tab(viewSingle, "Single image"),
 			d.tab(viewBatch, "Batch"),
 			d.tab(viewLab, "Lab: how it works"),
-			app.Button().Class("tab toggle").Text(map[bool]string{false: "Larger text", true: "Normal text"}[d.large]).OnClick(d.onLarge).Aria("pressed", d.large),
+			app.Button().Class("tab toggle").Text(map[bool]string{false: "Larger text", true: "Normal text"}[d.large]).OnClick(d.onLarge).Aria("pressed", d.large).Disabled(!d.live),
 		),
 		// Everything but the header, the tabs and the footer sits in main:
 		// content outside landmarks is lost to screen-reader navigation.
@@ -40,19 +41,17 @@ func (d *Demo) Render() app.UI {
 			app.Div().Class("input-strip").Body(
 				app.Label().Class("file-button").Body(
 					app.Text("Choose images…"),
-					app.Input().Type("file").Multiple(true).Accept("image/*,"+strings.Join(preprocess.ImageExts, ",")).DataSet("testid", "file-input").OnChange(d.onFiles),
+					app.Input().Type("file").Multiple(true).Accept("image/*,"+strings.Join(preprocess.ImageExts, ",")).DataSet("testid", "file-input").OnChange(d.onFiles).Disabled(!d.live),
 				),
 				app.Label().Class("file-button").Title("a folder with 0.normal and 1.abnormal subfolders gives labels and a live ROC").Body(
 					app.Text("Choose a folder…"),
-					app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder),
+					app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder).Disabled(!d.live),
 				),
 				app.Span().Class("muted").Text("or drop images or folders anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
 			),
 			app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
 			app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),
-			app.If(d.view == viewSingle, d.renderSingle()),
-			app.If(d.view == viewBatch, d.renderBatch()),
-			app.If(d.view == viewLab, d.renderLab()),
+			d.renderView(),
 		),
 		app.Footer().Class("muted").Body(
 			app.Text("GANomaly (Akcay et al., ACCV 2018) re-implemented in Go; the same engine runs in the command-line tool, so scores here equal "),
@@ -62,12 +61,24 @@ func (d *Demo) Render() app.UI {
 	)
 }
 
+// renderView draws the current view only (app.If would build all three
+// trees on every update, the lab's with its feature maps).
+func (d *Demo) renderView() app.UI {
+	switch d.view {
+	case viewBatch:
+		return d.renderBatch()
+	case viewLab:
+		return d.renderLab()
+	}
+	return d.renderSingle()
+}
+
 func (d *Demo) tab(v, label string) app.UI {
 	cls := "tab"
 	if d.view == v {
 		cls += " active"
 	}
-	return app.Button().Class(cls).Text(label).OnClick(d.onView(v), v).Aria("current", d.view == v)
+	return app.Button().Class(cls).Text(label).OnClick(d.onView(v), v).Aria("current", d.view == v).Disabled(!d.live)
 }
 
 func (d *Demo) renderError() app.UI {
@@ -98,7 +109,7 @@ func (d *Demo) renderPicker() app.UI {
 	}
 	return app.Div().Class("picker").Body(
 		app.Label().For("model-select").Text("Model"),
-		app.Select().ID("model-select").OnChange(d.onModelSelect).Body(
+		app.Select().ID("model-select").OnChange(d.onModelSelect).Disabled(!d.live).Body(
 			app.Range(d.models).Slice(func(i int) app.UI {
 				m := d.models[i]
 				label := m.Name
@@ -112,7 +123,7 @@ func (d *Demo) renderPicker() app.UI {
 		),
 		app.Label().Class("file-button small").Body(
 			app.Text("Open your own model…"),
-			app.Input().Type("file").Accept(".safetensors").DataSet("testid", "model-input").OnChange(d.onModelFile),
+			app.Input().Type("file").Accept(".safetensors").DataSet("testid", "model-input").OnChange(d.onModelFile).Disabled(!d.live),
 		),
 		info,
 	)
@@ -147,7 +158,7 @@ func (d *Demo) renderInputs() app.UI {
 			}),
 		),
 		app.If(len(items) > 0, app.P().Class("muted").Text(caption)),
-		app.If(grey, app.Div().Class("draw").Body(
+		app.If(grey, d.drawArea().Body(
 			app.Canvas().ID("draw-canvas").Width(280).Height(280).
 				Aria("label", "drawing area: draw a digit with the mouse or a finger"),
 			app.Div().Class("draw-buttons").Body(
@@ -160,13 +171,28 @@ func (d *Demo) renderInputs() app.UI {
 	)
 }
 
+// drawArea is the drawing's container: inert on the pre-rendered page,
+// where nothing would answer the pen yet.
+func (d *Demo) drawArea() app.HTMLDiv {
+	div := app.Div().Class("draw")
+	if !d.live {
+		div = div.Attr("inert", "").Title("drawing starts once the engine has loaded")
+	}
+	return div
+}
+
 // renderAbout is the current model's title and description, the words its
 // exporter was given (or defaults from its dataset).
 func (d *Demo) renderAbout() app.UI {
-	if d.sess == nil {
+	var w modelfile.About
+	switch {
+	case d.sess != nil:
+		w = d.sess.Meta.Words()
+	case len(d.models) > 0 && defaultModel(d.models).Words != nil:
+		w = *defaultModel(d.models).Words // before the model is loaded (the pre-rendered page)
+	default:
 		return app.Section().Class("about")
 	}
-	w := d.sess.Meta.Words()
 	return app.Section().Class("about").Aria("live", "polite").Body(
 		app.H2().DataSet("testid", "model-title").Text(w.Title),
 		app.P().DataSet("testid", "model-description").Text(w.Description),
@@ -223,6 +249,11 @@ func (d *Demo) renderSingle() app.UI {
 }
 
 func (d *Demo) renderResult() app.UI {
+	if d.pick != "" && d.cur == nil {
+		return app.Div().Class("panel result").Body(
+			app.P().Class("pending").DataSet("testid", "pending").Text(strings.ReplaceAll(pendingText, "{name}", "gallery/"+d.pick)),
+		)
+	}
 	if d.sess == nil {
 		return app.Div().Class("panel result")
 	}
@@ -272,6 +303,11 @@ func (d *Demo) renderResult() app.UI {
 		)
 	}
 	a, m := d.cur, d.sess.Meta
+	if d.curImages.of != a {
+		// Encoded once per analysis, not on every redraw (the slider redraws).
+		d.curImages.of = a
+		d.curImages.urls = [4]string{TensorURL(a.X, m), TensorURL(a.XHat, m), PNGDataURL(HeatImage(a.Diff, m)), PNGDataURL(OverlayImage(a.X, a.Diff, m))}
+	}
 	verdict := Verdict(a.Score, d.threshold)
 	return app.Div().Class("panel result").Body(
 		app.H2().Body(app.Text("Result: "), app.Span().Class("name").Text(a.Name)),
@@ -283,10 +319,10 @@ func (d *Demo) renderResult() app.UI {
 			app.Span().Class("muted").Text(fmt.Sprintf("threshold %s", ShortScore(d.threshold))),
 		),
 		app.Div().Class("images").Body(
-			figure(TensorURL(a.X, m), "x: the input as the model sees it"),
-			figure(TensorURL(a.XHat, m), "x̂: the reconstruction"),
-			figure(PNGDataURL(HeatImage(a.Diff, m)), "|x − x̂|: heat map"),
-			figure(PNGDataURL(OverlayImage(a.X, a.Diff, m)), "heat map over x"),
+			figure(d.curImages.urls[0], "x: the input as the model sees it"),
+			figure(d.curImages.urls[1], "x̂: the reconstruction"),
+			figure(d.curImages.urls[2], "|x − x̂|: heat map"),
+			figure(d.curImages.urls[3], "heat map over x"),
 		),
 		app.Div().Class("row-buttons").Body(
 			app.Button().Text("Download result card (PNG)").OnClick(d.onCard),

@@ -386,6 +386,38 @@ func TestGalleryCaption(t *testing.T) {
 	}
 }
 
+func TestPatchAppJS(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string
+		wantErr bool
+	}{
+		{"x;\ngoappInitWebAssembly();\n\nasync function goappInitWebAssembly() {}", "x;\n(window.ganomalyInitWebAssembly || goappInitWebAssembly)();\n\nasync function goappInitWebAssembly() {}", false},
+		{"async function goappInitWebAssembly() {}", "", true}, // the call is gone: a go-app upgrade
+		{"\ngoappInitWebAssembly();\n\ngoappInitWebAssembly();\n", "", true},
+	}
+	for _, tc := range tests {
+		got, err := PatchAppJS([]byte(tc.in))
+		if (err != nil) != tc.wantErr || string(got) != tc.want {
+			t.Errorf("PatchAppJS(%q) = %q, %v; want %q (error %v)", tc.in, got, err, tc.want, tc.wantErr)
+		}
+	}
+}
+
+func TestSiteScriptsCannotEndTheScriptElement(t *testing.T) {
+	s := SiteData{Models: []BundledModel{{File: "m.safetensors", Name: "</script><script>alert(1)</script>"}}, DefaultModel: "m.safetensors"}
+	scripts := siteScripts(s)
+	for _, sc := range scripts {
+		body := strings.TrimSuffix(strings.TrimPrefix(sc, "<script>"), "</script>")
+		if strings.Contains(body, "</script") {
+			t.Errorf("a script's text holds </script: %.80q", body)
+		}
+	}
+	if !strings.Contains(scripts[0], `"defaultModel":"m.safetensors"`) {
+		t.Errorf("site data missing: %.200s", scripts[0])
+	}
+}
+
 // A bundled model's own samples go with it; the MNIST samples stay with the
 // MNIST model; a file the user opens gets no bundled model's samples.
 func TestGalleryFollowsTheModel(t *testing.T) {
