@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: bench-trainer demo site test test-go test-wasm test-python test-trainer test-browser train paper bench bench-browser bench-batch bench-load export default-model fuzz
+.PHONY: bench-trainer bench-gotrain demo site test test-go test-wasm test-python test-trainer test-browser train paper bench bench-browser bench-batch bench-load export default-model fuzz
 
 ## demo: build the static site with the bundled model and serve it on localhost
 demo:
@@ -51,6 +51,10 @@ bench:
 ## bench-trainer: training img/s, ours against the original PyTorch step, side by side (E2E=1 for end to end)
 bench-trainer:
 	bash scripts/bench-trainer.sh
+
+## bench-gotrain: the pure-Go trainer's img/s (step alone; end to end beside the libtorch trainer, LIBTORCH=0 skips it)
+bench-gotrain:
+	bash scripts/bench-gotrain.sh
 
 ## bench-browser: the engine in headless Chromium beside TensorFlow.js 4.22 and onnxruntime-web 1.22 (wasm, SIMD), one JSON object per line (BENCH_TFJS=0, BENCH_ORT=0 skip them)
 bench-browser:

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 // The baseline engine's kernels (the first, simplest engine: im2col + GEMM), kept unchanged as the baseline
@@ -32,7 +33,7 @@ func (w *baseWorkspace) reserve(l *baseLayer) {
 }
 
 type baseLayer struct {
-	spec    LayerSpec
+	spec    spec.LayerSpec
 	m, k, n int       // GEMM dimensions
 	mp, np  int       // m and n rounded up to the tile sizes
 	ap      []float32 // packed A
@@ -43,7 +44,7 @@ func newBaseLayer(f foldedLayer) *baseLayer {
 	s := f.spec
 	l := &baseLayer{spec: s, bias: f.b}
 	kk := s.K * s.K
-	if s.Op == Conv {
+	if s.Op == spec.Conv {
 		l.m, l.k, l.n = s.OutC, s.InC*kk, s.OutH*s.OutH
 	} else {
 		l.m, l.k, l.n = s.OutC*kk, s.InC, s.InH*s.InH
@@ -53,7 +54,7 @@ func newBaseLayer(f foldedLayer) *baseLayer {
 	for r := 0; r < l.m; r++ {
 		for c := 0; c < l.k; c++ {
 			var v float32
-			if s.Op == Conv {
+			if s.Op == spec.Conv {
 				v = f.w[r*l.k+c] // [out][in·k·k]
 			} else {
 				oc, q := r/kk, r%kk
@@ -69,13 +70,13 @@ func (l *baseLayer) forward(in, out []float32, ws *baseWorkspace) {
 	s := l.spec
 	bp := ws.bp[:l.np*l.k]
 	c := ws.c[:l.m*l.np]
-	if s.Op == Conv {
+	if s.Op == spec.Conv {
 		baseIm2col(in, bp, s, l.k, l.np)
 	} else {
 		basePackRows(in, bp, l.k, l.n, l.np)
 	}
 	gemm4x4Baseline(l.ap, bp, c, l.m, l.k, l.np)
-	if s.Op == Conv {
+	if s.Op == spec.Conv {
 		hw := l.n
 		for o := 0; o < s.OutC; o++ {
 			activate(out[o*hw:(o+1)*hw], c[o*l.np:o*l.np+hw], l.bias[o], s.Act)
@@ -137,7 +138,7 @@ func gemm4x4Baseline(ap, bp, c []float32, m, k, np int) {
 // the packed B layout: element (row q = ic·k·k + ky·k + kx, column j = oy·W + ox)
 // at bp[(j/baseTileN)·K·baseTileN + q·baseTileN + j%baseTileN]. Columns past the real ones are
 // zero.
-func baseIm2col(in, bp []float32, s LayerSpec, K, np int) {
+func baseIm2col(in, bp []float32, s spec.LayerSpec, K, np int) {
 	H, OH, k := s.InH, s.OutH, s.K
 	n := OH * OH
 	for j := 0; j < np; j++ {
@@ -189,7 +190,7 @@ func basePackRows(in, bp []float32, K, n, np int) {
 
 // baseCol2im scatters the ConvTranspose2d columns c (rows oc·k·k + ky·k + kx,
 // columns iy·W + ix, stride np) into the output feature map out.
-func baseCol2im(c, out []float32, s LayerSpec, np int) {
+func baseCol2im(c, out []float32, s spec.LayerSpec, np int) {
 	for i := range out {
 		out[i] = 0
 	}

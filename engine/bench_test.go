@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 // Benchmarks for the default architectures (isize 32, nz 100, ngf 64) at
@@ -167,7 +168,7 @@ func BenchmarkThroughput(b *testing.B) {
 func directLayer(l foldedLayer, in, out []float32) {
 	s := l.spec
 	H, OH, k := s.InH, s.OutH, s.K
-	if s.Op == Conv {
+	if s.Op == spec.Conv {
 		for o := 0; o < s.OutC; o++ {
 			for y := 0; y < OH; y++ {
 				for x := 0; x < OH; x++ {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 // naiveTol bounds |engine − naive| relative to the magnitude of the values
@@ -24,7 +25,7 @@ func testCheckpoint(t testing.TB, a modelfile.Arch, seed int64) *modelfile.File 
 	t.Helper()
 	f := Init(a, seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 7))
-	for _, s := range GeneratorSpecs(a) {
+	for _, s := range spec.GeneratorLayers(a) {
 		if s.BatchNorm == "" {
 			continue
 		}
@@ -84,7 +85,7 @@ func TestLayersMatchNaive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, l := range m.layers {
+		for i, l := range m.layers() {
 			s := l.spec
 			in := randomInput(s.InC*s.InH*s.InH, uint64(i))
 			out := make([]float32, s.OutC*s.OutH*s.OutH)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 // TestFastPathAccuracy checks each lowering (Winograd F(4×4, 2×2) and
@@ -55,7 +56,7 @@ func TestFastPathAccuracy(t *testing.T) {
 			rel := map[string]float64{}
 			abs := map[string]float64{}
 			seen := map[string]bool{}
-			for i, l := range m.layers {
+			for i, l := range m.layers() {
 				s := l.spec
 				in := randomInput(s.InC*s.InH*s.InH, uint64(30+i))
 				out := make([]float32, s.OutC*s.OutH*s.OutH)
@@ -137,16 +138,16 @@ func TestLoweringsMatchNaive(t *testing.T) {
 		for i, fl := range folded {
 			s := fl.spec
 			kinds := []kind{kindGEMM}
-			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == Conv && s.InH%4 == 0 {
+			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == spec.Conv && s.InH%4 == 0 {
 				kinds = append(kinds, kindWinoConv)
 			}
-			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == Conv && s.InH%8 == 0 {
+			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == spec.Conv && s.InH%8 == 0 {
 				kinds = append(kinds, kindWino4Conv)
 			}
-			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == ConvT && s.InH%2 == 0 {
+			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == spec.ConvT && s.InH%2 == 0 {
 				kinds = append(kinds, kindWinoConvT)
 			}
-			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == ConvT && s.InH%4 == 0 {
+			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == spec.ConvT && s.InH%4 == 0 {
 				kinds = append(kinds, kindWino4ConvT)
 			}
 			if k := layerKind(s); k == kindGEMV {
@@ -174,31 +175,31 @@ func TestLoweringsMatchNaive(t *testing.T) {
 // convolutions, so that the padding paths are exercised too.
 func TestWinogradShapes(t *testing.T) {
 	cases := []struct {
-		op             Op
+		op             spec.Op
 		inC, outC, inH int
 	}{
-		{Conv, 3, 10, 4},   // 2×2 output: one tile
-		{Conv, 5, 7, 12},   // 6×6 output: 9 tiles
-		{Conv, 2, 9, 20},   // 10×10 output: 25 tiles
-		{ConvT, 5, 9, 2},   // one tile per phase
-		{ConvT, 4, 11, 6},  // 9 tiles per phase
-		{ConvT, 3, 8, 10},  // 25 tiles per phase
-		{ConvT, 7, 13, 4},  // odd channels
-		{Conv, 16, 33, 8},  // odd output channels
-		{ConvT, 16, 1, 8},  // a single output channel
-		{Conv, 1, 8, 16},   // a single input channel
-		{ConvT, 1, 16, 16}, // a single input channel
+		{spec.Conv, 3, 10, 4},   // 2×2 output: one tile
+		{spec.Conv, 5, 7, 12},   // 6×6 output: 9 tiles
+		{spec.Conv, 2, 9, 20},   // 10×10 output: 25 tiles
+		{spec.ConvT, 5, 9, 2},   // one tile per phase
+		{spec.ConvT, 4, 11, 6},  // 9 tiles per phase
+		{spec.ConvT, 3, 8, 10},  // 25 tiles per phase
+		{spec.ConvT, 7, 13, 4},  // odd channels
+		{spec.Conv, 16, 33, 8},  // odd output channels
+		{spec.ConvT, 16, 1, 8},  // a single output channel
+		{spec.Conv, 1, 8, 16},   // a single input channel
+		{spec.ConvT, 1, 16, 16}, // a single input channel
 		// F(4×4, 2×2) too where the output side (per phase) is a multiple of 4:
-		{Conv, 3, 10, 8},   // 4×4 output: one 4×4 tile
-		{Conv, 5, 7, 24},   // 12×12 output: 9 tiles
-		{ConvT, 5, 9, 4},   // one 4×4 tile per phase
-		{ConvT, 4, 11, 12}, // 9 tiles per phase
-		{ConvT, 7, 13, 20}, // 25 tiles per phase, odd channels
+		{spec.Conv, 3, 10, 8},   // 4×4 output: one 4×4 tile
+		{spec.Conv, 5, 7, 24},   // 12×12 output: 9 tiles
+		{spec.ConvT, 5, 9, 4},   // one 4×4 tile per phase
+		{spec.ConvT, 4, 11, 12}, // 9 tiles per phase
+		{spec.ConvT, 7, 13, 20}, // 25 tiles per phase, odd channels
 	}
 	for ci, c := range cases {
-		s := LayerSpec{Part: "test", Name: fmt.Sprintf("case%d", ci), Op: c.op, InC: c.inC, OutC: c.outC, K: 4, S: 2, P: 1, InH: c.inH, Act: LeakyReLU}
+		s := spec.LayerSpec{Part: "test", Name: fmt.Sprintf("case%d", ci), Op: c.op, InC: c.inC, OutC: c.outC, K: 4, S: 2, P: 1, InH: c.inH, Act: spec.LeakyReLU}
 		kinds := []kind{kindWinoConv, kindGEMM}
-		if c.op == Conv {
+		if c.op == spec.Conv {
 			s.OutH = c.inH / 2
 			if s.OutH%4 == 0 {
 				kinds = append(kinds, kindWino4Conv)
@@ -214,7 +215,7 @@ func TestWinogradShapes(t *testing.T) {
 		b := randomInput(c.outC, uint64(100+ci))
 		in := randomInput(c.inC*c.inH*c.inH, uint64(200+ci))
 		var want []float32
-		if c.op == Conv {
+		if c.op == spec.Conv {
 			want, _ = naiveConv2d(in, c.inC, c.inH, w, c.outC, 4, 2, 1)
 		} else {
 			want, _ = naiveConvT2d(in, c.inC, c.inH, w, c.outC, 4, 2, 1)

@@ -159,7 +159,7 @@ func BenchmarkGemmKernels(b *testing.B) {
 	var fast, slow []time.Duration
 	for i := 0; i < b.N; i++ {
 		var tf, ts time.Duration
-		for _, l := range m.layers {
+		for _, l := range m.layers() {
 			if l.kind == kindWinoConv || l.kind == kindWinoConvT {
 				tf += run(l, gemm)
 				ts += run(l, gemmSlices)

@@ -1,6 +1,10 @@
 package engine
 
-import "math"
+import (
+	"math"
+
+	"github.com/ganomaly-go/ganomaly/spec"
+)
 
 // Every product in this package is converted to float32 before it is added
 // (`s += float32(a * b)`): the Go spec then forbids fusing the multiply and
@@ -78,7 +82,7 @@ func gemv(ap, x, y []float32, mp, k int) {
 // at bp[(j/tileN)·K·tileN + q·tileN + j%tileN]. Columns past the real ones are
 // zero. With padding 0 or 1 it reads whole panels without a bounds test per
 // element: from in itself, or from its zero-bordered copy in pad (padPlanes).
-func im2colPacked(in, bp, pad []float32, s LayerSpec, K, np int) {
+func im2colPacked(in, bp, pad []float32, s spec.LayerSpec, K, np int) {
 	H, OH, k := s.InH, s.OutH, s.K
 	n := OH * OH
 	src, W := in, H
@@ -116,11 +120,11 @@ func im2colPacked(in, bp, pad []float32, s LayerSpec, K, np int) {
 }
 
 // im2colGeneric is im2colPacked for any padding, one element at a time.
-func im2colGeneric(in, bp []float32, s LayerSpec, K, np int) { im2colColumns(in, bp, s, K, 0, np) }
+func im2colGeneric(in, bp []float32, s spec.LayerSpec, K, np int) { im2colColumns(in, bp, s, K, 0, np) }
 
 // im2colColumns writes the packed im2col columns j0 … np−1 of in, testing
 // each element against the borders.
-func im2colColumns(in, bp []float32, s LayerSpec, K, j0, np int) {
+func im2colColumns(in, bp []float32, s spec.LayerSpec, K, j0, np int) {
 	H, OH, k := s.InH, s.OutH, s.K
 	n := OH * OH
 	for j := j0; j < np; j++ {
@@ -179,7 +183,7 @@ func packRows(in, bp []float32, K, n, np int) {
 
 // col2im scatters the ConvTranspose2d columns c (rows oc·k·k + ky·k + kx,
 // columns iy·W + ix, stride np) into the output feature map out.
-func col2im(c, out []float32, s LayerSpec, np int) {
+func col2im(c, out []float32, s spec.LayerSpec, np int) {
 	for i := range out {
 		out[i] = 0
 	}
@@ -221,18 +225,18 @@ func col2im(c, out []float32, s LayerSpec, np int) {
 // exact), so the results equal the branching definitions except that a zero
 // result is always +0, and for |v| above MaxFloat32/2, where v+a overflows.
 // 2.5–3× faster than the branches, in node and natively.
-func activate(dst, src []float32, bias float32, act Act) {
+func activate(dst, src []float32, bias float32, act spec.Act) {
 	src = src[:len(dst)]
 	switch act {
-	case LeakyReLU:
+	case spec.LeakyReLU:
 		for i, v := range src {
 			dst[i] = leaky(v + bias)
 		}
-	case ReLU:
+	case spec.ReLU:
 		for i, v := range src {
 			dst[i] = relu(v + bias)
 		}
-	case Tanh:
+	case spec.Tanh:
 		for i, v := range src {
 			dst[i] = tanh32(v + bias)
 		}
@@ -246,7 +250,7 @@ func activate(dst, src []float32, bias float32, act Act) {
 // leaky is LeakyReLU(v) without a branch (see activate).
 func leaky(v float32) float32 {
 	a := abs32(v)
-	return float32(0.5*(v+a)) + float32(LeakySlope*float32(0.5*(v-a)))
+	return float32(0.5*(v+a)) + float32(spec.LeakySlope*float32(0.5*(v-a)))
 }
 
 // relu is ReLU(v) without a branch (see activate).

@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/ganomaly-go/ganomaly/spec"
+
 // Every layer is lowered to one or more matrix products C = A·B computed by
 // the register-tiled kernel in kernels.go. The lowering depends on the layer
 // (newLayer picks it):
@@ -51,7 +53,7 @@ const (
 )
 
 type layer struct {
-	spec    LayerSpec
+	spec    spec.LayerSpec
 	kind    kind
 	m, k, n int       // GEMM dimensions (per product for Winograd)
 	mp, np  int       // m and n rounded up to the tile sizes
@@ -77,7 +79,7 @@ func (w *workspace) reserve(l *layer) {
 	}
 	grow(&w.bp, l.groups*l.k*l.np+gemmSlack)
 	grow(&w.c, l.groups*l.mp*l.np)
-	if l.kind == kindWinoConv || l.kind == kindWinoConvT || l.spec.Op == Conv && l.spec.P == 1 {
+	if l.kind == kindWinoConv || l.kind == kindWinoConvT || l.spec.Op == spec.Conv && l.spec.P == 1 {
 		grow(&w.pad, l.spec.InC*(l.spec.InH+2)*(l.spec.InH+2))
 	}
 }
@@ -85,7 +87,7 @@ func (w *workspace) reserve(l *layer) {
 func roundUp(x, t int) int { return (x + t - 1) / t * t }
 
 // layerKind chooses the lowering of a layer (see the comment at the top).
-func layerKind(s LayerSpec) kind {
+func layerKind(s spec.LayerSpec) kind {
 	switch {
 	// Winograd trades 7 of every 16 multiplies for an input transform
 	// (about 30 operations per tile and input channel) shared by all output
@@ -99,17 +101,17 @@ func layerKind(s LayerSpec) kind {
 	// fewer tiles, so it is used where each product still has at least 4
 	// tile columns (n ≥ 4, outputs of at least 8×8 per phase): with fewer,
 	// the GEMM degenerates to a GEMV over 2.8× larger weights.
-	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.InC >= 2 && s.Op == Conv && s.InH%16 == 0 && s.OutH == s.InH/2:
+	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.InC >= 2 && s.Op == spec.Conv && s.InH%16 == 0 && s.OutH == s.InH/2:
 		return kindWino4Conv
-	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.Op == ConvT && s.InH%8 == 0 && s.OutH == 2*s.InH:
+	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.Op == spec.ConvT && s.InH%8 == 0 && s.OutH == 2*s.InH:
 		return kindWino4ConvT
-	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.InC >= 2 && s.Op == Conv && s.InH%4 == 0 && s.OutH == s.InH/2:
+	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.InC >= 2 && s.Op == spec.Conv && s.InH%4 == 0 && s.OutH == s.InH/2:
 		return kindWinoConv
-	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.Op == ConvT && s.InH%2 == 0 && s.OutH == 2*s.InH:
+	case s.K == 4 && s.S == 2 && s.P == 1 && s.OutC >= winoMinOutC && s.Op == spec.ConvT && s.InH%2 == 0 && s.OutH == 2*s.InH:
 		return kindWinoConvT
-	case s.Op == Conv && s.P == 0 && s.K == s.InH && s.OutH == 1:
+	case s.Op == spec.Conv && s.P == 0 && s.K == s.InH && s.OutH == 1:
 		return kindGEMV // the im2col column is the input itself, in CHW order
-	case s.Op == ConvT && s.P == 0 && s.InH == 1 && s.OutH == s.K:
+	case s.Op == spec.ConvT && s.P == 0 && s.InH == 1 && s.OutH == s.K:
 		return kindGEMV // the GEMM's output rows (oc, ky, kx) are the output in CHW order
 	}
 	return kindGEMM
@@ -139,7 +141,7 @@ func newLayerAs(f foldedLayer, k kind) *layer {
 		l.newWinoConvT(f.w, 4)
 		return l
 	}
-	if s.Op == Conv {
+	if s.Op == spec.Conv {
 		l.m, l.k, l.n = s.OutC, s.InC*kk, s.OutH*s.OutH
 	} else {
 		l.m, l.k, l.n = s.OutC*kk, s.InC, s.InH*s.InH
@@ -156,7 +158,7 @@ func newLayerAs(f foldedLayer, k kind) *layer {
 	for r := 0; r < l.m; r++ {
 		for c := 0; c < l.k; c++ {
 			var v float32
-			if s.Op == Conv {
+			if s.Op == spec.Conv {
 				v = f.w[r*l.k+c] // [out][in·k·k]
 			} else {
 				oc, q := r/kk, r%kk
@@ -180,7 +182,7 @@ func (l *layer) forward(in, out []float32, ws *workspace) {
 	}
 	s := l.spec
 	if l.kind == kindGEMV {
-		if s.Op == Conv {
+		if s.Op == spec.Conv {
 			c := ws.c[:l.mp]
 			gemv(l.ap, in[:l.k], c, l.mp, l.k)
 			for o := 0; o < s.OutC; o++ { // one value per channel
@@ -199,13 +201,13 @@ func (l *layer) forward(in, out []float32, ws *workspace) {
 	}
 	bp := ws.bp[:l.np*l.k]
 	c := ws.c[:l.mp*l.np]
-	if s.Op == Conv {
+	if s.Op == spec.Conv {
 		im2colPacked(in, bp, ws.pad, s, l.k, l.np)
 	} else {
 		packRows(in, bp, l.k, l.n, l.np)
 	}
 	gemm(l.ap, bp, c, l.mp, l.k, l.np)
-	if s.Op == Conv {
+	if s.Op == spec.Conv {
 		hw := l.n
 		for o := 0; o < s.OutC; o++ {
 			activate(out[o*hw:(o+1)*hw], c[o*l.np:o*l.np+hw], l.bias[o], s.Act)

@@ -7,16 +7,14 @@ import (
 	"slices"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
-
-// bnEps is PyTorch's BatchNorm2d default epsilon, used by the original code.
-const bnEps = 1e-5
 
 // foldedLayer is one layer's weights after BatchNorm folding, in PyTorch
 // layout, plus its bias.
 type foldedLayer struct {
-	spec LayerSpec
-	w    []float32 // PyTorch layout (see LayerSpec.WeightShape)
+	spec spec.LayerSpec
+	w    []float32 // PyTorch layout (see spec.LayerSpec.WeightShape)
 	b    []float32 // len OutC
 }
 
@@ -28,7 +26,7 @@ func foldLayers(f *modelfile.File) ([]foldedLayer, error) {
 	if err := arch.Validate(); err != nil {
 		return nil, err
 	}
-	specs := GeneratorSpecs(arch)
+	specs := spec.GeneratorLayers(arch)
 	out := make([]foldedLayer, len(specs))
 	for i, s := range specs {
 		w, shape, err := f.Float32s(s.Key() + ".weight")
@@ -63,8 +61,9 @@ func foldLayers(f *modelfile.File) ([]foldedLayer, error) {
 
 // foldBatchNorm folds eval-mode BatchNorm into w and b in place:
 // y = γ (conv(x) + b − μ) / sqrt(σ² + ε) + β.
-func foldBatchNorm(f *modelfile.File, s LayerSpec, w, b []float32) error {
-	get := func(p string) ([]float32, error) {
+func foldBatchNorm(f *modelfile.File, s spec.LayerSpec, w, b []float32) error {
+	get := func(k spec.Kind) ([]float32, error) {
+		p := k.Suffix()
 		v, shape, err := f.Float32s(s.BNKey() + "." + p)
 		if err != nil {
 			return nil, fmt.Errorf("engine: layer %s: %w", s.Key(), err)
@@ -74,19 +73,19 @@ func foldBatchNorm(f *modelfile.File, s LayerSpec, w, b []float32) error {
 		}
 		return v, nil
 	}
-	gamma, err := get("weight")
+	gamma, err := get(spec.BNWeight)
 	if err != nil {
 		return err
 	}
-	beta, err := get("bias")
+	beta, err := get(spec.BNBias)
 	if err != nil {
 		return err
 	}
-	mean, err := get("running_mean")
+	mean, err := get(spec.RunningMean)
 	if err != nil {
 		return err
 	}
-	variance, err := get("running_var")
+	variance, err := get(spec.RunningVar)
 	if err != nil {
 		return err
 	}
@@ -94,7 +93,7 @@ func foldBatchNorm(f *modelfile.File, s LayerSpec, w, b []float32) error {
 		if variance[o] < 0 || math.IsNaN(float64(variance[o])) {
 			return fmt.Errorf("engine: %s.running_var[%d] = %v is not a variance", s.BNKey(), o, variance[o])
 		}
-		k := float64(gamma[o]) / math.Sqrt(float64(variance[o])+bnEps)
+		k := float64(gamma[o]) / math.Sqrt(float64(variance[o])+spec.BNEps)
 		b[o] = float32(float64((float64(b[o])-float64(mean[o]))*k) + float64(beta[o]))
 		scaleOutputChannel(s, w, o, float32(k))
 	}
@@ -102,9 +101,9 @@ func foldBatchNorm(f *modelfile.File, s LayerSpec, w, b []float32) error {
 }
 
 // scaleOutputChannel multiplies the weights of output channel o by k.
-func scaleOutputChannel(s LayerSpec, w []float32, o int, k float32) {
+func scaleOutputChannel(s spec.LayerSpec, w []float32, o int, k float32) {
 	kk := s.K * s.K
-	if s.Op == ConvT { // [in, out, k, k]
+	if s.Op == spec.ConvT { // [in, out, k, k]
 		for i := 0; i < s.InC; i++ {
 			base := (i*s.OutC + o) * kk
 			for j := base; j < base+kk; j++ {
@@ -117,15 +116,6 @@ func scaleOutputChannel(s LayerSpec, w []float32, o int, k float32) {
 	for j := base; j < base+s.InC*kk; j++ {
 		w[j] *= k
 	}
-}
-
-// OutputAxis is the axis of a layer's weight that indexes output channels:
-// 0 for Conv2d [out, in, k, k], 1 for ConvTranspose2d [in, out, k, k].
-func (l LayerSpec) OutputAxis() int {
-	if l.Op == ConvT {
-		return 1
-	}
-	return 0
 }
 
 // Fold turns a checkpoint (or a model file) into an F32 model file: every
@@ -147,9 +137,9 @@ func Fold(f *modelfile.File) (*modelfile.File, error) {
 }
 
 // Init makes a generator checkpoint with random weights initialised as the
-// reference does: convolution weights ~ N(0, 0.02), BatchNorm weights
-// ~ N(1, 0.02) with zero bias, running mean 0 and variance 1. The same seed
-// gives the same weights on every platform.
+// reference does (spec.Tensor.Init): convolution weights ~ N(0, 0.02),
+// BatchNorm weights ~ N(1, 0.02) with zero bias, running mean 0 and variance
+// 1. The same seed gives the same weights on every platform.
 func Init(arch modelfile.Arch, seed int64) *modelfile.File {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
 	meta := modelfile.Metadata{
@@ -160,28 +150,12 @@ func Init(arch modelfile.Arch, seed int64) *modelfile.File {
 		Training:      &modelfile.Training{Seed: seed, Selected: "random-init"},
 	}
 	f := modelfile.New(meta)
-	normal := func(n int, mean, std float64) []float32 {
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = float32(mean + float64(std*rng.NormFloat64()))
-		}
-		return v
-	}
-	for _, s := range GeneratorSpecs(arch) {
-		shape := s.WeightShape()
-		f.Add(modelfile.NewF32(s.Key()+".weight", shape, normal(shape[0]*shape[1]*shape[2]*shape[3], 0, 0.02)))
-		if s.BatchNorm == "" {
+	for _, t := range spec.Tensors(spec.GeneratorLayers(arch)) {
+		if t.Kind == spec.NumBatchesTracked {
+			f.Add(modelfile.NewI64(t.Name, t.Shape, []int64{0}))
 			continue
 		}
-		ones := make([]float32, s.OutC)
-		for i := range ones {
-			ones[i] = 1
-		}
-		f.Add(modelfile.NewF32(s.BNKey()+".weight", []int{s.OutC}, normal(s.OutC, 1, 0.02)))
-		f.Add(modelfile.NewF32(s.BNKey()+".bias", []int{s.OutC}, make([]float32, s.OutC)))
-		f.Add(modelfile.NewF32(s.BNKey()+".running_mean", []int{s.OutC}, make([]float32, s.OutC)))
-		f.Add(modelfile.NewF32(s.BNKey()+".running_var", []int{s.OutC}, ones))
-		f.Add(modelfile.NewI64(s.BNKey()+".num_batches_tracked", []int{}, []int64{0}))
+		f.Add(modelfile.NewF32(t.Name, t.Shape, t.Init(rng)))
 	}
 	return f
 }

@@ -5,12 +5,13 @@ import (
 	"math"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 // LayerInfo describes one layer of a loaded model for display: its spec and
 // the shape of its output feature map (C×H×W).
 type LayerInfo struct {
-	LayerSpec
+	spec.LayerSpec
 	OutW int
 }
 
@@ -31,15 +32,34 @@ type Result struct {
 // Model is a loaded generator ready to run. It is not safe for concurrent
 // use: Clone one per goroutine (clones share the read-only weights).
 type Model struct {
-	meta   modelfile.Metadata
-	layers []*layer // E1, decoder, E2 in execution order
-	nEnc   int      // layers per encoder
-	nDec   int      // decoder layers
-	acts   [][]float32
-	x      []float32
-	diff   []float32
-	res    Result
-	ws     workspace
+	meta modelfile.Metadata
+	// The generator's three parts, each a list of layers in execution order,
+	// with their output buffers.
+	enc1, dec, enc2 part
+	x               []float32
+	diff            []float32
+	res             Result
+	ws              workspace
+}
+
+// part is one of G's encoder1, decoder and encoder2.
+type part struct {
+	layers []*layer
+	acts   [][]float32 // every layer's output
+}
+
+// run runs the part on in and returns its output (valid until the next
+// call); visit, when set, sees every layer's output with its index in G
+// counted from first.
+func (p *part) run(in []float32, ws *workspace, first int, visit func(i int, l LayerInfo, out []float32)) []float32 {
+	for i, l := range p.layers {
+		l.forward(in, p.acts[i], ws)
+		in = p.acts[i]
+		if visit != nil {
+			visit(first+i, LayerInfo{LayerSpec: l.spec, OutW: l.spec.OutH}, in)
+		}
+	}
+	return in
 }
 
 // Load builds a Model from a checkpoint or a model file, folding BatchNorm
@@ -53,10 +73,16 @@ func Load(f *modelfile.File) (*Model, error) {
 		return nil, err
 	}
 	m := &Model{meta: f.Meta}
-	m.nEnc = len(EncoderSpecs("encoder1", f.Meta.Arch))
-	m.nDec = len(folded) - 2*m.nEnc
-	for _, fl := range folded {
-		m.layers = append(m.layers, newLayer(fl))
+	g := spec.NewGenerator(f.Meta.Arch)
+	for _, p := range []struct {
+		dst   *part
+		specs []spec.LayerSpec
+	}{{&m.enc1, g.Encoder1}, {&m.dec, g.Decoder}, {&m.enc2, g.Encoder2}} {
+		p.dst.layers = make([]*layer, len(p.specs))
+		for i := range p.specs {
+			p.dst.layers[i] = newLayer(folded[0])
+			folded = folded[1:]
+		}
 	}
 	m.allocate()
 	return m, nil
@@ -64,16 +90,30 @@ func Load(f *modelfile.File) (*Model, error) {
 
 // Clone returns a Model that shares m's weights but has its own buffers.
 func (m *Model) Clone() *Model {
-	c := &Model{meta: m.meta, layers: m.layers, nEnc: m.nEnc, nDec: m.nDec}
+	c := &Model{meta: m.meta}
+	c.enc1.layers, c.dec.layers, c.enc2.layers = m.enc1.layers, m.dec.layers, m.enc2.layers
 	c.allocate()
 	return c
 }
 
+func (m *Model) parts() []*part { return []*part{&m.enc1, &m.dec, &m.enc2} }
+
+// layers lists every layer in execution order.
+func (m *Model) layers() []*layer {
+	var ls []*layer
+	for _, p := range m.parts() {
+		ls = append(ls, p.layers...)
+	}
+	return ls
+}
+
 func (m *Model) allocate() {
-	m.acts = make([][]float32, len(m.layers))
-	for i, l := range m.layers {
-		m.acts[i] = make([]float32, l.spec.OutC*l.spec.OutH*l.spec.OutH)
-		m.ws.reserve(l)
+	for _, p := range m.parts() {
+		p.acts = make([][]float32, len(p.layers))
+		for i, l := range p.layers {
+			p.acts[i] = make([]float32, l.spec.OutC*l.spec.OutH*l.spec.OutH)
+			m.ws.reserve(l)
+		}
 	}
 	a := m.meta.Arch
 	m.x = make([]float32, a.NC*a.ISize*a.ISize)
@@ -91,8 +131,9 @@ func (m *Model) InputLen() int { return len(m.x) }
 
 // Layers lists every layer in execution order (E1, decoder, E2).
 func (m *Model) Layers() []LayerInfo {
-	out := make([]LayerInfo, len(m.layers))
-	for i, l := range m.layers {
+	ls := m.layers()
+	out := make([]LayerInfo, len(ls))
+	for i, l := range ls {
 		out[i] = LayerInfo{LayerSpec: l.spec, OutW: l.spec.OutH}
 	}
 	return out
@@ -101,7 +142,7 @@ func (m *Model) Layers() []LayerInfo {
 // MACs is the number of multiply-adds of one forward pass.
 func (m *Model) MACs() int64 {
 	var n int64
-	for _, l := range m.layers {
+	for _, l := range m.layers() {
 		n += l.spec.MACs()
 	}
 	return n
@@ -121,18 +162,9 @@ func (m *Model) Trace(x []float32, visit func(i int, l LayerInfo, out []float32)
 		return nil, fmt.Errorf("engine: input has %d values, want %d (%d channels × %d × %d)", len(x), len(m.x), a.NC, a.ISize, a.ISize)
 	}
 	copy(m.x, x)
-	in := m.x
-	for i, l := range m.layers {
-		l.forward(in, m.acts[i], &m.ws)
-		in = m.acts[i]
-		if visit != nil {
-			visit(i, LayerInfo{LayerSpec: l.spec, OutW: l.spec.OutH}, in)
-		}
-	}
-	e1End, decEnd := m.nEnc, m.nEnc+m.nDec
-	m.res.LatentI = m.acts[e1End-1]
-	m.res.XHat = m.acts[decEnd-1]
-	m.res.LatentO = m.acts[len(m.acts)-1]
+	m.res.LatentI = m.enc1.run(m.x, &m.ws, 0, visit)
+	m.res.XHat = m.dec.run(m.res.LatentI, &m.ws, len(m.enc1.layers), visit)
+	m.res.LatentO = m.enc2.run(m.res.XHat, &m.ws, len(m.enc1.layers)+len(m.dec.layers), visit)
 	m.scoreAndDiff()
 	if math.IsNaN(m.res.Score) || math.IsInf(m.res.Score, 0) {
 		return nil, fmt.Errorf("engine: the score is %v: the input or the weights contain NaN or infinite values", m.res.Score)
@@ -169,12 +201,7 @@ func (m *Model) Decode(latent []float32) ([]float32, error) {
 	if len(latent) != m.meta.Arch.NZ {
 		return nil, fmt.Errorf("engine: latent has %d values, want nz = %d", len(latent), m.meta.Arch.NZ)
 	}
-	in := latent
-	for i := m.nEnc; i < m.nEnc+m.nDec; i++ {
-		m.layers[i].forward(in, m.acts[i], &m.ws)
-		in = m.acts[i]
-	}
-	return in, nil
+	return m.dec.run(latent, &m.ws, 0, nil), nil
 }
 
 // Encode runs encoder E1 alone and returns latentI (nz values), valid until
@@ -183,10 +210,14 @@ func (m *Model) Encode(x []float32) ([]float32, error) {
 	if len(x) != len(m.x) {
 		return nil, fmt.Errorf("engine: input has %d values, want %d", len(x), len(m.x))
 	}
-	in := x
-	for i := 0; i < m.nEnc; i++ {
-		m.layers[i].forward(in, m.acts[i], &m.ws)
-		in = m.acts[i]
+	return m.enc1.run(x, &m.ws, 0, nil), nil
+}
+
+// outputs lists every layer's output buffer in execution order.
+func (m *Model) outputs() [][]float32 {
+	var out [][]float32
+	for _, p := range m.parts() {
+		out = append(out, p.acts...)
 	}
-	return in, nil
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 // This file holds deliberately simple reference implementations, written only
@@ -76,18 +77,18 @@ func naiveBatchNorm(x []float32, C int, gamma, beta, mean, variance []float32) {
 	}
 }
 
-func naiveAct(x []float32, a Act) {
+func naiveAct(x []float32, a spec.Act) {
 	for i, v := range x {
 		switch a {
-		case LeakyReLU:
+		case spec.LeakyReLU:
 			if v < 0 {
 				x[i] = 0.2 * v
 			}
-		case ReLU:
+		case spec.ReLU:
 			if v < 0 {
 				x[i] = 0
 			}
-		case Tanh:
+		case spec.Tanh:
 			x[i] = float32(math.Tanh(float64(v)))
 		}
 	}
@@ -95,13 +96,13 @@ func naiveAct(x []float32, a Act) {
 
 // naiveLayer runs one layer from a checkpoint: convolution, then the
 // unfolded BatchNorm (if any), then the activation.
-func naiveLayer(f *modelfile.File, s LayerSpec, in []float32) []float32 {
+func naiveLayer(f *modelfile.File, s spec.LayerSpec, in []float32) []float32 {
 	w, _, err := f.Float32s(s.Key() + ".weight")
 	if err != nil {
 		panic(err)
 	}
 	var out []float32
-	if s.Op == Conv {
+	if s.Op == spec.Conv {
 		out, _ = naiveConv2d(in, s.InC, s.InH, w, s.OutC, s.K, s.S, s.P)
 	} else {
 		out, _ = naiveConvT2d(in, s.InC, s.InH, w, s.OutC, s.K, s.S, s.P)
@@ -127,16 +128,16 @@ type naiveResult struct {
 }
 
 func naiveForward(f *modelfile.File, x []float32) naiveResult {
-	run := func(specs []LayerSpec, in []float32) []float32 {
+	run := func(specs []spec.LayerSpec, in []float32) []float32 {
 		for _, s := range specs {
 			in = naiveLayer(f, s, in)
 		}
 		return in
 	}
 	a := f.Meta.Arch
-	li := run(EncoderSpecs("encoder1", a), x)
-	xh := run(DecoderSpecs(a), li)
-	lo := run(EncoderSpecs("encoder2", a), xh)
+	li := run(spec.Encoder("encoder1", a), x)
+	xh := run(spec.Decoder(a), li)
+	lo := run(spec.Encoder("encoder2", a), xh)
 	var sum float64
 	for i := range li {
 		d := float64(li[i]) - float64(lo[i])

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 // BenchmarkLayers is the per-layer profile of one forward pass of the default
@@ -31,10 +32,11 @@ func BenchmarkLayers(b *testing.B) {
 			us(b)
 		})
 		in := m.x
-		for i, l := range m.layers {
+		acts := m.outputs()
+		for i, l := range m.layers() {
 			s := l.spec
 			name := fmt.Sprintf("%02d-%s-%s-%d-%d", i, s.Part, strings.ToLower(s.Op.String()), s.InC, s.OutC)
-			lin, out := in, m.acts[i]
+			lin, out := in, acts[i]
 			b.Run(name, func(b *testing.B) {
 				for range b.N {
 					l.forward(lin, out, &m.ws)
@@ -82,7 +84,7 @@ var winoStages = []stage{
 // gemmStages are the stages of a kindGEMM layer's forward.
 var gemmStages = []stage{
 	{"pack", func(l *layer, in, out []float32, ws *workspace) {
-		if l.spec.Op == Conv {
+		if l.spec.Op == spec.Conv {
 			im2colPacked(in, ws.bp, ws.pad, l.spec, l.k, l.np)
 		} else {
 			packRows(in, ws.bp, l.k, l.n, l.np)
@@ -90,7 +92,7 @@ var gemmStages = []stage{
 	}},
 	{"gemm", func(l *layer, in, out []float32, ws *workspace) { gemm(l.ap, ws.bp, ws.c, l.mp, l.k, l.np) }},
 	{"col2im", func(l *layer, in, out []float32, ws *workspace) {
-		if l.spec.Op == ConvT {
+		if l.spec.Op == spec.ConvT {
 			col2im(ws.c, out, l.spec, l.np)
 		}
 	}},
@@ -117,13 +119,13 @@ func BenchmarkLowerings(b *testing.B) {
 		for i, fl := range folded {
 			s := fl.spec
 			kinds := []kind{kindGEMM}
-			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == Conv && s.InH%4 == 0 {
+			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == spec.Conv && s.InH%4 == 0 {
 				kinds = append(kinds, kindWinoConv)
 				if s.InH%8 == 0 {
 					kinds = append(kinds, kindWino4Conv)
 				}
 			}
-			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == ConvT && s.InH%2 == 0 {
+			if s.K == 4 && s.S == 2 && s.P == 1 && s.Op == spec.ConvT && s.InH%2 == 0 {
 				kinds = append(kinds, kindWinoConvT)
 				if s.InH%4 == 0 {
 					kinds = append(kinds, kindWino4ConvT)

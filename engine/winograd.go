@@ -1,6 +1,10 @@
 package engine
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/ganomaly-go/ganomaly/spec"
+)
 
 // Stride-2 4×4 convolutions (padding 1) as polyphase Winograd F(2×2, 2×2).
 //
@@ -222,7 +226,7 @@ func st(p unsafe.Pointer, off int, v float32) { *(*float32)(unsafe.Add(p, off)) 
 // rs between its rows and cs between its columns. LeakyReLU, ReLU and None
 // are applied as the values are stored; any other activation afterwards by
 // the caller (the values stored are then Y, without the bias).
-func winoOutputPlane(m []float32, i0, gs, tt int, dst []float32, base, tileRS, tileCS, rs, cs int, bias float32, act Act) {
+func winoOutputPlane(m []float32, i0, gs, tt int, dst []float32, base, tileRS, tileCS, rs, cs int, bias float32, act spec.Act) {
 	const f = 4
 	g1, g2, g3, g4, g5, g6, g7, g8 := f*gs, 2*f*gs, 3*f*gs, 4*f*gs, 5*f*gs, 6*f*gs, 7*f*gs, 8*f*gs
 	c1, r1, r1c1 := f*cs, f*rs, f*(rs+cs)
@@ -240,11 +244,11 @@ func winoOutputPlane(m []float32, i0, gs, tt int, dst []float32, base, tileRS, t
 			y00, y01 := f00+f01, f01+f02 // (Aᵀ M) A
 			y10, y11 := f10+f11, f11+f12
 			switch act {
-			case LeakyReLU:
+			case spec.LeakyReLU:
 				y00, y01, y10, y11 = leaky(y00+bias), leaky(y01+bias), leaky(y10+bias), leaky(y11+bias)
-			case ReLU:
+			case spec.ReLU:
 				y00, y01, y10, y11 = relu(y00+bias), relu(y01+bias), relu(y10+bias), relu(y11+bias)
-			case None:
+			case spec.None:
 				y00, y01, y10, y11 = y00+bias, y01+bias, y10+bias, y11+bias
 			}
 			st(r, 0, y00)
@@ -345,7 +349,7 @@ func (l *layer) winoOutput(out []float32, ws *workspace) {
 				transform(c[ga*ph*cs:ga*(ph+1)*cs], o*np, cs, tt, dst, p*OH+ps, 2*wm*OH, 2*wm, 2*OH, 2, l.bias[o], s.Act)
 			}
 		}
-		if s.Act != LeakyReLU && s.Act != ReLU && s.Act != None {
+		if s.Act != spec.LeakyReLU && s.Act != spec.ReLU && s.Act != spec.None {
 			activate(dst, dst, l.bias[o], s.Act)
 		}
 	}
@@ -480,7 +484,7 @@ func winoInputPanels4(pad []float32, planeSize int, offs []int, tileRS, tileCS, 
 
 // winoOutputPlane4 is winoOutputPlane for F(4×4, 2×2): M of 25 groups,
 // 4×4 output tiles.
-func winoOutputPlane4(m []float32, i0, gs, tt int, dst []float32, base, tileRS, tileCS, rs, cs int, bias float32, act Act) {
+func winoOutputPlane4(m []float32, i0, gs, tt int, dst []float32, base, tileRS, tileCS, rs, cs int, bias float32, act spec.Act) {
 	const f = 4
 	g0 := 0 * f * gs
 	g1 := 1 * f * gs
@@ -523,7 +527,7 @@ func winoOutputPlane4(m []float32, i0, gs, tt int, dst []float32, base, tileRS, 
 			t40, t41, t42, t43 := at5(ld(x, g4), ld(x, g9), ld(x, g14), ld(x, g19), ld(x, g24))
 			var y0, y1, y2, y3 float32
 			switch act { // bias and activation as the values are stored
-			case LeakyReLU:
+			case spec.LeakyReLU:
 				y0, y1, y2, y3 = at5(t00, t10, t20, t30, t40)
 				st(r, r0+c0, leaky(y0+bias))
 				st(r, r0+c1, leaky(y1+bias))
@@ -544,7 +548,7 @@ func winoOutputPlane4(m []float32, i0, gs, tt int, dst []float32, base, tileRS, 
 				st(r, r3+c1, leaky(y1+bias))
 				st(r, r3+c2, leaky(y2+bias))
 				st(r, r3+c3, leaky(y3+bias))
-			case ReLU:
+			case spec.ReLU:
 				y0, y1, y2, y3 = at5(t00, t10, t20, t30, t40)
 				st(r, r0+c0, relu(y0+bias))
 				st(r, r0+c1, relu(y1+bias))
@@ -565,7 +569,7 @@ func winoOutputPlane4(m []float32, i0, gs, tt int, dst []float32, base, tileRS, 
 				st(r, r3+c1, relu(y1+bias))
 				st(r, r3+c2, relu(y2+bias))
 				st(r, r3+c3, relu(y3+bias))
-			case None:
+			case spec.None:
 				y0, y1, y2, y3 = at5(t00, t10, t20, t30, t40)
 				st(r, r0+c0, y0+bias)
 				st(r, r0+c1, y1+bias)

@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/pth"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 // archFlags holds the architecture given on the command line; a zero field
@@ -162,20 +162,10 @@ func checkpointFromStateDict(sd *pth.StateDict, fl archFlags, norm modelfile.Nor
 		}
 		return nil
 	}
-	for _, s := range engine.GeneratorSpecs(arch) {
-		if err := take(s.Key()+".weight", s.WeightShape(), false, false); err != nil {
-			return nil, err
-		}
-		if s.BatchNorm == "" {
-			continue
-		}
-		for _, p := range []string{"weight", "bias", "running_mean", "running_var"} {
-			if err := take(s.BNKey()+"."+p, []int{s.OutC}, false, false); err != nil {
-				return nil, err
-			}
-		}
-		// num_batches_tracked exists since torch 0.4.1.
-		if err := take(s.BNKey()+".num_batches_tracked", []int{}, true, true); err != nil {
+	for _, ts := range spec.Tensors(spec.GeneratorLayers(arch)) {
+		// num_batches_tracked (since torch 0.4.1) is an integer and optional.
+		counter := ts.Kind == spec.NumBatchesTracked
+		if err := take(ts.Name, ts.Shape, counter, counter); err != nil {
 			return nil, err
 		}
 	}

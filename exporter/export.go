@@ -14,6 +14,7 @@ import (
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/onnx"
 	"github.com/ganomaly-go/ganomaly/pth"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 // Storage types of the exported weights (-dtype).
@@ -158,7 +159,7 @@ func broadcastNorm(n modelfile.Norm, nc int) modelfile.Norm {
 func convert(folded *modelfile.File, dtype string) (*modelfile.File, error) {
 	out := modelfile.New(folded.Meta)
 	out.Meta.Kind = modelfile.KindModel
-	for _, s := range engine.GeneratorSpecs(folded.Meta.Arch) {
+	for _, s := range spec.GeneratorLayers(folded.Meta.Arch) {
 		name := s.Key() + ".weight"
 		w, shape, err := folded.Float32s(name)
 		if err != nil {
@@ -301,7 +302,7 @@ func restamp(cfg *config) error {
 // storedDType names the storage of a model file's weights (the first
 // layer's; the exporter writes all layers alike).
 func storedDType(f *modelfile.File) string {
-	for _, s := range engine.GeneratorSpecs(f.Meta.Arch) {
+	for _, s := range spec.GeneratorLayers(f.Meta.Arch) {
 		if t := f.Tensor(s.Key() + ".weight"); t != nil {
 			return strings.ToLower(string(t.DType))
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 // Tolerances, each with where it comes from.
@@ -52,7 +53,7 @@ func testCheckpoint(t *testing.T, a modelfile.Arch, seed int64, cal *modelfile.C
 	t.Helper()
 	f := engine.Init(a, seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 7))
-	for _, s := range engine.GeneratorSpecs(a) {
+	for _, s := range spec.GeneratorLayers(a) {
 		if s.BatchNorm == "" {
 			continue
 		}
@@ -210,7 +211,7 @@ func TestQuantisedExportsAreClose(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, s := range engine.GeneratorSpecs(a) {
+				for _, s := range spec.GeneratorLayers(a) {
 					w := f.Tensor(s.Key() + ".weight")
 					b := f.Tensor(s.Key() + ".bias")
 					if w == nil || w.DType != c.want || b == nil || b.DType != modelfile.F32 {

@@ -1,7 +1,7 @@
 // Package onnx writes a GANomaly generator as an ONNX model, so that
 // onnxruntime (server, mobile, web), OpenVINO or TensorRT can run it.
 //
-// The graph is built from the one layer spec (engine.GeneratorSpecs): E1, the
+// The graph is built from the one layer spec (spec.GeneratorLayers): E1, the
 // decoder and E2 as Conv / ConvTranspose nodes with the BatchNorm already
 // folded into their weights and biases, exactly the weights the engine runs,
 // followed by the score and the heat map:
@@ -33,6 +33,7 @@ import (
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/onnx/onnxpb"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 // Opset is the ONNX operator set version the graph uses: 13 is the oldest
@@ -263,8 +264,8 @@ func (b *builder) graph(opt Options) error {
 		x = b.node("Sub", "x_centred", []string{x, b.floats("norm.mean", shape, mean)})
 		x = b.node("Div", "x_normalized", []string{x, b.floats("norm.std", shape, std)})
 	}
-	specs := engine.GeneratorSpecs(a)
-	nEnc := len(engine.EncoderSpecs("encoder1", a))
+	specs := spec.GeneratorLayers(a)
+	nEnc := len(spec.Encoder("encoder1", a))
 	h := x
 	var latentI string
 	for i, s := range specs {
@@ -291,7 +292,7 @@ func (b *builder) graph(opt Options) error {
 }
 
 // layer appends one convolution (its weight as stored) and its activation.
-func (b *builder) layer(s engine.LayerSpec, in string) (string, error) {
+func (b *builder) layer(s spec.LayerSpec, in string) (string, error) {
 	key := s.Key()
 	w, err := b.weight(s)
 	if err != nil {
@@ -305,20 +306,20 @@ func (b *builder) layer(s engine.LayerSpec, in string) (string, error) {
 		return "", &UnsupportedError{What: fmt.Sprintf("%s.bias has shape %v, want [%d]", key, shape, s.OutC)}
 	}
 	op := "Conv"
-	if s.Op == engine.ConvT {
+	if s.Op == spec.ConvT {
 		op = "ConvTranspose"
 	}
 	out := b.node(op, key, []string{in, w, b.floats(key+".bias", shape, bias)},
 		ints("kernel_shape", s.K, s.K), ints("strides", s.S, s.S), ints("pads", s.P, s.P, s.P, s.P),
 		ints("dilations", 1, 1), integer("group", 1))
 	switch s.Act {
-	case engine.LeakyReLU:
-		return b.node("LeakyRelu", key+".act", []string{out}, float("alpha", engine.LeakySlope)), nil
-	case engine.ReLU:
+	case spec.LeakyReLU:
+		return b.node("LeakyRelu", key+".act", []string{out}, float("alpha", spec.LeakySlope)), nil
+	case spec.ReLU:
 		return b.node("Relu", key+".act", []string{out}), nil
-	case engine.Tanh:
+	case spec.Tanh:
 		return b.node("Tanh", key+".act", []string{out}), nil
-	case engine.None:
+	case spec.None:
 		return out, nil
 	}
 	return "", &UnsupportedError{What: fmt.Sprintf("layer %s: activation %v", key, s.Act)}
@@ -326,7 +327,7 @@ func (b *builder) layer(s engine.LayerSpec, in string) (string, error) {
 
 // weight adds a layer's weight in its stored type and returns the name of
 // the float tensor the convolution reads.
-func (b *builder) weight(s engine.LayerSpec) (string, error) {
+func (b *builder) weight(s spec.LayerSpec) (string, error) {
 	name := s.Key() + ".weight"
 	t := b.f.Tensor(name)
 	if t == nil {
@@ -357,7 +358,7 @@ func (b *builder) weight(s engine.LayerSpec) (string, error) {
 // dequantize adds an I8 weight and its scale behind a DequantizeLinear:
 // float32(q) · scale per output channel, the product modelfile.File.Float32s
 // computes (the zero point is 0).
-func (b *builder) dequantize(s engine.LayerSpec, t *modelfile.Tensor) (string, error) {
+func (b *builder) dequantize(s spec.LayerSpec, t *modelfile.Tensor) (string, error) {
 	name := t.Name
 	st := b.f.Tensor(name + modelfile.ScaleSuffix)
 	if st == nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/onnx/onnxpb"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 var small = modelfile.Arch{ISize: 16, NC: 3, NZ: 8, NGF: 4, ExtraLayers: 1}
@@ -24,7 +25,7 @@ func model(t *testing.T, arch modelfile.Arch, dtype modelfile.DType) *modelfile.
 		t.Fatal(err)
 	}
 	out := modelfile.New(folded.Meta)
-	for _, s := range engine.GeneratorSpecs(arch) {
+	for _, s := range spec.GeneratorLayers(arch) {
 		w, shape, err := folded.Float32s(s.Key() + ".weight")
 		if err != nil {
 			t.Fatal(err)
@@ -100,7 +101,7 @@ func TestBuildRoundTrip(t *testing.T) {
 					t.Errorf("output %s is never produced", o)
 				}
 			}
-			nLayers := len(engine.GeneratorSpecs(small))
+			nLayers := len(spec.GeneratorLayers(small))
 			if ops["Conv"]+ops["ConvTranspose"] != nLayers {
 				t.Errorf("%d convolutions, want %d", ops["Conv"]+ops["ConvTranspose"], nLayers)
 			}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/ganomaly-go/ganomaly/engine"
+	"github.com/ganomaly-go/ganomaly/spec"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
@@ -214,7 +215,7 @@ func (d *Demo) renderLab() app.UI {
 
 func layerOp(l engine.LayerInfo) string {
 	op := "conv"
-	if l.Op == engine.ConvT {
+	if l.Op == spec.ConvT {
 		op = "conv-T"
 	}
 	return fmt.Sprintf("%s %d→%d k%d s%d", op, l.InC, l.OutC, l.K, l.S)

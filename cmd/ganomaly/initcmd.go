@@ -12,6 +12,7 @@ import (
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 const initAbout = `Writes a model file (BatchNorm folded, ready for "score", the app and the
@@ -167,7 +168,7 @@ func convertWeights(f *modelfile.File, dtype string) error {
 	if dtype == "f32" {
 		return nil
 	}
-	for _, s := range engine.GeneratorSpecs(f.Meta.Arch) {
+	for _, s := range spec.GeneratorLayers(f.Meta.Arch) {
 		name := s.Key() + ".weight"
 		w, shape, err := f.Float32s(name)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 const inspectAbout = `Prints a model file's (or training checkpoint's) words (title, description,
@@ -135,8 +136,12 @@ func readSafetensors(path string) ([]*modelfile.Tensor, map[string]string, error
 // isParameter excludes bookkeeping tensors (BatchNorm's batch counter,
 // running statistics and I8 scales) from the parameter count.
 func isParameter(name string) bool {
-	return !strings.HasSuffix(name, ".num_batches_tracked") && !strings.HasSuffix(name, ".running_mean") &&
-		!strings.HasSuffix(name, ".running_var") && !strings.HasSuffix(name, modelfile.ScaleSuffix)
+	for _, k := range []spec.Kind{spec.NumBatchesTracked, spec.RunningMean, spec.RunningVar} {
+		if strings.HasSuffix(name, "."+k.Suffix()) {
+			return false
+		}
+	}
+	return !strings.HasSuffix(name, modelfile.ScaleSuffix)
 }
 
 func g6(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }

@@ -4,6 +4,7 @@
 //	ganomaly score -model FILE [-format table|csv|json] [-heatmaps DIR] PATH...
 //	ganomaly inspect FILE [-json]
 //	ganomaly init -out FILE [-isize 32 -nc 1 -nz 100 -ngf 64 -extralayers 0 -seed N -dtype f32|f16|i8]
+//	ganomaly train [--dataset mnist|folder] [--dataroot DIR] [--abnormal_class C] [flags]
 //
 // Exit status: 0 when everything worked, 1 when some images could not be
 // scored (the rest still were), 2 on a usage error (bad flags, a model file
@@ -40,6 +41,8 @@ Usage:
       show a model file's metadata and tensors
   ganomaly init -out FILE [-isize 32 -nc 1 -nz 100 -ngf 64 -extralayers 0 -seed N -dtype f32|f16|i8]
       write a model file with random weights (for tests and for building the app)
+  ganomaly train [--dataset mnist|folder] [--dataroot DIR] [--abnormal_class C] [--niter N] [--ngf 16] ...
+      train a small GANomaly in pure Go into OUTF/NAME (netG_last/netG_val.safetensors, metrics.json, report.md)
 
 Run "ganomaly COMMAND -h" for every flag of a command.
 Exit status: 0 all done, 1 some images failed (the rest were scored), 2 usage error.
@@ -62,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runInspect(rest, stdout, stderr, log)
 	case "init":
 		return runInit(rest, stdout, stderr, log)
+	case "train":
+		return runTrain(rest, stdout, stderr, log)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

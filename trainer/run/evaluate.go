@@ -6,9 +6,9 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/ganomaly-go/ganomaly/data"
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
-	"github.com/ganomaly-go/ganomaly/trainer/data"
 	"github.com/ganomaly-go/ganomaly/trainer/gan"
 )
 

@@ -13,10 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ganomaly-go/ganomaly/data"
 	"github.com/ganomaly-go/ganomaly/metrics"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/render"
-	"github.com/ganomaly-go/ganomaly/trainer/data"
 	"github.com/ganomaly-go/ganomaly/trainer/gan"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"

