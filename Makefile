@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: bench-train bench-trainer bench-gotrain demo site test test-go test-wasm test-python test-trainer test-browser train paper bench bench-browser export default-model fuzz
+.PHONY: bench-train bench-trainer bench-gotrain demo site test test-go test-wasm test-python test-trainer test-browser train paper bench bench-browser bench-batch bench-load export default-model fuzz
 
 ## demo: build the static site with the bundled model and serve it on localhost
 demo:
@@ -63,6 +63,14 @@ bench-gotrain:
 ## bench-browser: the engine in headless Chromium beside TensorFlow.js 4.22 and onnxruntime-web 1.22 (wasm, SIMD), one JSON object per line (BENCH_TFJS=0, BENCH_ORT=0 skip them)
 bench-browser:
 	bash scripts/bench-browser.sh
+
+## bench-batch: the batch view at scale in headless Chromium: images/s and the longest main-thread stall for 300, 3,000 and 10,000 images beside the workers' raw rate, one JSON object per line
+bench-batch:
+	bash scripts/bench-batch.sh
+
+## bench-load: cold loads of make site in headless Chromium (fresh profile each): first paint, answered click, data-ready, first verdict, phase marks, gzip bytes fetched, offline reload; one JSON line per load and a median line (BENCH_LOADS=5)
+bench-load:
+	bash scripts/bench-load.sh
 
 ## fuzz: run the model-file reader's and the image decoder's fuzzers for FUZZTIME each (default 60s)
 fuzz:

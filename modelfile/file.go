@@ -87,9 +87,15 @@ func (f *File) Float32s(name string) ([]float32, []int, error) {
 	for _, d := range t.Shape[axis+1:] {
 		inner *= d
 	}
+	// One scale per run of inner values, no division per element: this
+	// runs at every model load, in the page too.
 	n := t.Shape[axis]
-	for i := range v {
-		v[i] *= scale[(i/inner)%n]
+	for i := 0; i < len(v); i += inner {
+		s := scale[(i/inner)%n]
+		run := v[i : i+inner]
+		for j := range run {
+			run[j] *= s
+		}
 	}
 	return v, t.Shape, nil
 }

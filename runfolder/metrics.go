@@ -51,11 +51,14 @@ type ConfigRecord struct {
 	WCon          float64        `json:"w_con"`
 	WEnc          float64        `json:"w_enc"`
 	ManualSeed    int64          `json:"manualseed"`
-	MaxImages     int            `json:"max_images"`
-	MaxTest       int            `json:"max_test"`
-	ValFraction   float64        `json:"val_fraction"`
-	ThresholdFPR  float64        `json:"threshold_fpr"`
-	Norm          modelfile.Norm `json:"normalization"`
+	// BatchStatsSeed is the seed of the random order in which the test set is
+	// scored with batch statistics (the run's seed).
+	BatchStatsSeed int64          `json:"batchstats_order_seed"`
+	MaxImages      int            `json:"max_images"`
+	MaxTest        int            `json:"max_test"`
+	ValFraction    float64        `json:"val_fraction"`
+	ThresholdFPR   float64        `json:"threshold_fpr"`
+	Norm           modelfile.Norm `json:"normalization"`
 }
 
 // LossRecord is the mean of each loss term over an epoch's steps.

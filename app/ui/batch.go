@@ -20,9 +20,12 @@ type BatchRow struct {
 	Label string  // "normal", "abnormal" or "" when unknown
 	Score float64 // NaN while pending or on error
 	Err   string  // why the image could not be scored
-	Thumb string  // data URL of the model's input
+	Thumb []byte  // small PNG of the model's input (preprocess.ThumbnailPNG)
 	Done  bool
 }
+
+// scored reports a row with a score (done, no error).
+func (r *BatchRow) scored() bool { return r.Done && r.Err == "" }
 
 // LabelFromPath is the page's label of a file from its path
 // (preprocess.LabelOf): "normal", "abnormal" or "".
@@ -57,33 +60,34 @@ func ShortScore(s float64) string { return render.ShortScore(s) }
 // SortRows orders rows by a column ("name", "score", "verdict", "label"),
 // ascending or not. Unscored rows go last either way.
 func SortRows(rows []BatchRow, by string, asc bool) {
-	less := func(a, b BatchRow) int {
-		switch by {
-		case "name":
-			return strings.Compare(a.Name, b.Name)
-		case "label":
-			return strings.Compare(a.Label, b.Label)
-		}
-		switch { // score (verdict sorts the same way at a fixed threshold)
-		case a.Score < b.Score:
-			return -1
-		case a.Score > b.Score:
-			return 1
-		}
-		return strings.Compare(a.Name, b.Name)
-	}
 	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		an, bn := !a.Done || a.Err != "", !b.Done || b.Err != ""
-		if an != bn {
+		a, b := &rows[i], &rows[j]
+		if an, bn := !a.scored(), !b.scored(); an != bn {
 			return bn
 		}
-		c := less(a, b)
+		c := compareRows(a, b, by)
 		if asc {
 			return c < 0
 		}
 		return c > 0
 	})
+}
+
+// compareRows is SortRows' order of two rows by one column.
+func compareRows(a, b *BatchRow, by string) int {
+	switch by {
+	case "name":
+		return strings.Compare(a.Name, b.Name)
+	case "label":
+		return strings.Compare(a.Label, b.Label)
+	}
+	switch { // score (verdict sorts the same way at a fixed threshold)
+	case a.Score < b.Score:
+		return -1
+	case a.Score > b.Score:
+		return 1
+	}
+	return strings.Compare(a.Name, b.Name)
 }
 
 // BatchCSV writes the rows as CSV with the columns of `ganomaly score

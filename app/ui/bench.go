@@ -2,13 +2,15 @@ package ui
 
 import (
 	"encoding/json"
+	"runtime"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
-// exposeBench installs window.ganomalyBench(n) for scripts/bench-browser.sh:
-// it scores the first gallery image n times with the page's own engine (on
+// exposeBench installs window.ganomalyBench(n) for scripts/bench-browser.sh
+// and window.ganomalyMemory() for scripts/bench-batch.sh. ganomalyBench(n)
+// scores the first gallery image n times with the page's own engine (on
 // the main thread, as the single-image view does) and returns JSON with the
 // elapsed milliseconds, n and the model's multiply-adds per image. Decoding
 // is done once, outside the timing: the benchmark is the engine's.
@@ -38,6 +40,16 @@ func (d *Demo) exposeBench() {
 			out["model"] = d.sess.Name
 		}
 		b, _ := json.Marshal(out)
+		return string(b)
+	}))
+	app.Window().Set("ganomalyMemory", app.FuncOf(func(this app.Value, args []app.Value) any {
+		// For make bench-batch: the page's Go memory. Sys is what the Go
+		// runtime has claimed, which in WebAssembly is the linear memory it
+		// has grown to (it never shrinks); HeapInuse the part in use now.
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		b, _ := json.Marshal(map[string]any{"sys": m.Sys, "heap_inuse": m.HeapInuse})
 		return string(b)
 	}))
 }

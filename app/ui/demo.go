@@ -8,7 +8,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
@@ -34,6 +33,9 @@ type BundledModel struct {
 	Bytes   int     `json:"bytes"`
 	Default bool    `json:"default"`
 	Random  bool    `json:"random"` // random weights (a placeholder)
+	// The model's words (modelfile.Metadata.Words), so that the page can
+	// show them before the model itself is loaded.
+	Words *modelfile.About `json:"words,omitempty"`
 }
 
 // GalleryItem is one sample image (web/gallery/index.json, written by the
@@ -76,22 +78,24 @@ type Demo struct {
 	err       string // the message for the last bad input (data-testid=error)
 	busy      string // what is running, shown with progress
 	cur       *Analysis
+	curImages struct {
+		of   *Analysis // the analysis urls were drawn from
+		urls [4]string // x, x̂, heat map, overlay as data URLs
+	}
 	threshold float64
 	userSetT  bool
 	tLo, tHi  float64 // the threshold slider's range, as last drawn
 
-	pool      *Pool
-	poolNote  string
-	rows      []BatchRow
-	rowSrc    map[string][]byte
-	sortBy    string
-	sortAsc   bool
-	batchDone int
-	batchGen  int // bumps on every new batch so late results of an old one are dropped
+	live bool   // mounted in the browser (false while pre-rendering: controls that need the Go program are disabled)
+	pick string // gallery file clicked before the model was ready, scored when it is
 
-	pendingMu   sync.Mutex // guards pending and flushQueued (written by worker goroutines)
-	pending     []batchResult
-	flushQueued bool
+	pool         *Pool
+	poolNote     string
+	poolStarting bool
+	poolStarted  bool                // started, or failed (then pool is nil and batches run on the page)
+	poolWaiting  []func(app.Context) // run once the pool has started
+	verdictShown chan struct{}       // closed at the first verdict
+	batch        *BatchView          // the batch view, with its own state
 
 	drawn   bool // the canvas has been cleared to black
 	drawing bool
@@ -107,16 +111,40 @@ type Demo struct {
 	started     time.Time
 }
 
-// OnMount loads the default model, the gallery and the workers, then marks
-// <body data-ready="true">.
-func (d *Demo) OnMount(ctx app.Context) {
-	d.started = time.Now()
-	d.mountCtx = ctx
+// OnInit takes the site data (SiteData): the models and the gallery are
+// drawn from the first render on, on the server side (the pre-rendered page)
+// as in the browser, before anything is loaded.
+func (d *Demo) OnInit() {
 	d.view = viewSingle
 	d.threshold = math.NaN()
-	d.sortBy, d.sortAsc = "score", false
 	d.lab.layer = -1
 	d.train.init()
+	d.verdictShown = make(chan struct{})
+	site, ok := siteData()
+	if !ok {
+		return
+	}
+	d.models = site.Models
+	d.modelBusy = "loading " + defaultModel(site.Models).Name + "…"
+	d.gallery = nil
+	for _, it := range site.Gallery {
+		it.URL = "/web/gallery/" + it.File
+		d.gallery = append(d.gallery, it)
+	}
+}
+
+// OnMount loads the default model and the gallery's images, then marks
+// <body data-ready="true"> and scores the sample clicked before that, if
+// any. The Web Workers start when the page is idle after that.
+func (d *Demo) OnMount(ctx app.Context) {
+	mark("mounted") // go-app has drawn the page (its first render replaces the pre-rendered one)
+	d.live = true
+	if e := app.Window().Get("ganomalyEarly"); e.Truthy() && e.Get("pick").Truthy() {
+		d.pick = e.Get("pick").String()
+	}
+	app.Window().Set("ganomalyMounted", true)
+	d.started = time.Now()
+	d.mountCtx = ctx
 	d.removePaste = app.Window().AddEventListener("paste", d.onPaste)
 	d.removeDraw = d.listenDrawing(ctx)
 	ctx.Async(func() { d.start(ctx) })
@@ -145,41 +173,31 @@ func (d *Demo) start(ctx app.Context) {
 		slog.Error("start", "err", err)
 		d.dispatch(func(ctx app.Context) { d.startError = err.Error() })
 	}
-	idx, err := fetchBytes(ctx.ResolveStaticResource("/web/models/index.json"))
-	if err != nil {
-		fail(fmt.Errorf("cannot load the list of bundled models: %w", err))
-		return
-	}
-	var models []BundledModel
-	if err := json.Unmarshal(idx, &models); err != nil || len(models) == 0 {
-		fail(fmt.Errorf("web/models/index.json is unreadable or empty (%v): rebuild the site with make site", err))
-		return
-	}
-	def := models[0]
-	for _, m := range models {
-		if m.Default {
-			def = m
-		}
-	}
-	d.dispatch(func(ctx app.Context) { d.models = models; d.modelBusy = "loading " + def.Name + "…" })
-
-	// The gallery, the model and the worker pool load side by side.
-	galleryDone := make(chan []GalleryItem, 1)
-	go func() { galleryDone <- d.loadGallery(ctx) }()
-	poolDone := make(chan *Pool, 1)
-	go func() {
-		n := app.Window().Get("navigator").Get("hardwareConcurrency").Int()
-		n = max(1, min(n, MaxWorkers))
-		p, err := StartPool(n, ctx.ResolveStaticResource("/web/worker.js"), ctx.ResolveStaticResource("/web/worker.wasm"))
+	models, items := d.models, d.gallery
+	if len(models) == 0 {
+		// A page without site data: read the index files.
+		idx, err := fetchBytes(ctx.ResolveStaticResource("/web/models/index.json"))
 		if err != nil {
-			slog.Warn("no worker pool; batches run on the page", "err", err)
-			d.dispatch(func(ctx app.Context) {
-				d.poolNote = "Web Workers unavailable (" + err.Error() + "): batches run on the page, one image at a time."
-			})
+			fail(fmt.Errorf("cannot load the list of bundled models: %w", err))
+			return
 		}
-		poolDone <- p
-	}()
-	b, err := fetchBytes(ctx.ResolveStaticResource("/web/models/" + def.File))
+		if err := json.Unmarshal(idx, &models); err != nil || len(models) == 0 {
+			fail(fmt.Errorf("web/models/index.json is unreadable or empty (%v): rebuild the site with make site", err))
+			return
+		}
+		d.dispatch(func(ctx app.Context) { d.models = models })
+		items = nil
+	}
+	def := defaultModel(models)
+	d.dispatch(func(ctx app.Context) { d.modelBusy = "loading " + def.Name + "…" })
+
+	// The gallery's images and the model load side by side (boot.js has
+	// started the model's download before the Go program ran). The Web
+	// Workers start later (startPoolWhenIdle): they are needed for batches
+	// only, and compiling them now would compete with the page for the cores.
+	galleryDone := make(chan []GalleryItem, 1)
+	go func() { galleryDone <- d.loadGallery(ctx, items) }()
+	b, err := modelBytes(def.File, ctx.ResolveStaticResource("/web/models/"+def.File))
 	if err != nil {
 		fail(err)
 		return
@@ -190,24 +208,69 @@ func (d *Demo) start(ctx app.Context) {
 		return
 	}
 	sess.Bundled = true
+	mark("model-loaded")
 	gal := <-galleryDone
-	pool := <-poolDone
-	if pool != nil {
-		if err := pool.Load(b); err != nil {
-			slog.Warn("workers cannot load the model", "err", err)
-			pool = nil
-		}
-	}
 	d.dispatch(func(ctx app.Context) {
 		d.gallery = gal
-		d.pool = pool
 		d.setSession(sess)
 		d.modelBusy = ""
 		d.ready = true
 		d.exposeBench()
 		setBodyData("ready", "true")
-		slog.Info("ready", "ms", time.Since(d.started).Milliseconds(), "workers", pool.sizeOrZero())
+		mark("ready")
+		slog.Info("ready", "ms", time.Since(d.started).Milliseconds())
+		if d.pick != "" {
+			for _, it := range d.galleryFor() {
+				if it.File == d.pick {
+					d.scoreOne(ctx, "gallery/"+it.File, it.Bytes)
+				}
+			}
+			d.pick = ""
+		}
 	})
+	d.startPoolWhenIdle()
+}
+
+// earlyGallery returns the gallery images boot.js has fetched (nil for one
+// that failed), or nil when it has not fetched n of them.
+func earlyGallery(n int) [][]byte {
+	e := app.Window().Get("ganomalyEarly")
+	if n == 0 || !e.Truthy() || !e.Get("gallery").Truthy() {
+		return nil
+	}
+	arr, err := await(e.Get("gallery"))
+	if err != nil || arr.Length() != n {
+		return nil
+	}
+	out := make([][]byte, n)
+	for i := range out {
+		if v := arr.Index(i); v.Truthy() {
+			out[i] = jsBytes(v)
+		}
+	}
+	return out
+}
+
+// defaultModel is the entry marked default (the first one otherwise).
+func defaultModel(models []BundledModel) BundledModel {
+	for _, m := range models {
+		if m.Default {
+			return m
+		}
+	}
+	return models[0]
+}
+
+// modelBytes returns the bytes of a bundled model: those boot.js has been
+// downloading since the page started, when it is that file, else a fetch.
+func modelBytes(file, url string) ([]byte, error) {
+	if e := app.Window().Get("ganomalyEarly"); e.Truthy() && e.Get("model").Truthy() && e.Get("modelFile").String() == file {
+		if buf, err := await(e.Get("model")); err == nil {
+			return jsBytes(buf), nil
+		}
+		// Fetch again: its error says what went wrong.
+	}
+	return fetchBytes(url)
 }
 
 func (p *Pool) sizeOrZero() int {
@@ -217,19 +280,37 @@ func (p *Pool) sizeOrZero() int {
 	return p.Size()
 }
 
-func (d *Demo) loadGallery(ctx app.Context) []GalleryItem {
+// loadGallery fetches the bytes of the gallery's images (items, or those
+// listed in web/gallery/index.json when items is empty) and returns a new
+// slice with Bytes and a data URL set, so that showing and scoring them needs
+// no network once the page is ready.
+func (d *Demo) loadGallery(ctx app.Context, items []GalleryItem) []GalleryItem {
 	base := ctx.ResolveStaticResource("/web/gallery/")
-	idx, err := fetchBytes(base + "index.json")
-	if err != nil {
-		slog.Warn("no gallery", "err", err)
-		return nil
+	if len(items) == 0 {
+		idx, err := fetchBytes(base + "index.json")
+		if err != nil {
+			slog.Warn("no gallery", "err", err)
+			return nil
+		}
+		if err := json.Unmarshal(idx, &items); err != nil {
+			slog.Warn("gallery index", "err", err)
+			return nil
+		}
 	}
-	var items []GalleryItem
-	if err := json.Unmarshal(idx, &items); err != nil {
-		slog.Warn("gallery index", "err", err)
-		return nil
+	if early := earlyGallery(len(items)); early != nil {
+		var out []GalleryItem
+		for i, it := range items {
+			if early[i] == nil {
+				slog.Warn("gallery image", "file", it.File, "err", "could not be fetched")
+				continue
+			}
+			it.Bytes = early[i]
+			it.URL = "data:image/png;base64," + b64(it.Bytes)
+			out = append(out, it)
+		}
+		return out
 	}
-	out := items[:0]
+	var out []GalleryItem
 	for _, it := range items {
 		b, err := fetchBytes(base + it.File)
 		if err != nil {
@@ -252,8 +333,7 @@ func (d *Demo) setSession(s *Session) {
 	if math.IsNaN(d.threshold) {
 		d.threshold = 0
 	}
-	d.rows, d.rowSrc, d.batchDone = nil, nil, 0
-	d.batchGen++
+	d.batchView().reset()
 	d.lab = labState{layer: -1}
 	if d.cur != nil && d.cur.Source != nil {
 		a, err := s.AnalyzeBytes(d.cur.Name, d.cur.Source)
@@ -309,18 +389,25 @@ func GalleryCaption(meta modelfile.Metadata, items []GalleryItem) string {
 // model's own samples when it has some; otherwise the shared samples of the
 // model's dataset, or, when it names none we have, all shared samples.
 func (d *Demo) galleryFor() []GalleryItem {
-	if d.sess == nil {
+	var ds, name string
+	bundled := false
+	switch {
+	case d.sess != nil:
+		if d.sess.Meta.Dataset != nil {
+			ds = d.sess.Meta.Dataset.Name
+		}
+		name, bundled = d.sess.Name, d.sess.Bundled
+	case len(d.models) > 0:
+		def := defaultModel(d.models) // before the model is loaded
+		ds, name, bundled = def.Dataset, def.File, true
+	default:
 		return nil
 	}
 	var own, same, shared []GalleryItem
-	ds := ""
-	if d.sess.Meta.Dataset != nil {
-		ds = d.sess.Meta.Dataset.Name
-	}
 	for _, it := range d.gallery {
 		switch {
 		case it.Model != "":
-			if d.sess.Bundled && it.Model == d.sess.Name {
+			if bundled && it.Model == name {
 				own = append(own, it)
 			}
 		case strings.EqualFold(ds, it.Dataset):
@@ -354,6 +441,7 @@ func (d *Demo) scoreOne(ctx app.Context, name string, b []byte) {
 	d.cur = a
 	d.view = viewSingle
 	d.lab.reset()
+	d.firstVerdict()
 	if !d.userSetT && !d.sess.HasCalibration() && d.threshold == 0 {
 		// Leave an uncalibrated model's threshold at 0 until the user moves it.
 		d.threshold = 0
@@ -366,14 +454,26 @@ func (d *Demo) scoreOne(ctx app.Context, name string, b []byte) {
 // A folder (folder picker) always goes to the batch view, and only its image
 // files are taken (a folder may hold notes, .DS_Store and the like).
 func (d *Demo) takeFiles(ctx app.Context, files app.Value, folder bool) {
-	var list []app.Value
-	var names []string
-	for i := 0; i < files.Length(); i++ {
-		f := files.Index(i)
-		list, names = append(list, f), append(names, fileName(f))
-	}
-	d.takeFileList(ctx, list, names, folder)
+	// A copy taken now: the input is cleared after the event. The names are
+	// read on a goroutine that pauses every few hundred files, so that a
+	// folder of 10,000 images does not freeze the page while it is listed.
+	arr := app.Window().Get("Array").Call("from", files)
+	ctx.Async(func() {
+		n := arr.Length()
+		list, names := make([]app.Value, n), make([]string, n)
+		for i := range n {
+			list[i] = arr.Index(i)
+			names[i] = fileName(list[i])
+			if i%listChunk == listChunk-1 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		d.dispatch(func(ctx app.Context) { d.takeFileList(ctx, list, names, folder) })
+	})
 }
+
+// listChunk is the number of files listed between two pauses.
+const listChunk = 500
 
 // takeFileList is takeFiles for files with known names (paths inside a
 // dropped folder). A folder's files go through preprocess.Classify, the
@@ -410,8 +510,8 @@ func (d *Demo) takeChecked(ctx app.Context, list []app.Value, names []string, fo
 		}
 		return
 	}
-	ctx.Async(func() {
-		if n == 1 && !folder {
+	if n == 1 && !folder {
+		ctx.Async(func() {
 			b, err := readFile(list[0])
 			d.dispatch(func(ctx app.Context) {
 				if err != nil {
@@ -420,30 +520,71 @@ func (d *Demo) takeChecked(ctx app.Context, list []app.Value, names []string, fo
 				}
 				d.scoreOne(ctx, names[0], b)
 			})
+		})
+		return
+	}
+	// The batch view takes the File objects themselves: each is read only
+	// when a worker is about to score it.
+	srcs := make([]batchSource, n)
+	labels := make([]string, n)
+	for i := range list {
+		srcs[i] = batchSource{blob: list[i]}
+		labels[i] = LabelFromPath(names[i])
+	}
+	d.err = ""
+	if len(skipped) > 0 {
+		d.err = fmt.Sprintf("skipped %d files that are not images: %s", len(skipped), strings.Join(skipped, "; "))
+	}
+	d.runBatch(ctx, names, labels, srcs)
+}
+
+// runBatch shows the batch view and starts a batch there, once the Web
+// Workers have started (they start on demand, see ensurePool).
+func (d *Demo) runBatch(ctx app.Context, names, labels []string, srcs []batchSource) {
+	if d.sess == nil {
+		d.err = "The model is still loading; try again in a moment."
+		return
+	}
+	d.view = viewBatch
+	if !d.poolStarted {
+		d.ensurePool(ctx, func(ctx app.Context) { d.runBatch(ctx, names, labels, srcs) })
+		d.batchView().Update()
+		return
+	}
+	d.batchView().start(names, labels, srcs)
+}
+
+// batchView is the batch view's component, made on first use.
+func (d *Demo) batchView() *BatchView {
+	if d.batch == nil {
+		d.batch = newBatchView(d)
+	}
+	return d.batch
+}
+
+// batchEnv, poolStarting, sampleBatch, runBatch and openRow are what the
+// batch view asks of the page (batchHost).
+func (d *Demo) batchEnv() (*Session, *Pool, float64) { return d.sess, d.pool, d.threshold }
+
+func (d *Demo) workersStarting() bool { return d.poolStarting }
+
+func (d *Demo) sampleBatch() (names, labels []string, srcs []batchSource) {
+	for _, it := range d.galleryFor() {
+		names = append(names, "gallery/"+it.File)
+		labels = append(labels, d.galleryLabel(it))
+		srcs = append(srcs, batchSource{bytes: it.Bytes})
+	}
+	return names, labels, srcs
+}
+
+func (d *Demo) openRow(ctx app.Context, name string, b []byte, err error) {
+	// The page, not the batch view, changes: dispatch through its context.
+	d.dispatch(func(ctx app.Context) {
+		if err != nil {
+			d.err = err.Error()
 			return
 		}
-		srcs := make([][]byte, n)
-		var errs []string
-		for i, f := range list {
-			b, err := readFile(f)
-			if err != nil {
-				errs = append(errs, err.Error())
-			}
-			srcs[i] = b
-		}
-		d.dispatch(func(ctx app.Context) {
-			labels := make([]string, n)
-			for i := range names {
-				labels[i] = LabelFromPath(names[i])
-			}
-			d.startBatch(ctx, names, labels, srcs)
-			if len(skipped) > 0 {
-				errs = append(errs, fmt.Sprintf("skipped %d files that are not images: %s", len(skipped), strings.Join(skipped, "; ")))
-			}
-			if len(errs) > 0 {
-				d.err = strings.Join(errs, "; ")
-			}
-		})
+		d.scoreOne(ctx, name, b)
 	})
 }
 

@@ -121,22 +121,22 @@ func (d *Demo) onFolder(ctx app.Context, e app.Event) {
 	in.Set("value", "")
 }
 
-func (d *Demo) onGallery(it GalleryItem) app.EventHandler {
+// The item is looked up when clicked: go-app keeps a button's first handler
+// while its scope (the file) stays the same, and the bytes arrive later.
+func (d *Demo) onGallery(file string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
+		it := GalleryItem{File: file}
+		for _, g := range d.gallery {
+			if g.File == file {
+				it = g
+			}
+		}
+		if !d.ready || it.Bytes == nil {
+			d.pick = it.File // scored once the model is loaded
+			return
+		}
 		d.scoreOne(ctx, "gallery/"+it.File, it.Bytes)
 	}
-}
-
-// onGalleryBatch scores every suitable gallery image as a labelled batch.
-func (d *Demo) onGalleryBatch(ctx app.Context, e app.Event) {
-	items := d.galleryFor()
-	names := make([]string, len(items))
-	labels := make([]string, len(items))
-	srcs := make([][]byte, len(items))
-	for i, it := range items {
-		names[i], labels[i], srcs[i] = "gallery/"+it.File, d.galleryLabel(it), it.Bytes
-	}
-	d.startBatch(ctx, names, labels, srcs)
 }
 
 // onModelSelect loads a bundled model.

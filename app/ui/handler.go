@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"errors"
+	"strings"
+
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
@@ -9,12 +12,25 @@ import (
 // ("" for a domain root, "/ganomaly" for a GitHub Pages project site);
 // version changes whenever the content does, so the service worker updates;
 // cache lists extra static resources (models, gallery, worker) to keep for
-// offline use, as "/web/..." paths.
-func Handler(prefix, version string, cache []string) *app.Handler {
+// offline use, as "/web/..." paths; site is written into the page (see
+// SiteData) and pre-rendered.
+//
+// The page loads app.wasm with boot.js's loader, not go-app's: the site
+// generator replaces the call in app.js (see PatchAppJS). The service worker
+// is go-app's with a later cache fill (app-worker.js).
+func Handler(prefix, version string, cache []string, site SiteData) *app.Handler {
 	var res app.ResourceProvider = app.LocalDir("")
-	if prefix != "" && prefix != "/" {
+	if prefix == "/" {
+		prefix = ""
+	}
+	if prefix != "" {
 		res = app.CustomProvider("", prefix)
 	}
+	site.ModelURL = prefix + "/web/models/" + site.DefaultModel
+	site.GalleryURL = prefix + "/web/gallery/"
+	site.WasmURL = res.AppWASM()
+	site.PendingText = pendingText
+	prerendered = site
 	return &app.Handler{
 		Name:        "GANomaly in your browser",
 		ShortName:   "GANomaly",
@@ -29,12 +45,30 @@ func Handler(prefix, version string, cache []string) *app.Handler {
 			SVG:        "/web/icon.svg",
 			AppleTouch: "/web/icon-192.png",
 		},
-		BackgroundColor:    "#f7f7f4",
-		ThemeColor:         "#1f3a5f",
-		LoadingLabel:       "Loading the engine… {progress}%",
-		Styles:             []string{"/web/app.css"},
-		CacheableResources: cache,
-		Resources:          res,
-		Version:            version,
+		BackgroundColor:       "#f7f7f4",
+		ThemeColor:            "#1f3a5f",
+		LoadingLabel:          "Loading the engine… {progress}%",
+		Styles:                []string{"/web/app.css"},
+		CacheableResources:    cache,
+		Resources:             res,
+		Version:               version,
+		RawHeaders:            siteScripts(site),
+		ServiceWorkerTemplate: appWorkerJS,
 	}
+}
+
+// goappLoaderCall is the line of go-app's app.js (v9.8.0) that starts its
+// own wasm loader.
+const goappLoaderCall = "\ngoappInitWebAssembly();\n"
+
+// PatchAppJS makes go-app's app.js start boot.js's wasm loader instead of
+// its own. It fails when app.js does not have the expected call (a go-app
+// upgrade): then this function and boot.js need a look.
+func PatchAppJS(js []byte) ([]byte, error) {
+	s := string(js)
+	if strings.Count(s, goappLoaderCall) != 1 {
+		return nil, errors.New("go-app's app.js does not call goappInitWebAssembly() as v9.8.0 does: update ui.PatchAppJS and boot.js for this go-app version")
+	}
+	// go-app's own loader stays the fallback should boot.js not have run.
+	return []byte(strings.Replace(s, goappLoaderCall, "\n(window.ganomalyInitWebAssembly || goappInitWebAssembly)();\n", 1)), nil
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -11,36 +12,63 @@ import (
 // Go's WebAssembly has no threads, so workers are how a batch uses several
 // cores and how the page stays responsive while it runs. Each worker is the
 // engine-only wasm built from wasm/worker; it loads the same model file and
-// answers with the score and the model's input (for the thumbnail).
+// answers with the score and a thumbnail of the model's input.
+//
+// A batch is a queue the workers pull from: each worker keeps PoolWindow
+// images in flight, so it never waits for the page between two images, and
+// the page's work per image is one file read (asynchronous, its bytes
+// transferred to the worker, never copied into Go) and one message out and
+// one back, handled in the callbacks themselves (no goroutine hop). Cancelling empties the
+// queue; the few images already in flight are dropped when they return.
 type Pool struct {
 	workers []*worker
-	jobs    chan poolJob
 	model   []byte
+
+	mu    sync.Mutex // guards batch, seq and every worker's inFlight
+	batch *poolBatch
+	seq   int // message ids are unique across batches
 }
 
 // MaxWorkers bounds the pool: beyond 4 the transfer of results and the
 // memory of each worker's model copy cost more than they bring.
 const MaxWorkers = 4
 
+// PoolWindow is the number of images each worker holds at once: one being
+// scored, the next ones already read, so a busy page (a long frame) does not
+// leave the worker idle.
+const PoolWindow = 3
+
 type worker struct {
-	js      app.Value
-	replies chan app.Value
-	direct  chan poolJob // jobs for this worker only (model loads)
-	onMsg   app.Func
+	js       app.Value
+	onMsg    app.Func
+	onRead   app.Func // (msg, ArrayBuffer): a File was read, send it
+	onFail   app.Func // (msg, error): it could not be read
+	inFlight int
+	loaded   chan error // the answer to a model load
 }
 
-type poolJob struct {
-	name  string
-	bytes []byte
-	done  func(PoolResult)
+// PoolJob is one image of a batch: a File or Blob the worker reads itself
+// (Blob), or the file's bytes.
+type PoolJob struct {
+	ID    int
+	Name  string
+	Blob  app.Value
+	Bytes []byte
 }
 
 // PoolResult is a worker's answer for one image.
 type PoolResult struct {
-	Name  string
+	ID    int
 	Score float64
-	X     []float32
+	Thumb []byte // PNG of the model's input, small (wasm/worker ThumbSide)
 	Err   string
+}
+
+type poolBatch struct {
+	jobs []PoolJob
+	next int
+	base int // message id of jobs[0]
+	done func(PoolResult)
 }
 
 // StartPool compiles the worker wasm once, starts n workers and waits until
@@ -61,11 +89,30 @@ func StartPool(n int, workerJS, workerWasm string) (*Pool, error) {
 			return nil, fmt.Errorf("compiling %s: %w", workerWasm, err)
 		}
 	}
-	p := &Pool{jobs: make(chan poolJob, 1<<16)}
+	p := &Pool{}
 	for i := 0; i < n; i++ {
-		wk := &worker{replies: make(chan app.Value, 4), direct: make(chan poolJob, 1)}
+		wk := &worker{loaded: make(chan error, 1)}
+		booted := make(chan app.Value, 1)
 		wk.onMsg = app.FuncOf(func(this app.Value, args []app.Value) any {
-			wk.replies <- args[0].Get("data")
+			data := args[0].Get("data")
+			if booted != nil {
+				booted <- data
+				booted = nil
+				return nil
+			}
+			p.onReply(wk, data)
+			return nil
+		})
+		wk.onRead = app.FuncOf(func(this app.Value, args []app.Value) any {
+			msg, buf := args[0], args[1]
+			msg.Set("bytes", w.Get("Uint8Array").New(buf))
+			wk.js.Call("postMessage", msg, w.Get("Array").New(buf)) // transferred, not copied
+			return nil
+		})
+		wk.onFail = app.FuncOf(func(this app.Value, args []app.Value) any {
+			msg := args[0]
+			msg.Set("readError", args[1].Call("toString"))
+			wk.js.Call("postMessage", msg)
 			return nil
 		})
 		wk.js = w.Get("Worker").New(workerJS)
@@ -74,14 +121,11 @@ func StartPool(n int, workerJS, workerWasm string) (*Pool, error) {
 		msg.Set("op", "boot")
 		msg.Set("module", mod)
 		wk.js.Call("postMessage", msg)
-		r := <-wk.replies
+		r := <-booted
 		if e := r.Get("error"); e.Truthy() {
 			return nil, fmt.Errorf("starting worker %d: %s", i, e.String())
 		}
 		p.workers = append(p.workers, wk)
-	}
-	for _, wk := range p.workers {
-		go p.serve(wk)
 	}
 	return p, nil
 }
@@ -89,21 +133,20 @@ func StartPool(n int, workerJS, workerWasm string) (*Pool, error) {
 // Size is the number of workers.
 func (p *Pool) Size() int { return len(p.workers) }
 
-// Load sends a model file to every worker and waits for all of them.
+// Load sends a model file to every worker and waits for all of them. It
+// cancels the running batch: its images would be scored by either model.
 func (p *Pool) Load(model []byte) error {
-	errs := make(chan error, len(p.workers))
+	p.Cancel()
+	w := app.Window()
 	for _, wk := range p.workers {
-		wk.direct <- poolJob{name: "\x00load", bytes: model, done: func(r PoolResult) {
-			if r.Err != "" {
-				errs <- errors.New(r.Err)
-			} else {
-				errs <- nil
-			}
-		}}
+		msg := w.Get("Object").New()
+		msg.Set("op", "load")
+		msg.Set("bytes", toJSBytes(model))
+		wk.js.Call("postMessage", msg)
 	}
 	var first error
-	for range p.workers {
-		if err := <-errs; err != nil && first == nil {
+	for _, wk := range p.workers {
+		if err := <-wk.loaded; err != nil && first == nil {
 			first = err
 		}
 	}
@@ -111,43 +154,82 @@ func (p *Pool) Load(model []byte) error {
 	return first
 }
 
-// Score queues one image; done is called (on a worker goroutine) with the
-// result.
-func (p *Pool) Score(name string, b []byte, done func(PoolResult)) {
-	p.jobs <- poolJob{name: name, bytes: b, done: done}
+// Run starts a batch, replacing (cancelling) any batch still running: the
+// workers take jobs in order and done is called, in the page's message
+// callback, once for every job whose result arrives while this batch is
+// current. done must not block.
+func (p *Pool) Run(jobs []PoolJob, done func(PoolResult)) {
+	p.mu.Lock()
+	p.batch = &poolBatch{jobs: jobs, done: done, base: p.seq}
+	p.seq += len(jobs)
+	for _, wk := range p.workers {
+		p.fill(wk)
+	}
+	p.mu.Unlock()
 }
 
-// serve feeds one worker: its own jobs (model loads) first, then the shared
-// queue of images.
-func (p *Pool) serve(wk *worker) {
+// Cancel drops the queued images of the running batch; the results of
+// those in flight are not reported.
+func (p *Pool) Cancel() {
+	p.mu.Lock()
+	p.batch = nil
+	p.mu.Unlock()
+}
+
+// fill sends the current batch's next jobs to wk until its window is full.
+// p.mu is held.
+func (p *Pool) fill(wk *worker) {
+	b := p.batch
 	w := app.Window()
-	for {
-		var j poolJob
-		select {
-		case j = <-wk.direct:
-		default:
-			select {
-			case j = <-wk.direct:
-			case j = <-p.jobs:
-			}
-		}
+	for b != nil && wk.inFlight < PoolWindow && b.next < len(b.jobs) {
+		j := &b.jobs[b.next]
 		msg := w.Get("Object").New()
-		if j.name == "\x00load" {
-			msg.Set("op", "load")
+		msg.Set("op", "score")
+		msg.Set("id", b.base+b.next)
+		b.next++
+		msg.Set("name", j.Name)
+		if j.Blob != nil && j.Blob.Truthy() {
+			// Read here, asynchronously, and the bytes transferred: posting
+			// the File itself costs the page milliseconds per image (the
+			// browser registers every cloned Blob).
+			j.Blob.Call("arrayBuffer").Call("then", wk.onRead.Call("bind", nil, msg), wk.onFail.Call("bind", nil, msg))
 		} else {
-			msg.Set("op", "score")
-			msg.Set("name", j.name)
+			u8 := toJSBytes(j.Bytes)
+			msg.Set("bytes", u8)
+			wk.js.Call("postMessage", msg, w.Get("Array").New(u8.Get("buffer")))
 		}
-		msg.Set("bytes", toJSBytes(j.bytes))
-		wk.js.Call("postMessage", msg)
-		r := <-wk.replies
-		res := PoolResult{Name: j.name}
+		// The queue forgets the job once sent: its File and bytes are the
+		// batch view's to keep or drop.
+		*j = PoolJob{ID: j.ID}
+		wk.inFlight++
+	}
+}
+
+// onReply handles one message from a worker (in its message callback).
+func (p *Pool) onReply(wk *worker, r app.Value) {
+	if r.Get("op").String() == "load" {
+		var err error
 		if e := r.Get("error"); e.Truthy() {
-			res.Err = e.String()
-		} else if j.name != "\x00load" {
-			res.Score = r.Get("score").Float()
-			res.X = bytesToFloat32s(jsBytes(r.Get("x")))
+			err = errors.New(e.String())
 		}
-		j.done(res)
+		wk.loaded <- err
+		return
+	}
+	id := r.Get("id").Int()
+	var res PoolResult
+	if e := r.Get("error"); e.Truthy() {
+		res.Err = e.String()
+	} else {
+		res.Score = r.Get("score").Float()
+		res.Thumb = jsBytes(r.Get("thumb"))
+	}
+	p.mu.Lock()
+	wk.inFlight--
+	b := p.batch
+	p.fill(wk)
+	p.mu.Unlock()
+	if b != nil && id >= b.base && id < b.base+len(b.jobs) {
+		res.ID = b.jobs[id-b.base].ID
+		b.done(res)
 	}
 }

@@ -5,12 +5,14 @@ import (
 	"math"
 	"strings"
 
+	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/preprocess"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
 // Render draws the page.
 func (d *Demo) Render() app.UI {
+	d.batchView().setVisible(d.view == viewBatch)
 	cls := "page"
 	if d.large {
 		cls += " large"
@@ -31,30 +33,34 @@ func (d *Demo) Render() app.UI {
 			d.tab(viewBatch, "Batch"),
 			d.tab(viewLab, "Lab: how it works"),
 			d.trainTab(),
-			app.Button().Class("tab toggle").Text(map[bool]string{false: "Larger text", true: "Normal text"}[d.large]).OnClick(d.onLarge).Aria("pressed", d.large),
+			app.Button().Class("tab toggle").Text(map[bool]string{false: "Larger text", true: "Normal text"}[d.large]).OnClick(d.onLarge).Aria("pressed", d.large).Disabled(!d.live),
 		),
 		// Everything but the header, the tabs and the footer sits in main:
 		// content outside landmarks is lost to screen-reader navigation.
+		// Its children keep their places (conditional parts sit inside fixed
+		// elements): go-app would otherwise replace, and so remount, the
+		// batch view, which is mounted once and stays mounted (hidden) while
+		// another view is shown, so that a batch keeps running.
 		app.Main().Body(
 			d.renderError(),
 			d.renderAbout(),
 			app.Div().Class("input-strip").Body(
 				app.Label().Class("file-button").Body(
 					app.Text("Choose images…"),
-					app.Input().Type("file").Multiple(true).Accept("image/*,"+strings.Join(preprocess.ImageExts, ",")).DataSet("testid", "file-input").OnChange(d.onFiles),
+					app.Input().Type("file").Multiple(true).Accept("image/*,"+strings.Join(preprocess.ImageExts, ",")).DataSet("testid", "file-input").OnChange(d.onFiles).Disabled(!d.live),
 				),
 				app.Label().Class("file-button").Title("a folder with 0.normal and 1.abnormal subfolders gives labels and a live ROC").Body(
 					app.Text("Choose a folder…"),
-					app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder),
+					app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").DataSet("testid", "folder-input").OnChange(d.onFolder).Disabled(!d.live),
 				),
 				app.Span().Class("muted").Text("or drop images or folders anywhere on the page, or paste (Ctrl+V). One image opens here; several go to the batch view."),
 			),
-			app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
-			app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),
-			app.If(d.view == viewSingle, d.renderSingle()),
-			app.If(d.view == viewBatch, d.renderBatch()),
-			app.If(d.view == viewLab, d.renderLab()),
-			app.If(d.view == viewTrain, d.renderTrain()),
+			app.Div().Class("banners").Body(
+				app.If(d.startError != "", app.Div().Class("banner error-banner").Text("The demo could not start: "+d.startError)),
+				app.If(!d.ready && d.startError == "", app.Div().Class("banner").Text("Loading the engine and the model…")),
+			),
+			app.Div().Class("view-slot").Body(d.renderView()),
+			d.batchView(),
 		),
 		app.Footer().Class("muted").Body(
 			app.Text("GANomaly (Akcay et al., ACCV 2018) re-implemented in Go; the same engine runs in the command-line tool, so scores here equal "),
@@ -64,12 +70,27 @@ func (d *Demo) Render() app.UI {
 	)
 }
 
+// renderView draws the current view only (app.If would build all three
+// trees on every update, the lab's with its feature maps); the batch view is
+// a component of its own, always there (d.batchView).
+func (d *Demo) renderView() app.UI {
+	switch d.view {
+	case viewBatch:
+		return app.Div()
+	case viewLab:
+		return d.renderLab()
+	case viewTrain:
+		return d.renderTrain()
+	}
+	return d.renderSingle()
+}
+
 func (d *Demo) tab(v, label string) app.UI {
 	cls := "tab"
 	if d.view == v {
 		cls += " active"
 	}
-	return app.Button().Class(cls).Text(label).OnClick(d.onView(v), v).Aria("current", d.view == v)
+	return app.Button().Class(cls).Text(label).OnClick(d.onView(v), v).Aria("current", d.view == v).Disabled(!d.live)
 }
 
 func (d *Demo) renderError() app.UI {
@@ -100,7 +121,7 @@ func (d *Demo) renderPicker() app.UI {
 	}
 	return app.Div().Class("picker").Body(
 		app.Label().For("model-select").Text("Model"),
-		app.Select().ID("model-select").OnChange(d.onModelSelect).Body(
+		app.Select().ID("model-select").OnChange(d.onModelSelect).Disabled(!d.live).Body(
 			app.Range(d.models).Slice(func(i int) app.UI {
 				m := d.models[i]
 				label := m.Name
@@ -114,7 +135,7 @@ func (d *Demo) renderPicker() app.UI {
 		),
 		app.Label().Class("file-button small").Body(
 			app.Text("Open your own model…"),
-			app.Input().Type("file").Accept(".safetensors").DataSet("testid", "model-input").OnChange(d.onModelFile),
+			app.Input().Type("file").Accept(".safetensors").DataSet("testid", "model-input").OnChange(d.onModelFile).Disabled(!d.live),
 		),
 		info,
 	)
@@ -142,14 +163,14 @@ func (d *Demo) renderInputs() app.UI {
 			app.Range(items).Slice(func(i int) app.UI {
 				it := items[i]
 				lbl := d.galleryLabel(it)
-				return app.Button().Class("sample "+lbl).OnClick(d.onGallery(it), it.File).
+				return app.Button().Class("sample "+lbl).OnClick(d.onGallery(it.File), it.File).
 					Title(d.sampleTitle(it, lbl)).
 					DataSet("testid", "sample").DataSet("class", it.Class).DataSet("label", sampleLabel(lbl)).DataSet("file", it.File).
 					Body(app.Img().Src(it.URL).Alt(d.sampleTitle(it, lbl)), app.Span().Text(labelShort(lbl)))
 			}),
 		),
 		app.If(len(items) > 0, app.P().Class("muted").Text(caption)),
-		app.If(grey, app.Div().Class("draw").Body(
+		app.If(grey, d.drawArea().Body(
 			app.Canvas().ID("draw-canvas").Width(280).Height(280).
 				Aria("label", "drawing area: draw a digit with the mouse or a finger"),
 			app.Div().Class("draw-buttons").Body(
@@ -162,13 +183,28 @@ func (d *Demo) renderInputs() app.UI {
 	)
 }
 
+// drawArea is the drawing's container: inert on the pre-rendered page,
+// where nothing would answer the pen yet.
+func (d *Demo) drawArea() app.HTMLDiv {
+	div := app.Div().Class("draw")
+	if !d.live {
+		div = div.Attr("inert", "").Title("drawing starts once the engine has loaded")
+	}
+	return div
+}
+
 // renderAbout is the current model's title and description, the words its
 // exporter was given (or defaults from its dataset).
 func (d *Demo) renderAbout() app.UI {
-	if d.sess == nil {
+	var w modelfile.About
+	switch {
+	case d.sess != nil:
+		w = d.sess.Meta.Words()
+	case len(d.models) > 0 && defaultModel(d.models).Words != nil:
+		w = *defaultModel(d.models).Words // before the model is loaded (the pre-rendered page)
+	default:
 		return app.Section().Class("about")
 	}
-	w := d.sess.Meta.Words()
 	return app.Section().Class("about").Aria("live", "polite").Body(
 		app.H2().DataSet("testid", "model-title").Text(w.Title),
 		app.P().DataSet("testid", "model-description").Text(w.Description),
@@ -225,6 +261,11 @@ func (d *Demo) renderSingle() app.UI {
 }
 
 func (d *Demo) renderResult() app.UI {
+	if d.pick != "" && d.cur == nil {
+		return app.Div().Class("panel result").Body(
+			app.P().Class("pending").DataSet("testid", "pending").Text(strings.ReplaceAll(pendingText, "{name}", "gallery/"+d.pick)),
+		)
+	}
 	if d.sess == nil {
 		return app.Div().Class("panel result")
 	}
@@ -274,6 +315,11 @@ func (d *Demo) renderResult() app.UI {
 		)
 	}
 	a, m := d.cur, d.sess.Meta
+	if d.curImages.of != a {
+		// Encoded once per analysis, not on every redraw (the slider redraws).
+		d.curImages.of = a
+		d.curImages.urls = [4]string{TensorURL(a.X, m), TensorURL(a.XHat, m), PNGDataURL(HeatImage(a.Diff, m)), PNGDataURL(OverlayImage(a.X, a.Diff, m))}
+	}
 	verdict := Verdict(a.Score, d.threshold)
 	return app.Div().Class("panel result").Body(
 		app.H2().Body(app.Text("Result: "), app.Span().Class("name").Text(a.Name)),
@@ -285,10 +331,10 @@ func (d *Demo) renderResult() app.UI {
 			app.Span().Class("muted").Text(fmt.Sprintf("threshold %s", ShortScore(d.threshold))),
 		),
 		app.Div().Class("images").Body(
-			figure(TensorURL(a.X, m), "x: the input as the model sees it"),
-			figure(TensorURL(a.XHat, m), "x̂: the reconstruction"),
-			figure(PNGDataURL(HeatImage(a.Diff, m)), "|x − x̂|: heat map"),
-			figure(PNGDataURL(OverlayImage(a.X, a.Diff, m)), "heat map over x"),
+			figure(d.curImages.urls[0], "x: the input as the model sees it"),
+			figure(d.curImages.urls[1], "x̂: the reconstruction"),
+			figure(d.curImages.urls[2], "|x − x̂|: heat map"),
+			figure(d.curImages.urls[3], "heat map over x"),
 		),
 		app.Div().Class("row-buttons").Body(
 			app.Button().Text("Download result card (PNG)").OnClick(d.onCard),
@@ -316,10 +362,8 @@ func (d *Demo) scoresSeen() []float64 {
 	if d.cur != nil {
 		s = append(s, d.cur.Score)
 	}
-	for _, r := range d.rows {
-		if r.Done && r.Err == "" {
-			s = append(s, r.Score)
-		}
+	if lo, hi := d.batchView().scoreRange(); !math.IsNaN(lo) {
+		s = append(s, lo, hi) // SliderRange only looks at the extremes
 	}
 	return s
 }

@@ -75,6 +75,22 @@ func (s *Session) Analyze(name string, src []byte, x []float32) (*Analysis, erro
 	}, nil
 }
 
+// ScoreThumb scores an image file and makes its batch-view thumbnail, as a
+// worker of the pool does (wasm/worker): for batches run on the page.
+func (s *Session) ScoreThumb(b []byte) (score float64, thumb []byte, err error) {
+	x, err := s.Prepare(b)
+	if err != nil {
+		return math.NaN(), nil, err
+	}
+	r, err := s.Model.Forward(x)
+	if err != nil {
+		return math.NaN(), nil, err
+	}
+	a := s.Meta.Arch
+	thumb, err = preprocess.ThumbnailPNG(x, a.ISize, a.NC, s.Meta.Norm, preprocess.ThumbSide)
+	return r.Score, thumb, err
+}
+
 // AnalyzeBytes is Prepare followed by Analyze.
 func (s *Session) AnalyzeBytes(name string, b []byte) (*Analysis, error) {
 	x, err := s.Prepare(b)

@@ -355,9 +355,11 @@ func TestRenderHooks(t *testing.T) {
 		t.Error("the error is not shown")
 	}
 	d.view = viewBatch
-	d.rows = []BatchRow{{Name: "x.png", Score: 1, Done: true}}
-	if html := app.HTMLString(d.Render()); !has(html, "batch-table", "") {
-		t.Error("the batch view has no batch-table")
+	d.batch = newBatchView(d)
+	d.batch.tab = newBatchTable([]BatchRow{{Name: "x.png", Score: 1, Done: true}}, "score", false)
+	d.batch.state = "done"
+	if html := app.HTMLString(d.Render()); !has(html, "batch-table", "") || !strings.Contains(html, `data-state="done"`) {
+		t.Error("the batch view has no batch-table or no batch-progress state")
 	}
 	d.view = viewLab
 	html = app.HTMLString(d.Render())
@@ -383,6 +385,38 @@ func TestGalleryCaption(t *testing.T) {
 		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 			t.Errorf("%s: caption %q, want one with %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestPatchAppJS(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string
+		wantErr bool
+	}{
+		{"x;\ngoappInitWebAssembly();\n\nasync function goappInitWebAssembly() {}", "x;\n(window.ganomalyInitWebAssembly || goappInitWebAssembly)();\n\nasync function goappInitWebAssembly() {}", false},
+		{"async function goappInitWebAssembly() {}", "", true}, // the call is gone: a go-app upgrade
+		{"\ngoappInitWebAssembly();\n\ngoappInitWebAssembly();\n", "", true},
+	}
+	for _, tc := range tests {
+		got, err := PatchAppJS([]byte(tc.in))
+		if (err != nil) != tc.wantErr || string(got) != tc.want {
+			t.Errorf("PatchAppJS(%q) = %q, %v; want %q (error %v)", tc.in, got, err, tc.want, tc.wantErr)
+		}
+	}
+}
+
+func TestSiteScriptsCannotEndTheScriptElement(t *testing.T) {
+	s := SiteData{Models: []BundledModel{{File: "m.safetensors", Name: "</script><script>alert(1)</script>"}}, DefaultModel: "m.safetensors"}
+	scripts := siteScripts(s)
+	for _, sc := range scripts {
+		body := strings.TrimSuffix(strings.TrimPrefix(sc, "<script>"), "</script>")
+		if strings.Contains(body, "</script") {
+			t.Errorf("a script's text holds </script: %.80q", body)
+		}
+	}
+	if !strings.Contains(scripts[0], `"defaultModel":"m.safetensors"`) {
+		t.Errorf("site data missing: %.200s", scripts[0])
 	}
 }
 

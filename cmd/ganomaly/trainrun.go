@@ -88,7 +88,7 @@ func (r *trainRun) run(ctx context.Context) error {
 	r.mf = runfolder.Metrics{Schema: 1, Command: r.command, Status: "running", Device: fmt.Sprintf("cpu (pure Go, %d threads)", opt.Workers),
 		Config: runfolder.ConfigRecord{Dataset: c.Dataset, DataRoot: c.DataRoot, AbnormalClass: c.AbnormalClass, NIter: c.NIter,
 			Arch: c.arch(), NDF: c.NDF, BatchSize: c.BatchSize, LR: opt.LR, Beta1: opt.Beta1, WAdv: opt.WAdv, WCon: opt.WCon,
-			WEnc: opt.WEnc, ManualSeed: c.ManualSeed, MaxImages: c.MaxImages, MaxTest: c.MaxTest, ValFraction: c.ValFraction,
+			WEnc: opt.WEnc, ManualSeed: c.ManualSeed, BatchStatsSeed: c.ManualSeed, MaxImages: c.MaxImages, MaxTest: c.MaxTest, ValFraction: c.ValFraction,
 			ThresholdFPR: c.ThresholdFPR, Norm: norm},
 		Dataset: r.datasetMeta(), Epochs: []runfolder.EpochRecord{}}
 	r.mf.Sizes.Train, r.mf.Sizes.Val = len(r.ds.Train), len(r.ds.Val)

@@ -394,7 +394,9 @@ test("the lab: layers, feature maps, latent sliders, interpolation, keyboard", a
   const layers = await page.$$("button.layer");
   assert.ok(layers.length >= 9, "E1, D and E2 layers are drawn");
   const shapes = await page.$$eval("button.layer .shape", (s) => s.map((e) => e.textContent));
-  assert.equal(shapes[0], `64×${defaultModel.isize / 2}×${defaultModel.isize / 2}`);
+  // The first layer has ngf channels at half the input size (ngf from the model file itself).
+  const arch = JSON.parse(execFileSync(process.env.GANOMALY_BIN || "go", (process.env.GANOMALY_BIN ? [] : ["run", "./cmd/ganomaly"]).concat(["inspect", "-json", modelPath]), { cwd: root })).metadata.arch;
+  assert.equal(shapes[0], `${arch.ngf}×${defaultModel.isize / 2}×${defaultModel.isize / 2}`);
   // Keyboard: focus the second layer and press Enter.
   await layers[1].focus();
   await page.keyboard.press("Enter");

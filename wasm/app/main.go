@@ -10,6 +10,7 @@ import (
 )
 
 func main() {
+	ui.MarkGoStarted()
 	ui.Register()
 	app.RunWhenOnBrowser()
 }

@@ -4,18 +4,19 @@
 // page's Web Workers (web/worker.js boots it). It holds one model and answers
 // two messages:
 //
-//	{op: "load", bytes: Uint8Array}              -> {ok: true} | {error}
-//	{op: "score", name, bytes: Uint8Array}        -> {name, score, x: Uint8Array} | {name, error}
+//	{op: "load", bytes: Uint8Array}                -> {op: "load", ok: true} | {op: "load", error}
+//	{op: "score", id, name, bytes: Uint8Array}      -> {id, name, score, thumb: Uint8Array} | {id, name, error}
 //
-// x is the model's input (CHW float32, little-endian bytes) for the batch
-// view's thumbnail. Decoding uses package preprocess, so a worker's pixels
-// and scores are exactly those of the page and of `ganomaly score`.
+// web/worker.js turns a score message carrying a File or Blob (blob) into
+// bytes before it reaches this program, so the page never holds the image
+// files of a batch. thumb is a PNG of the model's input, at most
+// preprocess.ThumbSide pixels on a side (preprocess.ThumbnailPNG), for the batch view's table.
+// Decoding uses package preprocess, so a worker's pixels and scores are
+// exactly those of the page and of `ganomaly score`.
 package main
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math"
 	"syscall/js"
 
 	"github.com/ganomaly-go/ganomaly/engine"
@@ -45,42 +46,43 @@ func bytesOf(v js.Value) []byte {
 func handleMessage(msg js.Value) (reply map[string]any) {
 	defer func() {
 		if p := recover(); p != nil {
-			reply = map[string]any{"error": fmt.Sprintf("worker failed: %v", p)}
+			reply = map[string]any{"op": msg.Get("op"), "id": msg.Get("id"), "name": msg.Get("name"), "error": fmt.Sprintf("worker failed: %v", p)}
 		}
 	}()
 	switch op := msg.Get("op").String(); op {
 	case "load":
 		f, err := modelfile.Parse(bytesOf(msg.Get("bytes")))
 		if err != nil {
-			return map[string]any{"error": err.Error()}
+			return map[string]any{"op": "load", "error": err.Error()}
 		}
 		m, err := engine.Load(f)
 		if err != nil {
-			return map[string]any{"error": err.Error()}
+			return map[string]any{"op": "load", "error": err.Error()}
 		}
 		model = m
-		return map[string]any{"ok": true}
+		return map[string]any{"op": "load", "ok": true}
 	case "score":
-		name := msg.Get("name").String()
+		id, name := msg.Get("id"), msg.Get("name")
+		fail := func(err error) map[string]any { return map[string]any{"id": id, "name": name, "error": err.Error()} }
 		if model == nil {
-			return map[string]any{"name": name, "error": "no model loaded"}
+			return fail(fmt.Errorf("no model loaded"))
 		}
 		meta := model.Meta()
 		x, err := preprocess.LoadBytes(bytesOf(msg.Get("bytes")), meta.Arch.ISize, meta.Arch.NC, meta.Norm)
 		if err != nil {
-			return map[string]any{"name": name, "error": err.Error()}
+			return fail(err)
 		}
 		r, err := model.Forward(x)
 		if err != nil {
-			return map[string]any{"name": name, "error": err.Error()}
+			return fail(err)
 		}
-		xb := make([]byte, 4*len(x))
-		for i, f := range x {
-			binary.LittleEndian.PutUint32(xb[4*i:], math.Float32bits(f))
+		thumb, err := preprocess.ThumbnailPNG(x, meta.Arch.ISize, meta.Arch.NC, meta.Norm, preprocess.ThumbSide)
+		if err != nil {
+			return fail(err)
 		}
-		u8 := js.Global().Get("Uint8Array").New(len(xb))
-		js.CopyBytesToJS(u8, xb)
-		return map[string]any{"name": name, "score": r.Score, "x": u8}
+		u8 := js.Global().Get("Uint8Array").New(len(thumb))
+		js.CopyBytesToJS(u8, thumb)
+		return map[string]any{"id": id, "name": name, "score": r.Score, "thumb": u8}
 	default:
 		return map[string]any{"error": "unknown message " + op}
 	}

@@ -21,6 +21,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -34,6 +35,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -136,12 +138,33 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 	if err != nil {
 		return err
 	}
+	site := ui.SiteData{Models: models, DefaultModel: def}
+	for _, m := range models {
+		if m.Default {
+			site.DefaultModel = m.File
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(tmp, "web", "gallery", "index.json")); err == nil {
+		if err := json.Unmarshal(b, &site.Gallery); err != nil {
+			return fmt.Errorf("web/gallery/index.json: %w", err)
+		}
+	}
 	ui.Register()
-	h := ui.Handler(prefix, version, cache)
+	h := ui.Handler(prefix, version, cache, site)
 	if err := app.GenerateStaticWebsite(tmp, h); err != nil {
 		return fmt.Errorf("generating the static website: %w", err)
 	}
 	if err := fixIndex(filepath.Join(tmp, "index.html")); err != nil {
+		return err
+	}
+	appJS, err := os.ReadFile(filepath.Join(tmp, "app.js"))
+	if err != nil {
+		return err
+	}
+	if appJS, err = ui.PatchAppJS(appJS); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "app.js"), appJS, 0o644); err != nil {
 		return err
 	}
 	// go-app embeds a wasm_exec.js of its own time; the loader must match
@@ -156,6 +179,9 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 	}
 	if err := copyFile(src, filepath.Join(tmp, "wasm_exec.js")); err != nil {
 		return fmt.Errorf("copying Go's wasm_exec.js: %w", err)
+	}
+	if err := precompress(tmp); err != nil {
+		return err
 	}
 	if err := os.RemoveAll(out); err != nil {
 		return err
@@ -290,6 +316,8 @@ func modelIndex(dir, def string) ([]ui.BundledModel, error) {
 			ISize: m.Arch.ISize, NC: m.Arch.NC, Bytes: int(st.Size()),
 			Default: filepath.Base(f) == def, Random: ui.IsRandomInit(m),
 		}
+		w := m.Words()
+		b.Words = &w
 		if m.Dataset != nil {
 			b.Dataset = m.Dataset.Name
 		}
@@ -328,7 +356,7 @@ func listWeb(dir string) ([]string, string, error) {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if strings.HasPrefix(filepath.Base(rel), ".") {
+		if strings.HasPrefix(filepath.Base(rel), ".") || strings.HasSuffix(rel, ".gz") {
 			return nil
 		}
 		// The Train view's files (trainer wasm, MNIST subset) are not
@@ -399,6 +427,71 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
+// precompress writes FILE.gz (gzip -9) beside every file of the site that
+// is worth it (at least 4 KiB and a tenth smaller compressed; PNGs are
+// compressed already), for static hosts that serve precompressed files
+// (nginx gzip_static, Caddy precompressed, serveDir below). .gz files are
+// left out of the service worker's list.
+func precompress(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".png") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil || len(b) < 4<<10 {
+			return err
+		}
+		var buf bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if err != nil {
+			return err
+		}
+		if _, err := zw.Write(b); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		if buf.Len() > len(b)*9/10 {
+			return nil
+		}
+		return os.WriteFile(p+".gz", buf.Bytes(), 0o644)
+	})
+}
+
+// gzipFiles serves FILE.gz with Content-Encoding: gzip in place of FILE
+// when the client accepts gzip and the site has one (see precompress).
+func gzipFiles(dir string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if strings.HasSuffix(p, "/") {
+			p += "index.html"
+		}
+		gz := filepath.Join(dir, filepath.FromSlash(path.Clean("/"+p))) + ".gz"
+		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") || strings.HasSuffix(p, ".gz") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		f, err := os.Open(gz)
+		if err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if t := mime.TypeByExtension(path.Ext(p)); t != "" {
+			w.Header().Set("Content-Type", t)
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Add("Vary", "Accept-Encoding")
+		http.ServeContent(w, r, p, st.ModTime(), f)
+	})
+}
+
 // serveDir serves dir under prefix with the MIME types browsers insist on
 // (application/wasm for instantiateStreaming) and no caching headers beyond
 // the file server's own, and prints the URL.
@@ -409,7 +502,7 @@ func serveDir(dir, prefix, addr string) error {
 	mime.AddExtensionType(".wasm", "application/wasm")
 	mime.AddExtensionType(".webmanifest", "application/manifest+json")
 	mime.AddExtensionType(".js", "text/javascript")
-	fsrv := http.FileServer(http.Dir(dir))
+	fsrv := gzipFiles(dir, http.FileServer(http.Dir(dir)))
 	mux := http.NewServeMux()
 	root := prefix + "/"
 	mux.Handle(root, http.StripPrefix(prefix, fsrv))

@@ -1,9 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"image"
 	"image/png"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -238,5 +244,58 @@ func TestGalleries(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+func TestPrecompressAndServeGzip(t *testing.T) {
+	dir := t.TempDir()
+	big := []byte(strings.Repeat("ganomaly ", 2000)) // 18 kB, compresses well
+	os.WriteFile(filepath.Join(dir, "app.wasm"), big, 0o644)
+	os.WriteFile(filepath.Join(dir, "small.js"), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(dir, "img.png"), big, 0o644)
+	if err := precompress(dir); err != nil {
+		t.Fatal(err)
+	}
+	for f, want := range map[string]bool{"app.wasm.gz": true, "small.js.gz": false, "img.png.gz": false} {
+		if _, err := os.Stat(filepath.Join(dir, f)); (err == nil) != want {
+			t.Errorf("%s exists: %v, want %v", f, err == nil, want)
+		}
+	}
+	if paths, _, _ := listWeb(dir); strings.Contains(strings.Join(paths, ","), ".gz") {
+		t.Errorf("the service worker must not list .gz files: %v", paths)
+	}
+	mime.AddExtensionType(".wasm", "application/wasm")
+	srv := gzipFiles(dir, http.FileServer(http.Dir(dir)))
+	tests := []struct {
+		path, accept, wantEnc, wantType string
+	}{
+		{"/app.wasm", "gzip, br", "gzip", "application/wasm"},
+		{"/app.wasm", "", "", "application/wasm"},
+		{"/small.js", "gzip", "", ""},
+	}
+	for _, tc := range tests {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		if tc.accept != "" {
+			req.Header.Set("Accept-Encoding", tc.accept)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != 200 || rec.Header().Get("Content-Encoding") != tc.wantEnc {
+			t.Errorf("%s (Accept-Encoding %q): status %d, encoding %q, want %q", tc.path, tc.accept, rec.Code, rec.Header().Get("Content-Encoding"), tc.wantEnc)
+			continue
+		}
+		if tc.wantType != "" && rec.Header().Get("Content-Type") != tc.wantType {
+			t.Errorf("%s: Content-Type %q, want %q", tc.path, rec.Header().Get("Content-Type"), tc.wantType)
+		}
+		body := rec.Body.Bytes()
+		if tc.wantEnc == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(zr)
+		}
+		if tc.path == "/app.wasm" && !bytes.Equal(body, big) {
+			t.Errorf("%s (Accept-Encoding %q): body differs from the file", tc.path, tc.accept)
+		}
 	}
 }

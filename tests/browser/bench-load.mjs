@@ -1,0 +1,174 @@
+// Cold loads of the demo site in headless Chromium (scripts/bench-load.sh,
+// make bench-load). Each load gets a fresh profile and the site of make site
+// served from localhost by a plain static server in this file (no
+// compression, like the project's own -serve; BENCH_LOAD_GZIP=1 serves the
+// precompressed .gz files beside the big ones instead, as a static host that
+// honours them would). As soon as a gallery sample can be clicked it is
+// clicked, once; the page's answer and its verdict are timed by a
+// MutationObserver inside the page, so no round trip to node is counted.
+//
+// One JSON line per load (times in ms since navigation start):
+//   first_paint_ms       first contentful paint
+//   click_ms             the click (as soon as a sample could be clicked)
+//   click_answer_ms      the page shows an answer (a pending note or the verdict) to that click
+//   ready_ms             <body data-ready="true">
+//   verdict_ms           the verdict for the clicked sample is shown
+//   marks                the page's performance.mark()s: wasm-fetched, wasm-compiled,
+//                        go-started, mounted, model-loaded, ready, first-verdict,
+//                        workers-ready
+//   before_verdict_gzip  gzip -9 bytes of the distinct files fetched before the verdict
+//   fetched_gzip         the same for everything fetched during the load
+//   offline_verdict_ms   then offline (service worker): reload, click, verdict
+// then a median line ({"median": true, ...}) and the gzip size of the whole
+// site (site_gzip). BENCH_LOADS sets the number of loads (default 5).
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import zlib from "node:zlib";
+import { siteDir, launch } from "./lib.mjs";
+
+const loads = Number(process.env.BENCH_LOADS || 5);
+const gzipServe = process.env.BENCH_LOAD_GZIP === "1";
+
+const types = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json",
+  ".wasm": "application/wasm", ".png": "image/png", ".svg": "image/svg+xml", ".webmanifest": "application/manifest+json",
+};
+const gzCache = new Map();
+function gzipSize(file) {
+  if (!gzCache.has(file)) gzCache.set(file, zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length);
+  return gzCache.get(file);
+}
+
+// The server logs every request it answers with a body: when, what, and the
+// gzip -9 size of that file (what a compressing host would send).
+let log = [];
+const server = http.createServer((req, res) => {
+  let p = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  if (p.endsWith("/")) p += "index.html";
+  const file = path.join(siteDir, path.normalize(p));
+  if (!file.startsWith(siteDir) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    res.writeHead(404);
+    res.end("not found");
+    return;
+  }
+  const headers = { "Content-Type": types[path.extname(file)] || "application/octet-stream", "Cache-Control": "no-cache" };
+  let body = file;
+  if (gzipServe && /\bgzip\b/.test(req.headers["accept-encoding"] || "") && fs.existsSync(file + ".gz")) {
+    body = file + ".gz";
+    headers["Content-Encoding"] = "gzip";
+  }
+  log.push({ t: Date.now(), path: p, gz: gzipSize(file) });
+  res.writeHead(200, headers);
+  fs.createReadStream(body).pipe(res);
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const url = `http://127.0.0.1:${server.address().port}/`;
+
+// Installed in every page before its own scripts run.
+function probe() {
+  const b = (window.__bench = { click: null, answer: null, verdict: null, ready: null, file: null });
+  const check = () => {
+    const now = performance.now();
+    if (b.ready === null && document.body?.dataset.ready === "true") b.ready = now;
+    if (b.click === null) return;
+    if (b.answer === null && document.querySelector("[data-testid=pending], [data-testid=verdict]")) b.answer = now;
+    if (b.verdict === null && document.querySelector("[data-testid=verdict]") &&
+      document.querySelector(".result .name")?.textContent === "gallery/" + b.file) b.verdict = now;
+  };
+  new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  document.addEventListener("click", (e) => {
+    const s = e.target.closest?.("button.sample");
+    if (s && b.click === null) { b.click = performance.now(); b.file = s.dataset.file; check(); }
+  }, true);
+}
+
+// pickAndWait navigates, clicks the first sample as soon as it can be clicked
+// and waits for its verdict; returns the page's numbers.
+async function pickAndWait(page, navigate) {
+  await navigate();
+  // A real mouse click at the first sample as soon as it is on screen (not
+  // page.click, whose actionability checks wait for the layout to settle).
+  for (const t0 = Date.now(); ; await page.waitForTimeout(5)) {
+    if (Date.now() - t0 > 60000) throw new Error("no gallery sample to click within 60 s");
+    const at = await page.evaluate(() => {
+      const b = document.querySelector("button.sample");
+      if (!b) return null;
+      b.scrollIntoView({ block: "nearest" });
+      const r = b.getBoundingClientRect();
+      return r.width > 0 ? { x: r.x + r.width / 2, y: r.y + r.height / 2 } : null;
+    }).catch(() => null); // a navigation in progress
+    if (!at) continue;
+    await page.mouse.click(at.x, at.y);
+    if (await page.evaluate(() => window.__bench.click !== null).catch(() => false)) break;
+  }
+  await page.waitForFunction(() => window.__bench.verdict !== null && window.__bench.ready !== null, null, { timeout: 60000 });
+  return page.evaluate(() => ({
+    ...window.__bench,
+    paint: performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint")?.startTime ?? null,
+    origin: performance.timeOrigin,
+    marks: Object.fromEntries(performance.getEntriesByType("mark").map((m) => [m.name, Math.round(m.startTime)])),
+  }));
+}
+
+const distinctGzip = (entries) => [...new Map(entries.map((e) => [e.path, e.gz])).values()].reduce((a, b) => a + b, 0);
+const round = (x) => (x === null || x === undefined ? null : Math.round(x));
+
+const rows = [];
+for (let i = 0; i < loads; i++) {
+  const browser = await launch();
+  try {
+    const page = browser.ctx.pages()[0] || (await browser.ctx.newPage());
+    await page.addInitScript(probe);
+    page.on("pageerror", (e) => console.error("pageerror:", e.message));
+    log = [];
+    const r = await pickAndWait(page, () => page.goto(url, { waitUntil: "commit" }));
+    const verdictAt = r.origin + r.verdict;
+    const before = log.filter((e) => e.t <= verdictAt);
+    // Let the page finish what it does after the verdict (the workers, the
+    // service worker's cache), then go offline and reload.
+    await page.waitForFunction(() => performance.getEntriesByName("workers-ready").length > 0, null, { timeout: 60000 }).catch(() => {});
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      for (let k = 0; k < 600 && !(await caches.keys()).length; k++) await new Promise((s) => setTimeout(s, 50));
+    });
+    await page.waitForTimeout(500);
+    const fetched = distinctGzip(log);
+    await browser.ctx.setOffline(true);
+    const off = await pickAndWait(page, () => page.reload({ waitUntil: "commit" }));
+    const row = {
+      load: i + 1,
+      first_paint_ms: round(r.paint), click_ms: round(r.click), click_answer_ms: round(r.answer), ready_ms: round(r.ready), verdict_ms: round(r.verdict),
+      marks: r.marks,
+      before_verdict_gzip: distinctGzip(before), fetched_gzip: fetched,
+      fetched_before_verdict: [...new Set(before.map((e) => e.path))],
+      offline_verdict_ms: round(off.verdict), offline_ready_ms: round(off.ready),
+    };
+    rows.push(row);
+    console.log(JSON.stringify(row));
+  } finally {
+    await browser.close();
+  }
+}
+server.close();
+
+function walk(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const p = path.join(dir, d.name);
+    if (d.isDirectory()) return walk(p);
+    return /\.(gz|br)$/.test(d.name) ? [] : [p];
+  });
+}
+const median = (xs) => {
+  const v = xs.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
+  return v.length ? v[(v.length - 1) >> 1] + (v.length % 2 ? 0 : (v[v.length >> 1] - v[(v.length - 1) >> 1]) / 2) : null;
+};
+const med = { median: true, loads };
+for (const k of ["first_paint_ms", "click_ms", "click_answer_ms", "ready_ms", "verdict_ms", "before_verdict_gzip", "fetched_gzip", "offline_verdict_ms", "offline_ready_ms"]) {
+  med[k] = median(rows.map((r) => r[k]));
+}
+med.marks = {};
+for (const m of new Set(rows.flatMap((r) => Object.keys(r.marks)))) med.marks[m] = median(rows.map((r) => r.marks[m]));
+med.site_gzip = walk(siteDir).reduce((a, f) => a + gzipSize(f), 0);
+med.mib = { before_verdict: +(med.before_verdict_gzip / 2 ** 20).toFixed(2), fetched: +(med.fetched_gzip / 2 ** 20).toFixed(2), site: +(med.site_gzip / 2 ** 20).toFixed(2) };
+console.log(JSON.stringify(med));

@@ -1,0 +1,104 @@
+// How the page starts: the pre-rendered page before the Go program runs,
+// a click answered then and scored once the model is loaded, the Web
+// Workers started only after the first verdict (or by a batch), and the
+// precompressed files the site ships.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import { root, siteDir, startServer, launch, cliScores, shot } from "./lib.mjs";
+
+const models = JSON.parse(fs.readFileSync(path.join(siteDir, "web/models/index.json")));
+const modelPath = path.join(siteDir, "web/models", (models.find((m) => m.default) || models[0]).file);
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+test("the pre-rendered page answers a sample click before the engine runs, then scores it", async () => {
+  const page = await browser.ctx.newPage();
+  const requests = [];
+  page.on("request", (r) => requests.push(new URL(r.url()).pathname));
+  page.on("pageerror", (e) => console.error("pageerror:", e.message));
+  // Hold app.wasm back until the pre-rendered page has been checked.
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route("**/web/app.wasm", async (route) => { await held; await route.continue(); });
+  await page.goto(server.url);
+  await page.waitForSelector("button.sample");
+  // Nothing that needs the Go program can be used yet, and says so by being
+  // disabled (or inert); the samples are the exception: they answer.
+  const live = await page.$$eval("button, input, select", (els) => els
+    .filter((e) => !e.disabled && !e.closest("[inert]") && !e.matches("button.sample"))
+    .map((e) => e.outerHTML.slice(0, 80)));
+  assert.deepEqual(live, [], "controls that would silently do nothing");
+  const file = await page.$eval("button.sample", (b) => b.dataset.file);
+  await page.click(`button.sample[data-file="${file}"]`);
+  await page.waitForSelector("[data-testid=pending]", { timeout: 2000 });
+  assert.match(await page.textContent("[data-testid=pending]"), new RegExp("gallery/" + file));
+  await shot(page, "load-1-pending");
+  assert.ok(!requests.some((p) => p.endsWith("/worker.wasm")), "no worker.wasm before the engine runs");
+  release();
+  // The click is scored without another one, with the CLI's score.
+  await page.waitForFunction((f) => document.querySelector(".result .name")?.textContent === "gallery/" + f, file, { timeout: 120000 });
+  const cli = cliScores(modelPath, [path.join(root, "web/gallery", file)]);
+  assert.equal(Number(await page.textContent("[data-testid=score]")), [...cli.values()][0].score);
+  const marks = await page.evaluate(() => performance.getEntriesByType("mark").map((m) => m.name));
+  for (const m of ["wasm-fetched", "wasm-compiled", "go-started", "model-loaded", "ready", "first-verdict"]) {
+    assert.ok(marks.includes(m), `performance mark ${m} (have ${marks})`);
+  }
+  // The workers start after the first verdict, when the page is idle.
+  await page.waitForSelector("body[data-workers]", { timeout: 60000 });
+  assert.ok(Number(await page.getAttribute("body", "data-workers")) >= 1, "workers started");
+  const readyAt = await page.evaluate(() => performance.getEntriesByName("ready")[0].startTime);
+  const workerAt = await page.evaluate(() => performance.getEntriesByType("resource").find((r) => r.name.endsWith("/worker.wasm"))?.startTime);
+  assert.ok(workerAt > readyAt, `worker.wasm requested at ${workerAt} ms, data-ready at ${readyAt} ms`);
+  await page.close();
+});
+
+test("a batch before the workers have started waits for them and is scored in them", async () => {
+  // A fresh profile: no service worker that would answer for worker.wasm.
+  const own = await launch();
+  const page = await own.ctx.newPage();
+  // Keep the idle start from happening first: worker.wasm is held until the batch asks.
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route("**/web/worker.wasm", async (route) => { await held; await route.continue(); });
+  await page.goto(server.url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 120000 });
+  await page.click("button.tab:has-text('Batch')");
+  await page.click("button:has-text('Score all sample images')");
+  release();
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=batch-table] tbody tr").length > 0 &&
+    ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…"), null, { timeout: 120000 });
+  assert.ok(Number(await page.getAttribute("body", "data-workers")) >= 1, "scored in the workers");
+  await own.close();
+});
+
+test("the site ships gzip files beside the big ones, equal to the originals", () => {
+  for (const f of ["web/app.wasm", "web/worker.wasm", path.relative(siteDir, modelPath), "index.html"]) {
+    const gz = path.join(siteDir, f + ".gz");
+    assert.ok(fs.existsSync(gz), gz);
+    assert.ok(zlib.gunzipSync(fs.readFileSync(gz)).equals(fs.readFileSync(path.join(siteDir, f))), f + ".gz differs from " + f);
+  }
+});
+
+test("the static server sends the .gz with Content-Encoding to a client that accepts it", async () => {
+  const plain = await fetch(server.url + "web/app.wasm", { headers: { "Accept-Encoding": "identity" } });
+  assert.equal(plain.headers.get("content-encoding"), null);
+  assert.equal(plain.headers.get("content-type"), "application/wasm");
+  const gz = await fetch(server.url + "web/app.wasm", { headers: { "Accept-Encoding": "gzip" } });
+  assert.equal(gz.headers.get("content-encoding"), "gzip");
+  assert.equal(gz.headers.get("content-type"), "application/wasm");
+  // (fetch decompresses: both bodies are app.wasm itself.)
+  const want = fs.readFileSync(path.join(siteDir, "web/app.wasm"));
+  assert.ok(Buffer.from(await gz.arrayBuffer()).equals(want), "gzip body");
+  assert.ok(Buffer.from(await plain.arrayBuffer()).equals(want), "plain body");
+});
