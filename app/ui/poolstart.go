@@ -13,7 +13,8 @@ import (
 // the model) costs the two cores of a small machine hundreds of
 // milliseconds: so not before the first verdict. They start when the page
 // is idle after its first verdict (or a few seconds after data-ready when
-// nobody picks an image), or at once when a batch needs them.
+// nobody picks an image, and the Train view has not been opened), or at
+// once when a batch needs them.
 
 // idleAfterReady bounds the wait for a first verdict before the workers
 // start anyway.
@@ -40,7 +41,15 @@ func (d *Demo) startPoolWhenIdle() {
 	if f := app.Window().Get("ganomalyIdle"); f.Truthy() {
 		app.Window().Call("ganomalyIdle")
 	}
-	d.dispatch(func(ctx app.Context) { d.ensurePool(ctx, nil) })
+	d.dispatch(func(ctx app.Context) {
+		// Once the Train view is open the two cores belong to training (and
+		// training makes no network request): the workers then start only
+		// when a batch needs them.
+		if d.train.opened {
+			return
+		}
+		d.ensurePool(ctx, nil)
+	})
 }
 
 // idle waits until the browser has nothing urgent to do (at most 1 s).

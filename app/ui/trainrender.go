@@ -19,7 +19,7 @@ func (d *Demo) trainTab() app.UI {
 	if d.view == viewTrain {
 		cls += " active"
 	}
-	return app.Button().Class(cls).Text("Train").DataSet("testid", "train-tab").OnClick(d.onTrainTab).Aria("current", d.view == viewTrain)
+	return app.Button().Class(cls).Text("Train").DataSet("testid", "train-tab").OnClick(d.onTrainTab).Aria("current", d.view == viewTrain).Disabled(!d.live)
 }
 
 func (d *Demo) renderTrain() app.UI {
