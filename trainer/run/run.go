@@ -289,7 +289,8 @@ func (r *Runner) trainEpoch(ctx context.Context, epoch int) (EpochRecord, error)
 	}
 	if step > 0 {
 		n := float64(step)
-		rec.Loss = LossRecord{sum.ErrG / n, sum.ErrGAdv / n, sum.ErrGCon / n, sum.ErrGEnc / n, sum.ErrD / n, sum.ErrDReal / n, sum.ErrDFake / n}
+		rec.Loss = LossRecord{ErrG: sum.ErrG / n, ErrGAdv: sum.ErrGAdv / n, ErrGCon: sum.ErrGCon / n, ErrGEnc: sum.ErrGEnc / n,
+			ErrD: sum.ErrD / n, ErrDReal: sum.ErrDReal / n, ErrDFake: sum.ErrDFake / n}
 	}
 	return rec, nil
 }
