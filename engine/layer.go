@@ -156,18 +156,29 @@ func newLayerAs(f foldedLayer, k kind) *layer {
 	l.mp = roundUp(l.m, rows)
 	l.ap = make([]float32, l.mp*l.k, l.mp*l.k+gemmSlack)
 	for r := 0; r < l.m; r++ {
-		for c := 0; c < l.k; c++ {
-			var v float32
-			if s.Op == spec.Conv {
-				v = f.w[r*l.k+c] // [out][in·k·k]
-			} else {
-				oc, q := r/kk, r%kk
-				v = f.w[(c*s.OutC+oc)*kk+q] // [in][out][k][k]
-			}
-			l.ap[(r/rows)*l.k*rows+c*rows+r%rows] = v
-		}
+		l.packRow(f.w, r, rows)
 	}
 	return l
+}
+
+// packRow packs row r of A into panels of rows rows (a function of its own
+// for the reason given at packWinoConv).
+//
+//go:noinline
+func (l *layer) packRow(w []float32, r, rows int) {
+	s := l.spec
+	kk := s.K * s.K
+	dst := (r/rows)*l.k*rows + r%rows
+	if s.Op == spec.Conv {
+		for c, v := range w[r*l.k : (r+1)*l.k] { // [out][in·k·k]
+			l.ap[dst+c*rows] = v
+		}
+		return
+	}
+	oc, q := r/kk, r%kk
+	for c := 0; c < l.k; c++ {
+		l.ap[dst+c*rows] = w[(c*s.OutC+oc)*kk+q] // [in][out][k][k]
+	}
 }
 
 // forward computes the layer's output (CHW) from in (CHW) into out.

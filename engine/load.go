@@ -100,7 +100,10 @@ func foldBatchNorm(f *modelfile.File, s spec.LayerSpec, w, b []float32) error {
 	return nil
 }
 
-// scaleOutputChannel multiplies the weights of output channel o by k.
+// scaleOutputChannel multiplies the weights of output channel o by k (not
+// inlined: a call per channel, see packWinoConv).
+//
+//go:noinline
 func scaleOutputChannel(s spec.LayerSpec, w []float32, o int, k float32) {
 	kk := s.K * s.K
 	if s.Op == spec.ConvT { // [in, out, k, k]

@@ -97,17 +97,29 @@ func (l *layer) newWinoConv(w []float32, wm int) {
 	l.mp, l.np = roundUp(l.m, tileM), roundUp(l.n, tileN)
 	l.ap = make([]float32, l.groups*l.mp*l.k, l.groups*l.mp*l.k+gemmSlack)
 	for o := 0; o < s.OutC; o++ {
-		for c := 0; c < s.InC; c++ {
-			for q := 0; q < 2; q++ {
-				for r := 0; r < 2; r++ {
-					var g [4]float64
-					for a := 0; a < 2; a++ {
-						for b := 0; b < 2; b++ {
-							g[2*a+b] = float64(w[((o*s.InC+c)*4+2*a+q)*4+2*b+r]) // [out][in][k][k]
-						}
+		l.packWinoConv(w, o)
+	}
+}
+
+// packWinoConv packs output channel o of newWinoConv's weights. It is a
+// function of its own, called once per channel, because WebAssembly engines
+// optimise a function only between calls (V8 has no on-stack replacement
+// for wasm): a model load that ran as one long loop would run entirely in
+// the baseline compiler's slow code.
+//
+//go:noinline
+func (l *layer) packWinoConv(w []float32, o int) {
+	s := l.spec
+	for c := 0; c < s.InC; c++ {
+		for q := 0; q < 2; q++ {
+			for r := 0; r < 2; r++ {
+				var g [4]float64
+				for a := 0; a < 2; a++ {
+					for b := 0; b < 2; b++ {
+						g[2*a+b] = float64(w[((o*s.InC+c)*4+2*a+q)*4+2*b+r]) // [out][in][k][k]
 					}
-					l.putU(g, o, 4*c+2*q+r, 0)
 				}
+				l.putU(g, o, 4*c+2*q+r, 0)
 			}
 		}
 	}
@@ -123,17 +135,27 @@ func (l *layer) newWinoConvT(w []float32, wm int) {
 	l.mp, l.np = roundUp(l.m, tileM), roundUp(l.n, tileN)
 	l.ap = make([]float32, l.groups*l.mp*l.k, l.groups*l.mp*l.k+gemmSlack)
 	for c := 0; c < s.InC; c++ {
-		for o := 0; o < s.OutC; o++ {
-			for p := 0; p < 2; p++ {
-				for ps := 0; ps < 2; ps++ {
-					var g [4]float64
-					for a := 0; a < 2; a++ {
-						for b := 0; b < 2; b++ {
-							g[2*a+b] = float64(w[((c*s.OutC+o)*4+3-p-2*a)*4+3-ps-2*b]) // [in][out][k][k]
-						}
+		l.packWinoConvT(w, c, a*a)
+	}
+}
+
+// packWinoConvT packs input channel c of newWinoConvT's weights, perPhase
+// product groups per output phase (a function of its own for the reason
+// given at packWinoConv).
+//
+//go:noinline
+func (l *layer) packWinoConvT(w []float32, c, perPhase int) {
+	s := l.spec
+	for o := 0; o < s.OutC; o++ {
+		for p := 0; p < 2; p++ {
+			for ps := 0; ps < 2; ps++ {
+				var g [4]float64
+				for a := 0; a < 2; a++ {
+					for b := 0; b < 2; b++ {
+						g[2*a+b] = float64(w[((c*s.OutC+o)*4+3-p-2*a)*4+3-ps-2*b]) // [in][out][k][k]
 					}
-					l.putU(g, o, c, a*a*(2*p+ps))
 				}
+				l.putU(g, o, c, perPhase*(2*p+ps))
 			}
 		}
 	}

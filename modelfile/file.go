@@ -78,8 +78,8 @@ func (f *File) Float32s(name string) ([]float32, []int, error) {
 		return nil, nil, fmt.Errorf("modelfile: scale of %q: %w", name, err)
 	}
 	if axis < 0 {
-		for i := range v {
-			v[i] *= scale[0]
+		for i := 0; i < len(v); i += convChunk {
+			scaleRun(v[i:min(i+convChunk, len(v))], scale[0])
 		}
 		return v, t.Shape, nil
 	}
@@ -91,13 +91,18 @@ func (f *File) Float32s(name string) ([]float32, []int, error) {
 	// runs at every model load, in the page too.
 	n := t.Shape[axis]
 	for i := 0; i < len(v); i += inner {
-		s := scale[(i/inner)%n]
-		run := v[i : i+inner]
-		for j := range run {
-			run[j] *= s
-		}
+		scaleRun(v[i:i+inner], scale[(i/inner)%n])
 	}
 	return v, t.Shape, nil
+}
+
+// scaleRun multiplies run by s (a call per run: see Tensor.Float32s).
+//
+//go:noinline
+func scaleRun(run []float32, s float32) {
+	for j := range run {
+		run[j] *= s
+	}
 }
 
 // broadcastAxis finds the single axis along which a scale of shape s varies.

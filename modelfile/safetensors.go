@@ -88,28 +88,57 @@ func (t *Tensor) NumElements() int {
 // unscaled; see File.Dequantized for scaled weights).
 func (t *Tensor) Float32s() ([]float32, error) {
 	n := t.NumElements()
-	out := make([]float32, n)
+	var conv func(out []float32, data []byte)
 	switch t.DType {
 	case F32:
-		for i := range out {
-			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
-		}
+		conv = f32Chunk
 	case F16:
-		for i := range out {
-			out[i] = float16.Frombits(binary.LittleEndian.Uint16(t.Data[2*i:])).Float32()
-		}
+		conv = f16Chunk
 	case I8:
-		for i := range out {
-			out[i] = float32(int8(t.Data[i]))
-		}
+		conv = i8Chunk
 	case I64:
-		for i := range out {
-			out[i] = float32(int64(binary.LittleEndian.Uint64(t.Data[8*i:])))
-		}
+		conv = i64Chunk
 	default:
 		return nil, fmt.Errorf("modelfile: tensor %q: unsupported dtype %s", t.Name, t.DType)
 	}
+	size := t.DType.Size()
+	out := make([]float32, n)
+	// In chunks, one call each: WebAssembly engines optimise a function only
+	// between calls (V8 has no on-stack replacement for wasm), so one loop
+	// over a whole model would run in the baseline compiler's slow code.
+	for i := 0; i < n; i += convChunk {
+		j := min(i+convChunk, n)
+		conv(out[i:j], t.Data[size*i:size*j])
+	}
 	return out, nil
+}
+
+// convChunk is how many values Float32s converts per call.
+const convChunk = 4096
+
+func f32Chunk(out []float32, data []byte) {
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+	}
+}
+
+func f16Chunk(out []float32, data []byte) {
+	for i := range out {
+		out[i] = float16.Frombits(binary.LittleEndian.Uint16(data[2*i:])).Float32()
+	}
+}
+
+func i8Chunk(out []float32, data []byte) {
+	data = data[:len(out)]
+	for i, b := range data {
+		out[i] = float32(int8(b))
+	}
+}
+
+func i64Chunk(out []float32, data []byte) {
+	for i := range out {
+		out[i] = float32(int64(binary.LittleEndian.Uint64(data[8*i:])))
+	}
 }
 
 // NewF32 makes an F32 tensor from values; it panics if the shape does not

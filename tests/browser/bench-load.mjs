@@ -21,6 +21,10 @@
 //   offline_verdict_ms   then offline (service worker): reload, click, verdict
 // then a median line ({"median": true, ...}) and the gzip size of the whole
 // site (site_gzip). BENCH_LOADS sets the number of loads (default 5).
+// BENCH_LOAD_TRACE=DIR writes each cold load's Chromium performance trace
+// (the DevTools timeline, V8 and wasm compilation) to DIR/load-N.json, for
+// the Performance panel or tests/browser/trace-summary.mjs; tracing slows
+// the load a little, so leave it off for the numbers.
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -29,6 +33,8 @@ import { siteDir, launch } from "./lib.mjs";
 
 const loads = Number(process.env.BENCH_LOADS || 5);
 const gzipServe = process.env.BENCH_LOAD_GZIP === "1";
+const traceDir = process.env.BENCH_LOAD_TRACE || "";
+if (traceDir) fs.mkdirSync(traceDir, { recursive: true });
 
 const types = {
   ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json",
@@ -111,6 +117,30 @@ async function pickAndWait(page, navigate) {
   }));
 }
 
+const ctx = (browser) => browser.ctx;
+async function startTrace(cdp) {
+  await cdp.send("Tracing.start", {
+    transferMode: "ReturnAsStream",
+    traceConfig: {
+      includedCategories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "v8.wasm",
+        "disabled-by-default-v8.cpu_profiler", "disabled-by-default-v8.compile", "blink.user_timing", "loading", "netlog"],
+    },
+  });
+}
+async function stopTrace(cdp, file) {
+  const done = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
+  await cdp.send("Tracing.end");
+  const { stream } = await done;
+  const parts = [];
+  for (;;) {
+    const r = await cdp.send("IO.read", { handle: stream, size: 1 << 20 });
+    parts.push(r.base64Encoded ? Buffer.from(r.data, "base64") : Buffer.from(r.data));
+    if (r.eof) break;
+  }
+  await cdp.send("IO.close", { handle: stream });
+  fs.writeFileSync(file, Buffer.concat(parts));
+}
+
 const distinctGzip = (entries) => [...new Map(entries.map((e) => [e.path, e.gz])).values()].reduce((a, b) => a + b, 0);
 const round = (x) => (x === null || x === undefined ? null : Math.round(x));
 
@@ -122,7 +152,10 @@ for (let i = 0; i < loads; i++) {
     await page.addInitScript(probe);
     page.on("pageerror", (e) => console.error("pageerror:", e.message));
     log = [];
+    const cdp = traceDir ? await ctx(browser).newCDPSession(page) : null;
+    if (cdp) await startTrace(cdp);
     const r = await pickAndWait(page, () => page.goto(url, { waitUntil: "commit" }));
+    if (cdp) await stopTrace(cdp, path.join(traceDir, `load-${i + 1}.json`));
     const verdictAt = r.origin + r.verdict;
     const before = log.filter((e) => e.t <= verdictAt);
     // Let the page finish what it does after the verdict (the workers, the
