@@ -10,9 +10,10 @@
 //
 // TF.js 4.22 comes from the npm cache (scripts/bench-train.sh installs it)
 // and is served to this page only, by request interception; the site does
-// not contain it. Each backend is tried in turn: wasm (SIMD; threads only in
-// a cross-origin-isolated page), webgl, cpu; a backend that cannot train
-// reports why (the error TF.js gives) instead of images/s.
+// not contain it. The caller tries each backend in turn: wasm (SIMD; threads
+// only in a cross-origin-isolated page), optionally with the one training
+// kernel it lacks added here (filterGrad), webgl, cpu; a backend that cannot
+// train reports why (the error TF.js gives) instead of images/s.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
