@@ -41,13 +41,8 @@ func (d *Demo) onLayer(i int) app.EventHandler {
 		if d.cur == nil || d.sess == nil {
 			return
 		}
-		var out []float32
-		var info engine.LayerInfo
-		if _, err := d.sess.Model.Trace(d.cur.X, func(j int, l engine.LayerInfo, o []float32) {
-			if j == i {
-				out, info = append([]float32(nil), o...), l
-			}
-		}); err != nil {
+		out, info, err := d.sess.LayerOutput(d.cur.X, i)
+		if err != nil {
 			d.err = err.Error()
 			return
 		}
@@ -58,16 +53,11 @@ func (d *Demo) onLayer(i int) app.EventHandler {
 
 // decode runs the decoder on z and scores the decoded image.
 func (d *Demo) decode(z []float32) (string, float64, error) {
-	img, err := d.sess.Model.Decode(z)
+	img, score, err := d.sess.DecodeScore(z)
 	if err != nil {
 		return "", 0, err
 	}
-	img = append([]float32(nil), img...)
-	r, err := d.sess.Model.Forward(img)
-	if err != nil {
-		return "", 0, err
-	}
-	return TensorURL(img, d.sess.Meta), r.Score, nil
+	return TensorURL(img, d.sess.Meta), score, nil
 }
 
 func (d *Demo) ensureLatent() {
@@ -110,12 +100,12 @@ func (d *Demo) onOther(ctx app.Context, e app.Event) {
 		d.err = err.Error()
 		return
 	}
-	z, err := d.sess.Model.Encode(x)
+	z, err := d.sess.Encode(x)
 	if err != nil {
 		d.err = err.Error()
 		return
 	}
-	d.lab.otherIdx, d.lab.otherZ = idx, append([]float32(nil), z...)
+	d.lab.otherIdx, d.lab.otherZ = idx, z
 	d.mix()
 }
 
@@ -159,7 +149,7 @@ func (d *Demo) renderLab() app.UI {
 	if d.sess == nil {
 		return app.Div().Class("panel lab")
 	}
-	layers := d.sess.Model.Layers()
+	layers := d.sess.Layers()
 	parts := []string{"encoder1", "decoder", "encoder2"}
 	var cols []app.UI
 	for pi, p := range parts {
