@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -59,8 +58,12 @@ const (
 	viewLab    = "lab"
 )
 
-// Demo is the whole page: model picker, input, single-image view, batch view
-// and lab. Its fields are its state; Render draws them.
+// Demo is the page's shell: the model picker and the current model, the
+// tabs, the input strip, the error banner, and what the views share (the
+// gallery, the Web Workers). Each view is its own component with its own
+// state: the single-image view (SingleView, with its Canvas), the batch view
+// (BatchView); the lab and the Train view keep their state here (lab,
+// train). Its fields are its state; Render draws them.
 type Demo struct {
 	app.Compo
 
@@ -75,20 +78,10 @@ type Demo struct {
 
 	gallery []GalleryItem
 
-	err       string // the message for the last bad input (data-testid=error)
-	busy      string // what is running, shown with progress
-	cur       *Analysis
-	curImages struct {
-		of   *Analysis // the analysis urls were drawn from
-		urls [4]string // x, x̂, heat map, overlay as data URLs
-	}
-	threshold float64
-	userSetT  bool
-	tLo, tHi  float64 // the threshold slider's range, as last drawn
-
+	err  string // the message for the last bad input (data-testid=error)
 	live bool   // mounted in the browser (false while pre-rendering: controls that need the Go program are disabled)
-	pick string // gallery file clicked before the model was ready, scored when it is
 
+	single       *SingleView // the single-image view, with its own state
 	pool         *Pool
 	poolNote     string
 	poolStarting bool
@@ -97,17 +90,11 @@ type Demo struct {
 	verdictShown chan struct{}       // closed at the first verdict
 	batch        *BatchView          // the batch view, with its own state
 
-	drawn   bool // the canvas has been cleared to black
-	drawing bool
-	lastX   float64
-	lastY   float64
-
 	lab   labState
 	train trainState
 
 	mountCtx    app.Context // the component's own context, for updates from goroutines
 	removePaste func()
-	removeDraw  func()
 	started     time.Time
 }
 
@@ -116,7 +103,6 @@ type Demo struct {
 // as in the browser, before anything is loaded.
 func (d *Demo) OnInit() {
 	d.view = viewSingle
-	d.threshold = math.NaN()
 	d.lab.layer = -1
 	d.train.init()
 	d.verdictShown = make(chan struct{})
@@ -140,23 +126,19 @@ func (d *Demo) OnMount(ctx app.Context) {
 	mark("mounted") // go-app has drawn the page (its first render replaces the pre-rendered one)
 	d.live = true
 	if e := app.Window().Get("ganomalyEarly"); e.Truthy() && e.Get("pick").Truthy() {
-		d.pick = e.Get("pick").String()
+		d.singleView().setPick(e.Get("pick").String())
 	}
 	app.Window().Set("ganomalyMounted", true)
 	d.started = time.Now()
 	d.mountCtx = ctx
 	d.removePaste = app.Window().AddEventListener("paste", d.onPaste)
-	d.removeDraw = d.listenDrawing(ctx)
 	ctx.Async(func() { d.start(ctx) })
 }
 
-// OnDismount removes the window listeners.
+// OnDismount removes the window listener.
 func (d *Demo) OnDismount() {
 	if d.removePaste != nil {
 		d.removePaste()
-	}
-	if d.removeDraw != nil {
-		d.removeDraw()
 	}
 }
 
@@ -219,13 +201,12 @@ func (d *Demo) start(ctx app.Context) {
 		setBodyData("ready", "true")
 		mark("ready")
 		slog.Info("ready", "ms", time.Since(d.started).Milliseconds())
-		if d.pick != "" {
+		if pick := d.singleView().takePick(); pick != "" {
 			for _, it := range d.galleryFor() {
-				if it.File == d.pick {
-					d.scoreOne(ctx, "gallery/"+it.File, it.Bytes)
+				if it.File == pick {
+					d.show("gallery/"+it.File, it.Bytes, nil)
 				}
 			}
-			d.pick = ""
 		}
 	})
 	d.startPoolWhenIdle()
@@ -324,28 +305,30 @@ func (d *Demo) loadGallery(ctx app.Context, items []GalleryItem) []GalleryItem {
 	return out
 }
 
-// setSession switches to a loaded model: threshold from its calibration,
-// the current image re-scored, the batch cleared.
+// setSession switches to a loaded model: the single view takes it (its
+// threshold, the current image re-scored), the batch and the lab are
+// cleared.
 func (d *Demo) setSession(s *Session) {
 	d.sess = s
-	d.threshold = s.DefaultThreshold()
-	d.userSetT = false
-	if math.IsNaN(d.threshold) {
-		d.threshold = 0
-	}
 	d.batchView().reset()
 	d.lab = labState{layer: -1}
-	if d.cur != nil && d.cur.Source != nil {
-		a, err := s.AnalyzeBytes(d.cur.Name, d.cur.Source)
-		if err != nil {
-			d.cur, d.err = nil, err.Error()
-		} else {
-			d.cur = a
-		}
-	} else {
-		d.cur = nil
+	if err := d.singleView().setModel(s); err != nil {
+		d.err = err.Error()
+	}
+	d.changed()
+}
+
+// changed redraws the page after a change made from a view's handler or a
+// goroutine (a view's events redraw that view only).
+func (d *Demo) changed() {
+	if d.Mounted() {
+		d.Update()
 	}
 }
+
+// current is the image the single view shows (nil before the first): the
+// lab looks inside the model for it.
+func (d *Demo) current() *Analysis { return d.singleView().current() }
 
 // galleryLabel is "normal", "abnormal" or "" for a gallery item under the
 // current model.
@@ -425,28 +408,57 @@ func (d *Demo) galleryFor() []GalleryItem {
 	return shared
 }
 
-// scoreOne analyses one image on the page (an image takes tens of
-// milliseconds) and shows it in the single-image view.
-func (d *Demo) scoreOne(ctx app.Context, name string, b []byte) {
-	if d.sess == nil {
+// singleView is the single-image view's component, made on first use.
+func (d *Demo) singleView() *SingleView {
+	if d.single == nil {
+		d.single = newSingleView(d, d)
+	}
+	return d.single
+}
+
+// show analyses one image on the page (an image takes tens of
+// milliseconds) and shows it in the single-image view; err says why the
+// image could not be read. It is the single view's and the canvas's
+// singleHost.show and canvasHost.show.
+func (d *Demo) show(name string, b []byte, err error) {
+	defer d.changed()
+	switch {
+	case err != nil:
+		d.err = err.Error()
+		return
+	case d.sess == nil:
 		d.err = "The model is still loading; try again in a moment."
 		return
 	}
-	a, err := d.sess.AnalyzeBytes(name, b)
-	if err != nil {
+	if err := d.singleView().show(d.sess, name, b); err != nil {
 		d.err = err.Error()
 		return
 	}
 	d.err = ""
-	d.cur = a
 	d.view = viewSingle
 	d.lab.reset()
 	d.firstVerdict()
-	if !d.userSetT && !d.sess.HasCalibration() && d.threshold == 0 {
-		// Leave an uncalibrated model's threshold at 0 until the user moves it.
-		d.threshold = 0
-	}
 }
+
+// session, samples, sampleLabel, fail, openLab and batchScores are, with
+// show, what the single view asks of the page (singleHost).
+func (d *Demo) session() *Session { return d.sess }
+
+func (d *Demo) samples() []GalleryItem { return d.galleryFor() }
+
+func (d *Demo) sampleLabel(it GalleryItem) string { return d.galleryLabel(it) }
+
+func (d *Demo) fail(msg string) {
+	d.err = msg
+	d.changed()
+}
+
+func (d *Demo) openLab() {
+	d.view = viewLab
+	d.changed()
+}
+
+func (d *Demo) batchScores() (lo, hi float64) { return d.batch.scoreRange() }
 
 // takeFiles handles files from the input, a drop or the clipboard: one file
 // goes to the single-image view, several to the batch view.
@@ -513,13 +525,7 @@ func (d *Demo) takeChecked(ctx app.Context, list []app.Value, names []string, fo
 	if n == 1 && !folder {
 		ctx.Async(func() {
 			b, err := readFile(list[0])
-			d.dispatch(func(ctx app.Context) {
-				if err != nil {
-					d.err = err.Error()
-					return
-				}
-				d.scoreOne(ctx, names[0], b)
-			})
+			d.dispatch(func(ctx app.Context) { d.show(names[0], b, err) })
 		})
 		return
 	}
@@ -564,7 +570,9 @@ func (d *Demo) batchView() *BatchView {
 
 // batchEnv, poolStarting, sampleBatch, runBatch and openRow are what the
 // batch view asks of the page (batchHost).
-func (d *Demo) batchEnv() (*Session, *Pool, float64) { return d.sess, d.pool, d.threshold }
+func (d *Demo) batchEnv() (*Session, *Pool, float64) {
+	return d.sess, d.pool, d.singleView().Threshold()
+}
 
 func (d *Demo) workersStarting() bool { return d.poolStarting }
 
@@ -577,15 +585,6 @@ func (d *Demo) sampleBatch() (names, labels []string, srcs []batchSource) {
 	return names, labels, srcs
 }
 
-func (d *Demo) openRow(ctx app.Context, name string, b []byte, err error) {
-	// The page, not the batch view, changes: dispatch through its context.
-	d.dispatch(func(ctx app.Context) {
-		if err != nil {
-			d.err = err.Error()
-			return
-		}
-		d.scoreOne(ctx, name, b)
-	})
-}
+func (d *Demo) openRow(ctx app.Context, name string, b []byte, err error) { d.show(name, b, err) }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

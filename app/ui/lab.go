@@ -38,10 +38,10 @@ const maxMaps = 64
 // onLayer traces the current image and shows one layer's feature maps.
 func (d *Demo) onLayer(i int) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
-		if d.cur == nil || d.sess == nil {
+		if d.current() == nil || d.sess == nil {
 			return
 		}
-		out, info, err := d.sess.LayerOutput(d.cur.X, i)
+		out, info, err := d.sess.LayerOutput(d.current().X, i)
 		if err != nil {
 			d.err = err.Error()
 			return
@@ -61,8 +61,8 @@ func (d *Demo) decode(z []float32) (string, float64, error) {
 }
 
 func (d *Demo) ensureLatent() {
-	if d.cur != nil && len(d.lab.latent) != len(d.cur.LatentI) {
-		d.lab.latent = append([]float32(nil), d.cur.LatentI...)
+	if d.current() != nil && len(d.lab.latent) != len(d.current().LatentI) {
+		d.lab.latent = append([]float32(nil), d.current().LatentI...)
 		d.lab.decURL, d.lab.decScore, _ = d.decode(d.lab.latent)
 	}
 }
@@ -117,13 +117,13 @@ func (d *Demo) onAlpha(ctx app.Context, e app.Event) {
 }
 
 func (d *Demo) mix() {
-	if d.cur == nil || d.lab.otherZ == nil {
+	if d.current() == nil || d.lab.otherZ == nil {
 		return
 	}
-	z := make([]float32, len(d.cur.LatentI))
+	z := make([]float32, len(d.current().LatentI))
 	a := float32(d.lab.alpha)
 	for i := range z {
-		z[i] = (1-a)*d.cur.LatentI[i] + a*d.lab.otherZ[i]
+		z[i] = (1-a)*d.current().LatentI[i] + a*d.lab.otherZ[i]
 	}
 	url, s, err := d.decode(z)
 	if err != nil {
@@ -165,7 +165,7 @@ func (d *Demo) renderLab() app.UI {
 			}
 			h := 18 + 70*float64(l.OutH)/float64(d.sess.Meta.Arch.ISize)
 			boxes = append(boxes, app.Button().Class(cls).Style("min-height", fmt.Sprintf("%.0fpx", h)).
-				Disabled(d.cur == nil).OnClick(d.onLayer(i), i).
+				Disabled(d.current() == nil).OnClick(d.onLayer(i), i).
 				Title(fmt.Sprintf("%s %s, %s", l.Key(), l.Op, l.Act)).
 				Body(
 					app.Span().Class("shape").Text(fmt.Sprintf("%d×%d×%d", l.OutC, l.OutH, l.OutH)),
@@ -182,14 +182,14 @@ func (d *Demo) renderLab() app.UI {
 	}
 	a := d.sess.Meta.Arch
 	var fm app.UI = app.P().Class("hint").Text("Score an image first, then click a layer to see its feature maps for that image.")
-	if d.cur != nil && d.lab.layer >= 0 {
+	if d.current() != nil && d.lab.layer >= 0 {
 		l := layers[d.lab.layer]
 		fm = app.Div().Class("fmaps").Body(
 			app.Img().Src(d.lab.fmURL).Alt("feature maps"),
 			app.P().Text(fmt.Sprintf("%s — %s: %d feature maps of %d×%d (first %d shown, each stretched to its own range).", partName(l.Part), l.Name, l.OutC, l.OutH, l.OutH, d.lab.fmShown)),
 		)
-	} else if d.cur != nil {
-		fm = app.P().Class("hint").Text("Click a layer above (or Tab to it and press Enter) to see its feature maps for " + d.cur.Name + ".")
+	} else if d.current() != nil {
+		fm = app.P().Class("hint").Text("Click a layer above (or Tab to it and press Enter) to see its feature maps for " + d.current().Name + ".")
 	}
 	return app.Div().Class("lab").Body(
 		app.Div().Class("panel").Body(
@@ -213,8 +213,8 @@ func layerOp(l engine.LayerInfo) string {
 
 func (d *Demo) renderExplain() app.UI {
 	score := "—"
-	if d.cur != nil {
-		score = ShortScore(d.cur.Score)
+	if d.current() != nil {
+		score = ShortScore(d.current().Score)
 	}
 	return app.Div().Class("panel explain").Body(
 		app.H2().Text("The idea in three losses"),
@@ -228,12 +228,12 @@ func (d *Demo) renderExplain() app.UI {
 }
 
 func (d *Demo) renderLatent() app.UI {
-	if d.cur == nil {
+	if d.current() == nil {
 		return app.Div().Class("panel").Body(app.H2().Text("Latent explorer"), app.P().Class("hint").Text("Score an image first: its latent code appears here as sliders."))
 	}
 	d.ensureLatent()
 	m := 1.0
-	for _, v := range d.cur.LatentI {
+	for _, v := range d.current().LatentI {
 		m = math.Max(m, 1.5*math.Abs(float64(v)))
 	}
 	d.lab.zRange = m
@@ -241,7 +241,7 @@ func (d *Demo) renderLatent() app.UI {
 	var mix app.UI = app.P().Class("hint").Text("Choose a second image to interpolate between the two latent codes.")
 	if d.lab.otherZ != nil {
 		mix = app.Div().Class("mix").Body(
-			figure(TensorURL(d.cur.X, d.sess.Meta), "A: current image"),
+			figure(TensorURL(d.current().X, d.sess.Meta), "A: current image"),
 			app.Div().Class("mix-mid").Body(
 				app.Img().Src(d.lab.mixURL).Alt("decoded mixture"),
 				app.Label().For("alpha").Text(fmt.Sprintf("mix %.0f%% A, %.0f%% B · score %s", 100*(1-d.lab.alpha), 100*d.lab.alpha, formatTick(d.lab.mixScore))),

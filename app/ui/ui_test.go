@@ -371,8 +371,10 @@ func TestRenderHooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &Demo{view: viewSingle, sess: s, cur: a, threshold: a.Score / 2, ready: true}
+	d := &Demo{view: viewSingle, sess: s, ready: true}
 	d.lab.reset()
+	sv := d.singleView()
+	sv.cur, sv.threshold = a, a.Score/2
 	html := app.HTMLString(d.Render())
 	// Attributes come in map order, so look for the element, then its text.
 	has := func(html, testid, text string) bool {
@@ -393,8 +395,9 @@ func TestRenderHooks(t *testing.T) {
 	if strings.Contains(html, `data-testid="error"`) {
 		t.Error("an error element is shown without an error")
 	}
-	d.threshold = a.Score
-	if html := app.HTMLString(d.Render()); !has(html, "verdict", "normal<") {
+	// The single view on its own (a component renders once into a tree).
+	sv.threshold = a.Score
+	if html := app.HTMLString(sv.Render()); !has(html, "verdict", "normal<") {
 		t.Error("a score equal to the threshold must be normal")
 	}
 	d.err = "bad.png: not a PNG"
