@@ -172,31 +172,6 @@ func (d *Demo) renderAbout() app.UI {
 	)
 }
 
-// sampleLabel is the data-label of a sample: "normal", "anomalous" or "".
-func sampleLabel(lbl string) string {
-	if lbl == "abnormal" {
-		return "anomalous"
-	}
-	return lbl
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "–"
-	}
-	return s
-}
-
-func labelShort(l string) string {
-	switch l {
-	case "normal":
-		return "normal"
-	case "abnormal":
-		return "anomaly"
-	}
-	return ""
-}
-
 func figure(src, caption string) app.UI {
 	return app.Figure().Body(app.Img().Src(src).Alt(caption), app.FigCaption().Text(caption))
 }
