@@ -75,7 +75,7 @@ type Demo struct {
 	verdictShown chan struct{}       // closed at the first verdict
 	batch        *BatchView          // the batch view, with its own state
 
-	lab   labState
+	lab   *LabView // the lab, with its own state
 	train trainState
 
 	mountCtx    app.Context // the component's own context, for updates from goroutines
@@ -88,7 +88,6 @@ type Demo struct {
 // as in the browser, before anything is loaded.
 func (d *Demo) OnInit() {
 	d.view = viewSingle
-	d.lab.layer = -1
 	d.train.init()
 	d.verdictShown = make(chan struct{})
 	site, ok := siteData()
@@ -232,7 +231,7 @@ func (p *Pool) sizeOrZero() int {
 func (d *Demo) setSession(s *Session) {
 	d.sess = s
 	d.batchView().reset()
-	d.lab = labState{layer: -1}
+	d.labView().reset()
 	if err := d.singleView().setModel(s); err != nil {
 		d.err = err.Error()
 	}
@@ -279,12 +278,21 @@ func (d *Demo) show(name string, b []byte, err error) {
 	}
 	d.err = ""
 	d.view = viewSingle
-	d.lab.reset()
+	d.labView().reset()
 	d.firstVerdict()
 }
 
+// labView is the lab's component, made on first use.
+func (d *Demo) labView() *LabView {
+	if d.lab == nil {
+		d.lab = newLabView(d)
+	}
+	return d.lab
+}
+
 // session, samples, sampleLabel, fail, openLab and batchScores are, with
-// show, what the single view asks of the page (singleHost).
+// show, what the single view asks of the page (singleHost); the lab asks
+// for some of them and current (labHost).
 func (d *Demo) session() *Session { return d.sess }
 
 func (d *Demo) samples() []GalleryItem { return d.galleryFor() }

@@ -78,7 +78,7 @@ func (d *Demo) renderView() app.UI {
 	case viewBatch:
 		return app.Div()
 	case viewLab:
-		return d.renderLab()
+		return d.labView()
 	case viewTrain:
 		return d.renderTrain()
 	}

@@ -13,6 +13,7 @@ import (
 // fakeHost is a page for the single view and the canvas on their own.
 type fakeHost struct {
 	sess    *Session
+	cur     *Analysis // the image shown, for the lab
 	items   []GalleryItem
 	shown   []string // names handed to show
 	failed  string
@@ -139,12 +140,46 @@ func TestShowThroughThePage(t *testing.T) {
 	if d.err != "x.png: cannot be read" || d.current() != nil {
 		t.Fatalf("a read error: err %q", d.err)
 	}
-	d.lab.layer = 3
+	d.labView().st.layer = 3
 	d.show("seven.png", galleryBytes(t, "digit-7-0.png"), nil)
-	if d.err != "" || d.view != viewSingle || d.current() == nil || d.current().Name != "seven.png" || d.lab.layer != -1 {
-		t.Fatalf("shown: err %q, view %s, lab layer %d", d.err, d.view, d.lab.layer)
+	if d.err != "" || d.view != viewSingle || d.current() == nil || d.current().Name != "seven.png" || d.labView().st.layer != -1 {
+		t.Fatalf("shown: err %q, view %s, lab layer %d", d.err, d.view, d.labView().st.layer)
 	}
 	if _, _, th := d.batchEnv(); th != d.singleView().Threshold() {
 		t.Error("the batch view's threshold is not the single view's")
+	}
+}
+
+func (h *fakeHost) current() *Analysis { return h.cur }
+
+// TestLabOnItsOwn draws the lab for an image and uses its controls.
+func TestLabOnItsOwn(t *testing.T) {
+	s, err := LoadSession("m.safetensors", testModel(t, 1, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seven, one := galleryBytes(t, "digit-7-0.png"), galleryBytes(t, "digit-1-0.png")
+	h := &fakeHost{sess: s, items: []GalleryItem{{File: "mnist/digit-1-0.png", Dataset: "mnist", Class: "1", Bytes: one}}}
+	l := newLabView(h)
+	if html := app.HTMLString(l.Render()); !strings.Contains(html, "Score an image first") || strings.Count(html, `<span class="shape">`) != len(s.Layers()) {
+		t.Fatal("the lab without an image: no hint, or not one box per layer")
+	}
+	if h.cur, err = s.AnalyzeBytes("seven.png", seven); err != nil {
+		t.Fatal(err)
+	}
+	l.onLayer(2)(nil, app.Event{})
+	if l.st.layer != 2 || !strings.HasPrefix(l.st.fmURL, "data:image/png;base64,") || h.failed != "" {
+		t.Fatalf("a layer's feature maps: layer %d, failed %q", l.st.layer, h.failed)
+	}
+	html := app.HTMLString(l.Render())
+	if !strings.Contains(html, `class="fmaps"`) || strings.Count(html, `aria-label="latent `) != len(h.cur.LatentI) {
+		t.Fatal("the lab with an image lacks the feature maps or a slider per latent")
+	}
+	if _, want, _ := s.DecodeScore(h.cur.LatentI); l.st.decScore != want {
+		t.Errorf("decoded E1(x) scores %v, want %v", l.st.decScore, want)
+	}
+	l.reset()
+	if l.st.layer != -1 || l.st.otherIdx != -1 || l.st.latent != nil {
+		t.Fatal("reset keeps the lab's state")
 	}
 }

@@ -372,7 +372,7 @@ func TestRenderHooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := &Demo{view: viewSingle, sess: s, ready: true}
-	d.lab.reset()
+	d.labView().reset()
 	sv := d.singleView()
 	sv.cur, sv.threshold = a, a.Score/2
 	html := app.HTMLString(d.Render())
