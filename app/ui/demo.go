@@ -45,10 +45,11 @@ const (
 
 // Demo is the page's shell: the model picker and the current model, the
 // tabs, the input strip, the error banner, and what the views share (the
-// gallery, the Web Workers). Each view is its own component with its own
-// state: the single-image view (SingleView, with its Canvas), the batch view
-// (BatchView); the lab and the Train view keep their state here (lab,
-// train). Its fields are its state; Render draws them.
+// gallery, the Web Workers). The views are components with their own state
+// (SingleView with its Canvas, BatchView, LabView), made on first use and
+// kept here so that their state outlives a change of tab; the Train view's
+// state (train) is kept here too. Its fields are its state; Render draws
+// them.
 type Demo struct {
 	app.Compo
 
@@ -66,17 +67,17 @@ type Demo struct {
 	err  string // the message for the last bad input (data-testid=error)
 	live bool   // mounted in the browser (false while pre-rendering: controls that need the Go program are disabled)
 
-	single       *SingleView // the single-image view, with its own state
+	single *SingleView
+	batch  *BatchView
+	lab    *LabView
+	train  trainState
+
 	pool         *Pool
 	poolNote     string
 	poolStarting bool
 	poolStarted  bool                // started, or failed (then pool is nil and batches run on the page)
 	poolWaiting  []func(app.Context) // run once the pool has started
 	verdictShown chan struct{}       // closed at the first verdict
-	batch        *BatchView          // the batch view, with its own state
-
-	lab   *LabView // the lab, with its own state
-	train trainState
 
 	mountCtx    app.Context // the component's own context, for updates from goroutines
 	removePaste func()
