@@ -35,9 +35,9 @@ var trainSizes = []struct {
 }{{"tiny (ngf 8)", 8}, {"small (ngf 16)", 16}, {"larger (ngf 32)", 32}, {"paper size (ngf 64)", 64}}
 
 // defaultMACsPerS is the trainer's speed assumed for the estimate before a
-// run has measured it: 80 images/s at ngf 16 in one worker, as make
+// run has measured it: 115 images/s at ngf 16 in one worker, as make
 // bench-train measured on a busy 2-core machine (see README).
-const defaultMACsPerS = 80 * 17.4e6
+const defaultMACsPerS = 115 * 17.4e6
 
 type lossPoint struct {
 	Steps                   int
