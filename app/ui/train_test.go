@@ -37,9 +37,9 @@ func TestTrainEstimateAndSentence(t *testing.T) {
 	d := &Demo{}
 	d.train.init()
 	secs, images := d.train.estimate()
-	// The class demo at the assumed speed: 3000 × 5 images at 80 images/s.
-	if images != 3000 || math.Abs(secs-187.5) > 10 {
-		t.Errorf("estimate %v s for %d images, want about 188 s for 3000", secs, images)
+	// The class demo at the assumed speed: 3000 × 5 images at 115 images/s.
+	if images != 3000 || math.Abs(secs-130.4) > 10 {
+		t.Errorf("estimate %v s for %d images, want about 130 s for 3000", secs, images)
 	}
 	if s := d.trainSentence(); !strings.Contains(s, "Press Start") {
 		t.Errorf("idle sentence %q", s)
