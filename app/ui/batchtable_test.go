@@ -107,8 +107,8 @@ func TestBatchViewRendersTheRowsInView(t *testing.T) {
 	b.tab.apply(us)
 	b.state = "done"
 	for _, first := range []int{0, 5000, 9990} {
-		b.first = first
-		v := &BatchView{host: d, visible: true, tab: b.tab, state: "done", first: first, inView: defaultView, sortBy: "score"}
+		b.top = first
+		v := &BatchView{host: d, visible: true, tab: b.tab, state: "done", top: first, inView: defaultView, sortBy: "score"}
 		html := app.HTMLString(v)
 		n := strings.Count(html, "<tr ") - 1 // the header row
 		if n < 1 || n > defaultView+2*rowMargin {
