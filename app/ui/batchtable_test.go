@@ -122,4 +122,15 @@ func TestBatchViewRendersTheRowsInView(t *testing.T) {
 			t.Fatal("the table does not say how many rows it has")
 		}
 	}
+	// At the top, the rows in view and the margin below; a new batch's first
+	// frame, the rows in view only.
+	for _, tc := range []struct {
+		firstPaint bool
+		want       int
+	}{{false, defaultView + rowMargin}, {true, defaultView}} {
+		v := &BatchView{host: d, visible: true, tab: b.tab, state: "running", inView: defaultView, sortBy: "score", firstPaint: tc.firstPaint}
+		if n := strings.Count(app.HTMLString(v), ` data-row="`); n != tc.want {
+			t.Fatalf("first paint %v: %d rows rendered, want %d", tc.firstPaint, n, tc.want)
+		}
+	}
 }
