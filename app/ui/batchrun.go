@@ -44,7 +44,7 @@ func (b *BatchView) start(names, labels []string, srcs []batchSource) {
 func prepare(names, labels []string, srcs []batchSource, sortBy string, asc bool) *batchTable {
 	rows := make([]BatchRow, len(names))
 	for i, n := range names {
-		label := ""
+		var label string
 		if labels != nil {
 			label = labels[i]
 		} else {
