@@ -52,7 +52,7 @@ bench:
 bench-trainer:
 	bash scripts/bench-trainer.sh
 
-## bench-train: training images/s of the pure-Go trainer natively and in the Train view's worker (headless Chromium), and the class demo's time to AUROC 0.85
+## bench-train: training images/s at the class demo's size: pure Go natively and in the Train view's worker (headless Chromium), TF.js in the same page (each backend), libtorch natively (LIBTORCH=0 skips it); the class demo's time to AUROC 0.85
 bench-train:
 	bash scripts/bench-train.sh
 

@@ -1,6 +1,7 @@
 package trainjob
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -28,4 +29,36 @@ func BenchmarkTrainStep(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*st.Batch)/b.Elapsed().Seconds(), "images/s")
+}
+
+// BenchmarkEvaluate is one evaluation of the class demo (the eval-mode
+// scores of the 360 held-out normals and the 1400 test digits, the
+// histograms, the strip) after recomputing BatchNorm's statistics over k
+// training batches, after a few steps; docs/app.md compares k.
+func BenchmarkEvaluate(b *testing.B) {
+	for _, k := range []int{0, 2, 8} {
+		b.Run(fmt.Sprintf("recompute_bn=%d", k), func(b *testing.B) {
+			st := DefaultSettings()
+			st.RecomputeBN = k
+			d, err := MNISTData(loadSubset(b), st)
+			if err != nil {
+				b.Fatal(err)
+			}
+			j, err := New(st, d)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; i < 3; i++ {
+				if _, err := j.Step(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := j.Evaluate(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

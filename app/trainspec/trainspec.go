@@ -44,8 +44,9 @@ func DefaultSettings() Settings {
 
 // DefaultRecomputeBN is the default number of training batches over which
 // the running statistics are recomputed before an evaluation (see
-// docs/app.md, "BatchNorm statistics before each evaluation").
-const DefaultRecomputeBN = 8
+// docs/app.md, "BatchNorm statistics before each evaluation": 2 batches
+// give the AUROCs of 8 within 0.007 at a quarter of the cost).
+const DefaultRecomputeBN = 2
 
 // MaxMemory is the largest estimated working set a run may need: a tab's
 // WebAssembly memory is at most 4 GiB, and Go's heap doubles before it

@@ -98,7 +98,8 @@ func TestBatchViewRendersTheRowsInView(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &Demo{view: viewBatch, sess: s, threshold: 1}
+	d := &Demo{view: viewBatch, sess: s}
+	d.singleView().threshold = 1
 	b := newBatchView(d)
 	b.visible = true
 	rng := rand.New(rand.NewPCG(8, 8))

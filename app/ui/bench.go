@@ -26,17 +26,17 @@ func (d *Demo) exposeBench() {
 		} else if x, err := d.sess.Prepare(d.gallery[0].Bytes); err != nil {
 			out["error"] = err.Error()
 		} else {
-			d.sess.Model.Forward(x) // warm-up
+			d.sess.Score(x) // warm-up
 			t0 := time.Now()
 			for i := 0; i < n; i++ {
-				if _, err := d.sess.Model.Forward(x); err != nil {
+				if _, err := d.sess.Score(x); err != nil {
 					out["error"] = err.Error()
 					break
 				}
 			}
 			out["ms"] = float64(time.Since(t0).Microseconds()) / 1000
 			out["n"] = n
-			out["macs"] = d.sess.Model.MACs()
+			out["macs"] = d.sess.MACs()
 			out["model"] = d.sess.Name
 		}
 		b, _ := json.Marshal(out)

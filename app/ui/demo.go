@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"math"
-	"slices"
 	"strings"
 	"time"
 
@@ -38,20 +36,6 @@ type BundledModel struct {
 	Words *modelfile.About `json:"words,omitempty"`
 }
 
-// GalleryItem is one sample image (web/gallery/index.json, written by the
-// site generator; see package app/gallery) with its bytes, fetched at start
-// so that scoring needs no network.
-type GalleryItem struct {
-	File    string `json:"file"`
-	Dataset string `json:"dataset"`
-	Class   string `json:"class"`
-	Model   string `json:"model"`  // the bundled model whose own sample this is; "" for the MNIST samples
-	Label   string `json:"label"`  // "normal" or "anomalous" for a model's own sample
-	Source  string `json:"source"` // the original file, relative to its gallery folder
-	Bytes   []byte `json:"-"`
-	URL     string `json:"-"` // data URL of the original file
-}
-
 // Views of the page.
 const (
 	viewSingle = "single"
@@ -59,8 +43,13 @@ const (
 	viewLab    = "lab"
 )
 
-// Demo is the whole page: model picker, input, single-image view, batch view
-// and lab. Its fields are its state; Render draws them.
+// Demo is the page's shell: the model picker and the current model, the
+// tabs, the input strip, the error banner, and what the views share (the
+// gallery, the Web Workers). The views are components with their own state
+// (SingleView with its Canvas, BatchView, LabView), made on first use and
+// kept here so that their state outlives a change of tab; the Train view's
+// state (train) is kept here too. Its fields are its state; Render draws
+// them.
 type Demo struct {
 	app.Compo
 
@@ -75,19 +64,13 @@ type Demo struct {
 
 	gallery []GalleryItem
 
-	err       string // the message for the last bad input (data-testid=error)
-	busy      string // what is running, shown with progress
-	cur       *Analysis
-	curImages struct {
-		of   *Analysis // the analysis urls were drawn from
-		urls [4]string // x, x̂, heat map, overlay as data URLs
-	}
-	threshold float64
-	userSetT  bool
-	tLo, tHi  float64 // the threshold slider's range, as last drawn
-
+	err  string // the message for the last bad input (data-testid=error)
 	live bool   // mounted in the browser (false while pre-rendering: controls that need the Go program are disabled)
-	pick string // gallery file clicked before the model was ready, scored when it is
+
+	single *SingleView
+	batch  *BatchView
+	lab    *LabView
+	train  trainState
 
 	pool         *Pool
 	poolNote     string
@@ -95,19 +78,9 @@ type Demo struct {
 	poolStarted  bool                // started, or failed (then pool is nil and batches run on the page)
 	poolWaiting  []func(app.Context) // run once the pool has started
 	verdictShown chan struct{}       // closed at the first verdict
-	batch        *BatchView          // the batch view, with its own state
-
-	drawn   bool // the canvas has been cleared to black
-	drawing bool
-	lastX   float64
-	lastY   float64
-
-	lab   labState
-	train trainState
 
 	mountCtx    app.Context // the component's own context, for updates from goroutines
 	removePaste func()
-	removeDraw  func()
 	started     time.Time
 }
 
@@ -116,8 +89,6 @@ type Demo struct {
 // as in the browser, before anything is loaded.
 func (d *Demo) OnInit() {
 	d.view = viewSingle
-	d.threshold = math.NaN()
-	d.lab.layer = -1
 	d.train.init()
 	d.verdictShown = make(chan struct{})
 	site, ok := siteData()
@@ -140,23 +111,19 @@ func (d *Demo) OnMount(ctx app.Context) {
 	mark("mounted") // go-app has drawn the page (its first render replaces the pre-rendered one)
 	d.live = true
 	if e := app.Window().Get("ganomalyEarly"); e.Truthy() && e.Get("pick").Truthy() {
-		d.pick = e.Get("pick").String()
+		d.singleView().setPick(e.Get("pick").String())
 	}
 	app.Window().Set("ganomalyMounted", true)
 	d.started = time.Now()
 	d.mountCtx = ctx
 	d.removePaste = app.Window().AddEventListener("paste", d.onPaste)
-	d.removeDraw = d.listenDrawing(ctx)
 	ctx.Async(func() { d.start(ctx) })
 }
 
-// OnDismount removes the window listeners.
+// OnDismount removes the window listener.
 func (d *Demo) OnDismount() {
 	if d.removePaste != nil {
 		d.removePaste()
-	}
-	if d.removeDraw != nil {
-		d.removeDraw()
 	}
 }
 
@@ -219,36 +186,15 @@ func (d *Demo) start(ctx app.Context) {
 		setBodyData("ready", "true")
 		mark("ready")
 		slog.Info("ready", "ms", time.Since(d.started).Milliseconds())
-		if d.pick != "" {
+		if pick := d.singleView().takePick(); pick != "" {
 			for _, it := range d.galleryFor() {
-				if it.File == d.pick {
-					d.scoreOne(ctx, "gallery/"+it.File, it.Bytes)
+				if it.File == pick {
+					d.show("gallery/"+it.File, it.Bytes, nil)
 				}
 			}
-			d.pick = ""
 		}
 	})
 	d.startPoolWhenIdle()
-}
-
-// earlyGallery returns the gallery images boot.js has fetched (nil for one
-// that failed), or nil when it has not fetched n of them.
-func earlyGallery(n int) [][]byte {
-	e := app.Window().Get("ganomalyEarly")
-	if n == 0 || !e.Truthy() || !e.Get("gallery").Truthy() {
-		return nil
-	}
-	arr, err := await(e.Get("gallery"))
-	if err != nil || arr.Length() != n {
-		return nil
-	}
-	out := make([][]byte, n)
-	for i := range out {
-		if v := arr.Index(i); v.Truthy() {
-			out[i] = jsBytes(v)
-		}
-	}
-	return out
 }
 
 // defaultModel is the entry marked default (the first one otherwise).
@@ -280,173 +226,91 @@ func (p *Pool) sizeOrZero() int {
 	return p.Size()
 }
 
-// loadGallery fetches the bytes of the gallery's images (items, or those
-// listed in web/gallery/index.json when items is empty) and returns a new
-// slice with Bytes and a data URL set, so that showing and scoring them needs
-// no network once the page is ready.
-func (d *Demo) loadGallery(ctx app.Context, items []GalleryItem) []GalleryItem {
-	base := ctx.ResolveStaticResource("/web/gallery/")
-	if len(items) == 0 {
-		idx, err := fetchBytes(base + "index.json")
-		if err != nil {
-			slog.Warn("no gallery", "err", err)
-			return nil
-		}
-		if err := json.Unmarshal(idx, &items); err != nil {
-			slog.Warn("gallery index", "err", err)
-			return nil
-		}
-	}
-	if early := earlyGallery(len(items)); early != nil {
-		var out []GalleryItem
-		for i, it := range items {
-			if early[i] == nil {
-				slog.Warn("gallery image", "file", it.File, "err", "could not be fetched")
-				continue
-			}
-			it.Bytes = early[i]
-			it.URL = "data:image/png;base64," + b64(it.Bytes)
-			out = append(out, it)
-		}
-		return out
-	}
-	var out []GalleryItem
-	for _, it := range items {
-		b, err := fetchBytes(base + it.File)
-		if err != nil {
-			slog.Warn("gallery image", "err", err)
-			continue
-		}
-		it.Bytes = b
-		it.URL = "data:image/png;base64," + b64(b)
-		out = append(out, it)
-	}
-	return out
-}
-
-// setSession switches to a loaded model: threshold from its calibration,
-// the current image re-scored, the batch cleared.
+// setSession switches to a loaded model: the single view takes it (its
+// threshold, the current image re-scored), the batch and the lab are
+// cleared.
 func (d *Demo) setSession(s *Session) {
 	d.sess = s
-	d.threshold = s.DefaultThreshold()
-	d.userSetT = false
-	if math.IsNaN(d.threshold) {
-		d.threshold = 0
-	}
 	d.batchView().reset()
-	d.lab = labState{layer: -1}
-	if d.cur != nil && d.cur.Source != nil {
-		a, err := s.AnalyzeBytes(d.cur.Name, d.cur.Source)
-		if err != nil {
-			d.cur, d.err = nil, err.Error()
-		} else {
-			d.cur = a
-		}
-	} else {
-		d.cur = nil
+	d.labView().reset()
+	if err := d.singleView().setModel(s); err != nil {
+		d.err = err.Error()
+	}
+	d.changed()
+}
+
+// changed redraws the page after a change made from a view's handler or a
+// goroutine (a view's events redraw that view only).
+func (d *Demo) changed() {
+	if d.Mounted() {
+		d.Update()
 	}
 }
 
-// galleryLabel is "normal", "abnormal" or "" for a gallery item under the
-// current model.
-func (d *Demo) galleryLabel(it GalleryItem) string {
+// current is the image the single view shows (nil before the first): the
+// lab looks inside the model for it.
+func (d *Demo) current() *Analysis { return d.singleView().current() }
+
+// singleView is the single-image view's component, made on first use.
+func (d *Demo) singleView() *SingleView {
+	if d.single == nil {
+		d.single = newSingleView(d, d)
+	}
+	return d.single
+}
+
+// show analyses one image on the page (an image takes tens of
+// milliseconds) and shows it in the single-image view; err says why the
+// image could not be read. It is the single view's and the canvas's
+// singleHost.show and canvasHost.show.
+func (d *Demo) show(name string, b []byte, err error) {
+	defer d.changed()
 	switch {
-	case it.Label == "normal":
-		return "normal"
-	case it.Label == "anomalous":
-		return "abnormal"
+	case err != nil:
+		d.err = err.Error()
+		return
 	case d.sess == nil:
-		return ""
-	}
-	return ClassLabel(d.sess.Meta, it.Dataset, it.Class)
-}
-
-// GalleryCaption explains the sample images shown for a model: coloured by
-// whether the model saw their class in training, or, when none of them comes
-// from the model's own dataset (a model trained on a folder of your images),
-// that they are only foreign examples.
-func GalleryCaption(meta modelfile.Metadata, items []GalleryItem) string {
-	if len(items) == 0 {
-		return ""
-	}
-	if items[0].Model != "" {
-		w := meta.Words()
-		return "Sample images chosen for this model, labelled by their folders: green = normal (" + w.NormalName + "), red = anomalous (" + w.AbnormalName + ")."
-	}
-	var names []string
-	for _, it := range items {
-		if ClassLabel(meta, it.Dataset, it.Class) != "" {
-			return "Sample images from the test set; green = a class the model was trained on, red = the class it never saw."
-		}
-		if n := strings.ToUpper(it.Dataset); !slices.Contains(names, n) {
-			names = append(names, n)
-		}
-	}
-	return "Sample images from " + strings.Join(names, " and ") + ", not from the images this model was trained on, so how it scores them says little: drop your own images to judge it."
-}
-
-// galleryFor lists the gallery items that suit the current model: a bundled
-// model's own samples when it has some; otherwise the shared samples of the
-// model's dataset, or, when it names none we have, all shared samples.
-func (d *Demo) galleryFor() []GalleryItem {
-	var ds, name string
-	bundled := false
-	switch {
-	case d.sess != nil:
-		if d.sess.Meta.Dataset != nil {
-			ds = d.sess.Meta.Dataset.Name
-		}
-		name, bundled = d.sess.Name, d.sess.Bundled
-	case len(d.models) > 0:
-		def := defaultModel(d.models) // before the model is loaded
-		ds, name, bundled = def.Dataset, def.File, true
-	default:
-		return nil
-	}
-	var own, same, shared []GalleryItem
-	for _, it := range d.gallery {
-		switch {
-		case it.Model != "":
-			if bundled && it.Model == name {
-				own = append(own, it)
-			}
-		case strings.EqualFold(ds, it.Dataset):
-			same = append(same, it)
-		default:
-			shared = append(shared, it)
-		}
-	}
-	switch {
-	case len(own) > 0:
-		return own
-	case len(same) > 0:
-		return same
-	}
-	return shared
-}
-
-// scoreOne analyses one image on the page (an image takes tens of
-// milliseconds) and shows it in the single-image view.
-func (d *Demo) scoreOne(ctx app.Context, name string, b []byte) {
-	if d.sess == nil {
 		d.err = "The model is still loading; try again in a moment."
 		return
 	}
-	a, err := d.sess.AnalyzeBytes(name, b)
-	if err != nil {
+	if err := d.singleView().show(d.sess, name, b); err != nil {
 		d.err = err.Error()
 		return
 	}
 	d.err = ""
-	d.cur = a
 	d.view = viewSingle
-	d.lab.reset()
+	d.labView().reset()
 	d.firstVerdict()
-	if !d.userSetT && !d.sess.HasCalibration() && d.threshold == 0 {
-		// Leave an uncalibrated model's threshold at 0 until the user moves it.
-		d.threshold = 0
-	}
 }
+
+// labView is the lab's component, made on first use.
+func (d *Demo) labView() *LabView {
+	if d.lab == nil {
+		d.lab = newLabView(d)
+	}
+	return d.lab
+}
+
+// session, samples, sampleLabel, fail, openLab and batchScores are, with
+// show, what the single view asks of the page (singleHost); the lab asks
+// for some of them and current (labHost).
+func (d *Demo) session() *Session { return d.sess }
+
+func (d *Demo) samples() []GalleryItem { return d.galleryFor() }
+
+func (d *Demo) sampleLabel(it GalleryItem) string { return d.galleryLabel(it) }
+
+func (d *Demo) fail(msg string) {
+	d.err = msg
+	d.changed()
+}
+
+func (d *Demo) openLab() {
+	d.view = viewLab
+	d.changed()
+}
+
+func (d *Demo) batchScores() (lo, hi float64) { return d.batch.scoreRange() }
 
 // takeFiles handles files from the input, a drop or the clipboard: one file
 // goes to the single-image view, several to the batch view.
@@ -513,13 +377,7 @@ func (d *Demo) takeChecked(ctx app.Context, list []app.Value, names []string, fo
 	if n == 1 && !folder {
 		ctx.Async(func() {
 			b, err := readFile(list[0])
-			d.dispatch(func(ctx app.Context) {
-				if err != nil {
-					d.err = err.Error()
-					return
-				}
-				d.scoreOne(ctx, names[0], b)
-			})
+			d.dispatch(func(ctx app.Context) { d.show(names[0], b, err) })
 		})
 		return
 	}
@@ -564,7 +422,9 @@ func (d *Demo) batchView() *BatchView {
 
 // batchEnv, poolStarting, sampleBatch, runBatch and openRow are what the
 // batch view asks of the page (batchHost).
-func (d *Demo) batchEnv() (*Session, *Pool, float64) { return d.sess, d.pool, d.threshold }
+func (d *Demo) batchEnv() (*Session, *Pool, float64) {
+	return d.sess, d.pool, d.singleView().Threshold()
+}
 
 func (d *Demo) workersStarting() bool { return d.poolStarting }
 
@@ -577,15 +437,6 @@ func (d *Demo) sampleBatch() (names, labels []string, srcs []batchSource) {
 	return names, labels, srcs
 }
 
-func (d *Demo) openRow(ctx app.Context, name string, b []byte, err error) {
-	// The page, not the batch view, changes: dispatch through its context.
-	d.dispatch(func(ctx app.Context) {
-		if err != nil {
-			d.err = err.Error()
-			return
-		}
-		d.scoreOne(ctx, name, b)
-	})
-}
+func (d *Demo) openRow(ctx app.Context, name string, b []byte, err error) { d.show(name, b, err) }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

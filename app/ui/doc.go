@@ -1,8 +1,10 @@
 // Package ui is the browser demo and lab of ganomaly-go, written with go-app
-// v9: one root component (Demo) whose views — model picker, single-image
-// view, batch view and lab — live in their own files, plus the pure helpers
-// they draw with (SVG charts, image data URLs, threshold rates, CSV) which are
-// tested natively.
+// v9: a shell component (Demo: the model picker and the current model, the
+// tabs, the gallery) and one component per view with its own state and
+// files — SingleView (with its Canvas), BatchView, LabView — each reaching
+// the shell through a small interface, plus the pure helpers they draw with
+// (SVG charts, image data URLs, threshold rates, CSV) which are tested
+// natively.
 //
 // The engine is reached through Session only: Session.Prepare turns file
 // bytes into the model's input exactly as the CLI does (package preprocess),

@@ -1,9 +1,6 @@
 package ui
 
 import (
-	"encoding/base64"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -125,24 +122,6 @@ func (d *Demo) onFolder(ctx app.Context, e app.Event) {
 	in.Set("value", "")
 }
 
-// The item is looked up when clicked: go-app keeps a button's first handler
-// while its scope (the file) stays the same, and the bytes arrive later.
-func (d *Demo) onGallery(file string) app.EventHandler {
-	return func(ctx app.Context, e app.Event) {
-		it := GalleryItem{File: file}
-		for _, g := range d.gallery {
-			if g.File == file {
-				it = g
-			}
-		}
-		if !d.ready || it.Bytes == nil {
-			d.pick = it.File // scored once the model is loaded
-			return
-		}
-		d.scoreOne(ctx, "gallery/"+it.File, it.Bytes)
-	}
-}
-
 // onModelSelect loads a bundled model.
 func (d *Demo) onModelSelect(ctx app.Context, e app.Event) {
 	file := ctx.JSSrc().Get("value").String()
@@ -209,21 +188,6 @@ func (d *Demo) switchModel(ctx app.Context, name string, b []byte, bundled bool)
 	})
 }
 
-func (d *Demo) onThreshold(ctx app.Context, e app.Event) {
-	p, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
-	if err == nil && !math.IsNaN(p) {
-		d.threshold = FromSlider(p, d.tLo, d.tHi)
-		d.userSetT = true
-	}
-}
-
-func (d *Demo) onResetThreshold(ctx app.Context, e app.Event) {
-	if d.sess != nil && d.sess.HasCalibration() {
-		d.threshold = d.sess.DefaultThreshold()
-		d.userSetT = false
-	}
-}
-
 func (d *Demo) onDismissError(ctx app.Context, e app.Event) { d.err = "" }
 
 func (d *Demo) onView(v string) app.EventHandler {
@@ -231,125 +195,3 @@ func (d *Demo) onView(v string) app.EventHandler {
 }
 
 func (d *Demo) onLarge(ctx app.Context, e app.Event) { d.large = !d.large }
-
-// Canvas drawing. Pointer events cover mouse, pen and touch.
-
-func (d *Demo) canvasPoint(c app.Value, e app.Event) (float64, float64) {
-	r := c.Call("getBoundingClientRect")
-	sx := c.Get("width").Float() / r.Get("width").Float()
-	sy := c.Get("height").Float() / r.Get("height").Float()
-	return (e.Get("clientX").Float() - r.Get("left").Float()) * sx, (e.Get("clientY").Float() - r.Get("top").Float()) * sy
-}
-
-func (d *Demo) clearCanvas(c app.Value) {
-	g := c.Call("getContext", "2d")
-	g.Set("fillStyle", "#000")
-	g.Call("fillRect", 0, 0, c.Get("width").Int(), c.Get("height").Int())
-	d.drawn = true
-}
-
-// listenDrawing attaches the drawing handlers to the document once: plain
-// JavaScript listeners (not go-app element handlers, which would re-render
-// the page on every pointer move and are re-bound when the tree changes).
-// Strokes are drawn directly; lifting the pen scores the drawing through
-// ctx.Dispatch on the UI goroutine.
-func (d *Demo) listenDrawing(ctx app.Context) func() {
-	doc := app.Window().Get("document")
-	isCanvas := func(e app.Value) bool {
-		t := e.Get("target")
-		return t.Truthy() && t.Get("id").String() == "draw-canvas"
-	}
-	down := app.FuncOf(func(this app.Value, args []app.Value) any {
-		e := app.Event{Value: args[0]}
-		if !isCanvas(e) {
-			return nil
-		}
-		c := e.Get("target")
-		if !d.drawn {
-			d.clearCanvas(c)
-		}
-		e.PreventDefault()
-		c.Call("setPointerCapture", e.Get("pointerId"))
-		d.drawing = true
-		d.lastX, d.lastY = d.canvasPoint(c, e)
-		d.stroke(c, d.lastX, d.lastY)
-		return nil
-	})
-	move := app.FuncOf(func(this app.Value, args []app.Value) any {
-		e := app.Event{Value: args[0]}
-		if !d.drawing || !isCanvas(e) {
-			return nil
-		}
-		c := e.Get("target")
-		x, y := d.canvasPoint(c, e)
-		d.stroke(c, x, y)
-		d.lastX, d.lastY = x, y
-		return nil
-	})
-	up := app.FuncOf(func(this app.Value, args []app.Value) any {
-		if !d.drawing {
-			return nil
-		}
-		d.drawing = false
-		d.dispatch(func(ctx app.Context) {
-			if c := app.Window().GetElementByID("draw-canvas"); c.Truthy() {
-				d.scoreCanvas(ctx, c)
-			}
-		})
-		return nil
-	})
-	doc.Call("addEventListener", "pointerdown", down)
-	doc.Call("addEventListener", "pointermove", move)
-	doc.Call("addEventListener", "pointerup", up)
-	doc.Call("addEventListener", "pointercancel", up)
-	return func() {
-		doc.Call("removeEventListener", "pointerdown", down)
-		doc.Call("removeEventListener", "pointermove", move)
-		doc.Call("removeEventListener", "pointerup", up)
-		doc.Call("removeEventListener", "pointercancel", up)
-		down.Release()
-		move.Release()
-		up.Release()
-	}
-}
-
-func (d *Demo) stroke(c app.Value, x, y float64) {
-	g := c.Call("getContext", "2d")
-	g.Set("strokeStyle", "#fff")
-	g.Set("lineWidth", c.Get("width").Float()/12)
-	g.Set("lineCap", "round")
-	g.Set("lineJoin", "round")
-	g.Call("beginPath")
-	g.Call("moveTo", d.lastX, d.lastY)
-	g.Call("lineTo", x+0.01, y+0.01)
-	g.Call("stroke")
-}
-
-func (d *Demo) scoreCanvas(ctx app.Context, c app.Value) {
-	url := c.Call("toDataURL", "image/png").String()
-	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(url, "data:image/png;base64,"))
-	if err != nil {
-		d.err = "cannot read the drawing: " + err.Error()
-		return
-	}
-	d.scoreOne(ctx, "drawing.png", b)
-}
-
-func (d *Demo) onClearCanvas(ctx app.Context, e app.Event) {
-	c := app.Window().GetElementByID("draw-canvas")
-	if c.Truthy() {
-		d.clearCanvas(c)
-	}
-}
-
-// onCanvasKey lets keyboard users score the (empty or drawn) canvas.
-func (d *Demo) onScoreCanvas(ctx app.Context, e app.Event) {
-	c := app.Window().GetElementByID("draw-canvas")
-	if !c.Truthy() {
-		return
-	}
-	if !d.drawn {
-		d.clearCanvas(c)
-	}
-	d.scoreCanvas(ctx, c)
-}

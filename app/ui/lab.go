@@ -10,6 +10,45 @@ import (
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
+// LabView is the lab: the model's layers with the feature maps of the
+// image shown, the latent explorer and the interpolation between two
+// images. A component with its own state (labState), mounted while its tab
+// is shown; it reaches the page through labHost only.
+type LabView struct {
+	app.Compo
+
+	host labHost
+	st   labState
+}
+
+// labHost is what the lab needs from the page.
+type labHost interface {
+	// session is the loaded model, nil while it loads.
+	session() *Session
+	// current is the image the single view shows, nil before the first.
+	current() *Analysis
+	// samples is the gallery suited to the model (the second image of the
+	// interpolation); sampleLabel labels a sample for it.
+	samples() []GalleryItem
+	sampleLabel(it GalleryItem) string
+	// fail shows a message in the page's error banner.
+	fail(msg string)
+}
+
+func newLabView(h labHost) *LabView {
+	l := &LabView{host: h}
+	l.st.reset()
+	return l
+}
+
+// reset forgets what the lab showed (a new image or a new model).
+func (l *LabView) reset() {
+	l.st.reset()
+	if l.Mounted() {
+		l.Update()
+	}
+}
+
 // labState is the lab's state: the selected layer's feature maps, the
 // edited latent vector and the interpolation.
 type labState struct {
@@ -36,111 +75,105 @@ func (l *labState) reset() {
 const maxMaps = 64
 
 // onLayer traces the current image and shows one layer's feature maps.
-func (d *Demo) onLayer(i int) app.EventHandler {
+func (l *LabView) onLayer(i int) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
-		if d.cur == nil || d.sess == nil {
+		sess, cur := l.host.session(), l.host.current()
+		if cur == nil || sess == nil {
 			return
 		}
-		var out []float32
-		var info engine.LayerInfo
-		if _, err := d.sess.Model.Trace(d.cur.X, func(j int, l engine.LayerInfo, o []float32) {
-			if j == i {
-				out, info = append([]float32(nil), o...), l
-			}
-		}); err != nil {
-			d.err = err.Error()
+		out, info, err := sess.LayerOutput(cur.X, i)
+		if err != nil {
+			l.host.fail(err.Error())
 			return
 		}
 		img, n := MosaicImage(out, info.OutC, info.OutH, maxMaps)
-		d.lab.layer, d.lab.fmURL, d.lab.fmShown = i, PNGDataURL(img), n
+		l.st.layer, l.st.fmURL, l.st.fmShown = i, PNGDataURL(img), n
 	}
 }
 
 // decode runs the decoder on z and scores the decoded image.
-func (d *Demo) decode(z []float32) (string, float64, error) {
-	img, err := d.sess.Model.Decode(z)
+func (l *LabView) decode(z []float32) (string, float64, error) {
+	sess := l.host.session()
+	img, score, err := sess.DecodeScore(z)
 	if err != nil {
 		return "", 0, err
 	}
-	img = append([]float32(nil), img...)
-	r, err := d.sess.Model.Forward(img)
-	if err != nil {
-		return "", 0, err
-	}
-	return TensorURL(img, d.sess.Meta), r.Score, nil
+	return TensorURL(img, sess.Meta), score, nil
 }
 
-func (d *Demo) ensureLatent() {
-	if d.cur != nil && len(d.lab.latent) != len(d.cur.LatentI) {
-		d.lab.latent = append([]float32(nil), d.cur.LatentI...)
-		d.lab.decURL, d.lab.decScore, _ = d.decode(d.lab.latent)
+func (l *LabView) ensureLatent() {
+	if cur := l.host.current(); cur != nil && len(l.st.latent) != len(cur.LatentI) {
+		l.st.latent = append([]float32(nil), cur.LatentI...)
+		l.st.decURL, l.st.decScore, _ = l.decode(l.st.latent)
 	}
 }
 
-func (d *Demo) onLatent(i int) app.EventHandler {
+func (l *LabView) onLatent(i int) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
 		p, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
-		if err != nil || i >= len(d.lab.latent) {
+		if err != nil || i >= len(l.st.latent) {
 			return
 		}
-		d.lab.latent[i] = float32(FromSlider(p, -d.lab.zRange, d.lab.zRange))
-		url, s, err := d.decode(d.lab.latent)
+		l.st.latent[i] = float32(FromSlider(p, -l.st.zRange, l.st.zRange))
+		url, s, err := l.decode(l.st.latent)
 		if err != nil {
-			d.err = err.Error()
+			l.host.fail(err.Error())
 			return
 		}
-		d.lab.decURL, d.lab.decScore = url, s
+		l.st.decURL, l.st.decScore = url, s
 	}
 }
 
-func (d *Demo) onLatentReset(ctx app.Context, e app.Event) {
-	d.lab.latent = nil
-	d.ensureLatent()
+func (l *LabView) onLatentReset(ctx app.Context, e app.Event) {
+	l.st.latent = nil
+	l.ensureLatent()
 }
 
-func (d *Demo) onOther(ctx app.Context, e app.Event) {
+func (l *LabView) onOther(ctx app.Context, e app.Event) {
 	idx, err := strconv.Atoi(ctx.JSSrc().Get("value").String())
-	items := d.galleryFor()
+	items := l.host.samples()
 	if err != nil || idx < 0 || idx >= len(items) {
-		d.lab.otherIdx, d.lab.otherZ = -1, nil
+		l.st.otherIdx, l.st.otherZ = -1, nil
 		return
 	}
-	x, err := d.sess.Prepare(items[idx].Bytes)
+	sess := l.host.session()
+	x, err := sess.Prepare(items[idx].Bytes)
 	if err != nil {
-		d.err = err.Error()
+		l.host.fail(err.Error())
 		return
 	}
-	z, err := d.sess.Model.Encode(x)
+	z, err := sess.Encode(x)
 	if err != nil {
-		d.err = err.Error()
+		l.host.fail(err.Error())
 		return
 	}
-	d.lab.otherIdx, d.lab.otherZ = idx, append([]float32(nil), z...)
-	d.mix()
+	l.st.otherIdx, l.st.otherZ = idx, z
+	l.mix()
 }
 
-func (d *Demo) onAlpha(ctx app.Context, e app.Event) {
+func (l *LabView) onAlpha(ctx app.Context, e app.Event) {
 	if p, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64); err == nil {
-		d.lab.alpha = FromSlider(p, 0, 1)
-		d.mix()
+		l.st.alpha = FromSlider(p, 0, 1)
+		l.mix()
 	}
 }
 
-func (d *Demo) mix() {
-	if d.cur == nil || d.lab.otherZ == nil {
+func (l *LabView) mix() {
+	cur := l.host.current()
+	if cur == nil || l.st.otherZ == nil {
 		return
 	}
-	z := make([]float32, len(d.cur.LatentI))
-	a := float32(d.lab.alpha)
+	z := make([]float32, len(cur.LatentI))
+	a := float32(l.st.alpha)
 	for i := range z {
-		z[i] = (1-a)*d.cur.LatentI[i] + a*d.lab.otherZ[i]
+		z[i] = (1-a)*cur.LatentI[i] + a*l.st.otherZ[i]
 	}
-	url, s, err := d.decode(z)
+	url, s, err := l.decode(z)
 	if err != nil {
-		d.err = err.Error()
+		l.host.fail(err.Error())
 		return
 	}
-	d.lab.mixURL, d.lab.mixScore = url, s
+	l.st.mixURL, l.st.mixScore = url, s
 }
 
 func partName(p string) string {
@@ -155,31 +188,32 @@ func partName(p string) string {
 	return p
 }
 
-func (d *Demo) renderLab() app.UI {
-	if d.sess == nil {
+// Render draws the lab.
+func (l *LabView) Render() app.UI {
+	sess, cur := l.host.session(), l.host.current()
+	if sess == nil {
 		return app.Div().Class("panel lab")
 	}
-	layers := d.sess.Model.Layers()
+	layers := sess.Layers()
 	parts := []string{"encoder1", "decoder", "encoder2"}
 	var cols []app.UI
 	for pi, p := range parts {
 		var boxes []app.UI
-		for i, l := range layers {
-			if l.Part != p {
+		for i, ly := range layers {
+			if ly.Part != p {
 				continue
 			}
-			i, l := i, l
 			cls := "layer"
-			if d.lab.layer == i {
+			if l.st.layer == i {
 				cls += " selected"
 			}
-			h := 18 + 70*float64(l.OutH)/float64(d.sess.Meta.Arch.ISize)
+			h := 18 + 70*float64(ly.OutH)/float64(sess.Meta.Arch.ISize)
 			boxes = append(boxes, app.Button().Class(cls).Style("min-height", fmt.Sprintf("%.0fpx", h)).
-				Disabled(d.cur == nil).OnClick(d.onLayer(i), i).
-				Title(fmt.Sprintf("%s %s, %s", l.Key(), l.Op, l.Act)).
+				Disabled(cur == nil).OnClick(l.onLayer(i), i).
+				Title(fmt.Sprintf("%s %s, %s", ly.Key(), ly.Op, ly.Act)).
 				Body(
-					app.Span().Class("shape").Text(fmt.Sprintf("%d×%d×%d", l.OutC, l.OutH, l.OutH)),
-					app.Span().Class("op").Text(layerOp(l)),
+					app.Span().Class("shape").Text(fmt.Sprintf("%d×%d×%d", ly.OutC, ly.OutH, ly.OutH)),
+					app.Span().Class("op").Text(layerOp(ly)),
 				))
 		}
 		cols = append(cols, app.Div().Class("part part-"+p).Body(
@@ -190,16 +224,16 @@ func (d *Demo) renderLab() app.UI {
 			cols = append(cols, app.Div().Class("arrow").Aria("hidden", true).Text("→"))
 		}
 	}
-	a := d.sess.Meta.Arch
+	a := sess.Meta.Arch
 	var fm app.UI = app.P().Class("hint").Text("Score an image first, then click a layer to see its feature maps for that image.")
-	if d.cur != nil && d.lab.layer >= 0 {
-		l := layers[d.lab.layer]
+	if cur != nil && l.st.layer >= 0 {
+		ly := layers[l.st.layer]
 		fm = app.Div().Class("fmaps").Body(
-			app.Img().Src(d.lab.fmURL).Alt("feature maps"),
-			app.P().Text(fmt.Sprintf("%s — %s: %d feature maps of %d×%d (first %d shown, each stretched to its own range).", partName(l.Part), l.Name, l.OutC, l.OutH, l.OutH, d.lab.fmShown)),
+			app.Img().Src(l.st.fmURL).Alt("feature maps"),
+			app.P().Text(fmt.Sprintf("%s — %s: %d feature maps of %d×%d (first %d shown, each stretched to its own range).", partName(ly.Part), ly.Name, ly.OutC, ly.OutH, ly.OutH, l.st.fmShown)),
 		)
-	} else if d.cur != nil {
-		fm = app.P().Class("hint").Text("Click a layer above (or Tab to it and press Enter) to see its feature maps for " + d.cur.Name + ".")
+	} else if cur != nil {
+		fm = app.P().Class("hint").Text("Click a layer above (or Tab to it and press Enter) to see its feature maps for " + cur.Name + ".")
 	}
 	return app.Div().Class("lab").Body(
 		app.Div().Class("panel").Body(
@@ -208,8 +242,8 @@ func (d *Demo) renderLab() app.UI {
 			app.Div().Class("diagram").Body(cols...),
 			fm,
 		),
-		d.renderExplain(),
-		d.renderLatent(),
+		l.renderExplain(),
+		l.renderLatent(),
 	)
 }
 
@@ -221,10 +255,10 @@ func layerOp(l engine.LayerInfo) string {
 	return fmt.Sprintf("%s %d→%d k%d s%d", op, l.InC, l.OutC, l.K, l.S)
 }
 
-func (d *Demo) renderExplain() app.UI {
+func (l *LabView) renderExplain() app.UI {
 	score := "—"
-	if d.cur != nil {
-		score = ShortScore(d.cur.Score)
+	if cur := l.host.current(); cur != nil {
+		score = ShortScore(cur.Score)
 	}
 	return app.Div().Class("panel explain").Body(
 		app.H2().Text("The idea in three losses"),
@@ -237,52 +271,53 @@ func (d *Demo) renderExplain() app.UI {
 	)
 }
 
-func (d *Demo) renderLatent() app.UI {
-	if d.cur == nil {
+func (l *LabView) renderLatent() app.UI {
+	cur := l.host.current()
+	if cur == nil {
 		return app.Div().Class("panel").Body(app.H2().Text("Latent explorer"), app.P().Class("hint").Text("Score an image first: its latent code appears here as sliders."))
 	}
-	d.ensureLatent()
+	l.ensureLatent()
 	m := 1.0
-	for _, v := range d.cur.LatentI {
+	for _, v := range cur.LatentI {
 		m = math.Max(m, 1.5*math.Abs(float64(v)))
 	}
-	d.lab.zRange = m
-	items := d.galleryFor()
+	l.st.zRange = m
+	items := l.host.samples()
 	var mix app.UI = app.P().Class("hint").Text("Choose a second image to interpolate between the two latent codes.")
-	if d.lab.otherZ != nil {
+	if l.st.otherZ != nil {
 		mix = app.Div().Class("mix").Body(
-			figure(TensorURL(d.cur.X, d.sess.Meta), "A: current image"),
+			figure(TensorURL(cur.X, l.host.session().Meta), "A: current image"),
 			app.Div().Class("mix-mid").Body(
-				app.Img().Src(d.lab.mixURL).Alt("decoded mixture"),
-				app.Label().For("alpha").Text(fmt.Sprintf("mix %.0f%% A, %.0f%% B · score %s", 100*(1-d.lab.alpha), 100*d.lab.alpha, formatTick(d.lab.mixScore))),
-				app.Input().ID("alpha").Type("range").Min(0).Max(SliderSteps).Step(5).Value(ToSlider(d.lab.alpha, 0, 1)).OnInput(d.onAlpha),
+				app.Img().Src(l.st.mixURL).Alt("decoded mixture"),
+				app.Label().For("alpha").Text(fmt.Sprintf("mix %.0f%% A, %.0f%% B · score %s", 100*(1-l.st.alpha), 100*l.st.alpha, formatTick(l.st.mixScore))),
+				app.Input().ID("alpha").Type("range").Min(0).Max(SliderSteps).Step(5).Value(ToSlider(l.st.alpha, 0, 1)).OnInput(l.onAlpha),
 			),
-			figure(items[d.lab.otherIdx].URL, "B: "+items[d.lab.otherIdx].Dataset+" "+items[d.lab.otherIdx].Class),
+			figure(items[l.st.otherIdx].URL, "B: "+items[l.st.otherIdx].Dataset+" "+items[l.st.otherIdx].Class),
 		)
 	}
 	return app.Div().Class("panel latent").Body(
 		app.H2().Text("Latent explorer"),
-		app.P().Text(fmt.Sprintf("E1 squeezes the image into %d numbers. Move any of them and the decoder draws what that code means; the score shown is that drawing's own anomaly score.", len(d.lab.latent))),
+		app.P().Text(fmt.Sprintf("E1 squeezes the image into %d numbers. Move any of them and the decoder draws what that code means; the score shown is that drawing's own anomaly score.", len(l.st.latent))),
 		app.Div().Class("latent-wrap").Body(
 			app.Div().Class("decoded").Body(
-				app.Img().Src(d.lab.decURL).Alt("decoded latent"),
-				app.P().Text("decoded · score "+formatTick(d.lab.decScore)),
-				app.Button().Text("Reset to E1(x)").OnClick(d.onLatentReset),
+				app.Img().Src(l.st.decURL).Alt("decoded latent"),
+				app.P().Text("decoded · score "+formatTick(l.st.decScore)),
+				app.Button().Text("Reset to E1(x)").OnClick(l.onLatentReset),
 			),
 			app.Div().Class("sliders").Body(
-				app.Range(d.lab.latent).Slice(func(i int) app.UI {
-					return app.Input().Type("range").Min(0).Max(SliderSteps).Step(0.1).Value(ToSlider(float64(d.lab.latent[i]), -m, m)).
-						OnInput(d.onLatent(i), i).Aria("label", fmt.Sprintf("latent %d", i)).Title(fmt.Sprintf("z[%d] = %.3f", i, d.lab.latent[i]))
+				app.Range(l.st.latent).Slice(func(i int) app.UI {
+					return app.Input().Type("range").Min(0).Max(SliderSteps).Step(0.1).Value(ToSlider(float64(l.st.latent[i]), -m, m)).
+						OnInput(l.onLatent(i), i).Aria("label", fmt.Sprintf("latent %d", i)).Title(fmt.Sprintf("z[%d] = %.3f", i, l.st.latent[i]))
 				}),
 			),
 		),
 		app.H3().Text("Interpolate between two images"),
 		app.Label().For("other").Text("Second image "),
-		app.Select().ID("other").OnChange(d.onOther).Body(
+		app.Select().ID("other").OnChange(l.onOther).Body(
 			app.Option().Value("-1").Text("— choose —"),
 			app.Range(items).Slice(func(i int) app.UI {
 				it := items[i]
-				return app.Option().Value(strconv.Itoa(i)).Text(fmt.Sprintf("%s %s %s", it.Dataset, it.Class, labelShort(d.galleryLabel(it)))).Selected(i == d.lab.otherIdx)
+				return app.Option().Value(strconv.Itoa(i)).Text(fmt.Sprintf("%s %s %s", it.Dataset, it.Class, labelShort(l.host.sampleLabel(it)))).Selected(i == l.st.otherIdx)
 			}),
 		),
 		mix,

@@ -11,14 +11,16 @@ import (
 	"github.com/ganomaly-go/ganomaly/preprocess"
 )
 
-// Session is a loaded model with everything the page needs about it. The
-// model bytes are kept so that Web Workers can load the same model.
+// Session is a loaded model with everything the page needs about it, and the
+// page's one door to the engine: the views call its methods, never the
+// engine itself. The model bytes are kept so that Web Workers can load the
+// same model.
 type Session struct {
 	Name    string // the file name, e.g. "mnist.safetensors"
 	Bundled bool   // one of the site's models (web/models), not a file the user opened
 	Bytes   []byte // the model file as loaded
 	Meta    modelfile.Metadata
-	Model   *engine.Model
+	model   *engine.Model
 }
 
 // LoadSession parses and loads a model file. Errors are written for the page:
@@ -32,7 +34,7 @@ func LoadSession(name string, b []byte) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s cannot be loaded: %w", name, err)
 	}
-	return &Session{Name: name, Bytes: b, Meta: m.Meta(), Model: m}, nil
+	return &Session{Name: name, Bytes: b, Meta: m.Meta(), model: m}, nil
 }
 
 // Analysis is one scored image with copies of everything the views show.
@@ -60,7 +62,7 @@ func (s *Session) Prepare(b []byte) ([]float32, error) {
 
 // Analyze runs x through the generator and copies the results.
 func (s *Session) Analyze(name string, src []byte, x []float32) (*Analysis, error) {
-	r, err := s.Model.Forward(x)
+	r, err := s.model.Forward(x)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -82,7 +84,7 @@ func (s *Session) ScoreThumb(b []byte) (score float64, thumb []byte, err error) 
 	if err != nil {
 		return math.NaN(), nil, err
 	}
-	r, err := s.Model.Forward(x)
+	r, err := s.model.Forward(x)
 	if err != nil {
 		return math.NaN(), nil, err
 	}
@@ -99,6 +101,61 @@ func (s *Session) AnalyzeBytes(name string, b []byte) (*Analysis, error) {
 	}
 	return s.Analyze(name, b, x)
 }
+
+// Layers lists the generator's layers in order (the lab's diagram).
+func (s *Session) Layers() []engine.LayerInfo { return s.model.Layers() }
+
+// LayerOutput runs x through the generator and returns a copy of layer i's
+// output (the lab's feature maps).
+func (s *Session) LayerOutput(x []float32, i int) ([]float32, engine.LayerInfo, error) {
+	var out []float32
+	var info engine.LayerInfo
+	_, err := s.model.Trace(x, func(j int, l engine.LayerInfo, o []float32) {
+		if j == i {
+			out, info = append([]float32(nil), o...), l
+		}
+	})
+	if err == nil && out == nil {
+		err = fmt.Errorf("the model has no layer %d", i)
+	}
+	return out, info, err
+}
+
+// Encode is E1(x): the latent code of a prepared input.
+func (s *Session) Encode(x []float32) ([]float32, error) {
+	z, err := s.model.Encode(x)
+	if err != nil {
+		return nil, err
+	}
+	return append([]float32(nil), z...), nil
+}
+
+// DecodeScore draws the image D(z) of a latent code and scores that image
+// as any other input.
+func (s *Session) DecodeScore(z []float32) (img []float32, score float64, err error) {
+	img, err = s.model.Decode(z)
+	if err != nil {
+		return nil, 0, err
+	}
+	img = append([]float32(nil), img...)
+	r, err := s.model.Forward(img)
+	if err != nil {
+		return nil, 0, err
+	}
+	return img, r.Score, nil
+}
+
+// Score is the anomaly score of a prepared input (the page's benchmark hook).
+func (s *Session) Score(x []float32) (float64, error) {
+	r, err := s.model.Forward(x)
+	if err != nil {
+		return math.NaN(), err
+	}
+	return r.Score, nil
+}
+
+// MACs is the generator's multiply-adds per image.
+func (s *Session) MACs() int64 { return s.model.MACs() }
 
 // explainImageError rewrites preprocess errors for people: the page has no
 // command line, so "downscale it" is the useful part.

@@ -121,6 +121,53 @@ func TestAnalyzeMatchesEnginePath(t *testing.T) {
 	}
 }
 
+// TestSessionDoor checks the lab's calls through Session against the engine
+// called directly on the same weights.
+func TestSessionDoor(t *testing.T) {
+	b := testModel(t, 1, nil)
+	s, err := LoadSession("m.safetensors", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := modelfile.Parse(b)
+	m, _ := engine.Load(f)
+	x, err := s.Prepare(galleryBytes(t, "digit-7-0.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := m.Forward(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Score(x); err != nil || got != r.Score {
+		t.Fatalf("Score = %v, %v; engine %v", got, err, r.Score)
+	}
+	z, err := s.Encode(x)
+	if err != nil || !slices.Equal(z, r.LatentI) {
+		t.Fatalf("Encode = E1(x)? err %v", err)
+	}
+	img, score, err := s.DecodeScore(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := m.Decode(z)
+	if !slices.Equal(img, want) {
+		t.Fatal("DecodeScore's image is not D(z)")
+	}
+	if rd, _ := m.Forward(want); rd.Score != score {
+		t.Fatalf("DecodeScore's score %v, engine %v", score, rd.Score)
+	}
+	layers := s.Layers()
+	last := len(layers) - 1
+	out, info, err := s.LayerOutput(x, last)
+	if err != nil || info != layers[last] || len(out) != info.OutC*info.OutH*info.OutH {
+		t.Fatalf("LayerOutput(last) = %d values, %+v, %v", len(out), info, err)
+	}
+	if _, _, err := s.LayerOutput(x, len(layers)); err == nil {
+		t.Fatal("LayerOutput of a layer that does not exist: no error")
+	}
+}
+
 func TestPrepareErrors(t *testing.T) {
 	s, err := LoadSession("m.safetensors", testModel(t, 1, nil))
 	if err != nil {
@@ -324,8 +371,10 @@ func TestRenderHooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &Demo{view: viewSingle, sess: s, cur: a, threshold: a.Score / 2, ready: true}
-	d.lab.reset()
+	d := &Demo{view: viewSingle, sess: s, ready: true}
+	d.labView().reset()
+	sv := d.singleView()
+	sv.cur, sv.threshold = a, a.Score/2
 	html := app.HTMLString(d.Render())
 	// Attributes come in map order, so look for the element, then its text.
 	has := func(html, testid, text string) bool {
@@ -346,8 +395,9 @@ func TestRenderHooks(t *testing.T) {
 	if strings.Contains(html, `data-testid="error"`) {
 		t.Error("an error element is shown without an error")
 	}
-	d.threshold = a.Score
-	if html := app.HTMLString(d.Render()); !has(html, "verdict", "normal<") {
+	// The single view on its own (a component renders once into a tree).
+	sv.threshold = a.Score
+	if html := app.HTMLString(sv.Render()); !has(html, "verdict", "normal<") {
 		t.Error("a score equal to the threshold must be normal")
 	}
 	d.err = "bad.png: not a PNG"
@@ -363,8 +413,8 @@ func TestRenderHooks(t *testing.T) {
 	}
 	d.view = viewLab
 	html = app.HTMLString(d.Render())
-	if got := strings.Count(html, `<span class="shape">`); got != len(s.Model.Layers()) {
-		t.Errorf("lab diagram has %d layers, model %d", got, len(s.Model.Layers()))
+	if got := strings.Count(html, `<span class="shape">`); got != len(s.Layers()) {
+		t.Errorf("lab diagram has %d layers, model %d", got, len(s.Layers()))
 	}
 }
 

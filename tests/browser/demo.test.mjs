@@ -160,6 +160,45 @@ test("drawing on the canvas is scored", async () => {
   await shot(page, "4-drawing");
 });
 
+test("each view keeps its state across tabs; the canvas draws again once remounted", async () => {
+  const tab = (label) => page.click(`nav.tabs button.tab:has-text("${label}")`);
+  const { score: s } = await scoreGallery(gallery[1].file);
+  const slider = "[data-testid=threshold]";
+  await page.$eval(slider, (el) => { el.value = el.min; el.dispatchEvent(new Event("input", { bubbles: true })); });
+  await page.waitForFunction(() => document.querySelector("[data-testid=verdict]").textContent === "anomalous");
+  const value = await page.$eval(slider, (el) => el.value);
+  // "Open in the lab" shows the lab for this image; the single view comes back as it was.
+  await page.click("button:has-text('Open in the lab')");
+  await page.waitForFunction((f) => document.querySelector(".lab .hint")?.textContent.includes("gallery/" + f), gallery[1].file);
+  await tab("Single image");
+  await page.waitForSelector(".result .name");
+  assert.equal(await page.textContent(".result .name"), "gallery/" + gallery[1].file);
+  assert.equal(await score(), s);
+  assert.equal(await verdict(), "anomalous", "the threshold set with the slider stays");
+  assert.equal(await page.$eval(slider, (el) => el.value), value);
+  // The canvas is a new element after the change of tab: the pen works on it.
+  await tab("Batch");
+  await page.waitForSelector("#draw-canvas", { state: "detached" });
+  await tab("Single image");
+  await page.waitForSelector("#draw-canvas");
+  await page.$eval("#draw-canvas", (el) => el.scrollIntoView());
+  const box = await (await page.$("#draw-canvas")).boundingBox();
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+  await page.mouse.down();
+  for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + box.width * (0.3 + 0.05 * i), box.y + box.height * 0.5);
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector(".result .name")?.textContent === "drawing.png");
+  // White on black: a corner of the model's input is black.
+  const corner = await page.$eval(".images figure img", (img) => {
+    const c = document.createElement("canvas");
+    c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const g = c.getContext("2d"); g.drawImage(img, 0, 0);
+    return g.getImageData(0, 0, 1, 1).data[0];
+  });
+  assert.ok(corner < 16, `the drawing's background is black (corner ${corner})`);
+  assert.equal(await errorText(), "");
+});
+
 test("bad images get a clear message and the page keeps working", async () => {
   const png = fs.readFileSync(path.join(root, "web/gallery", gallery[0].file));
   // A PNG header claiming 100000×100000 pixels: refused from the header.
