@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/png"
+	"sync"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
 )
@@ -26,11 +27,25 @@ func ThumbnailPNG(chw []float32, isize, nc int, norm modelfile.Norm, maxSide int
 		img = shrink(img, f)
 	}
 	var b bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&b, img); err != nil {
+	if err := thumbEncoder.Encode(&b, img); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
+
+// thumbEncoder reuses its buffers: a fresh png.Encoder sets up a zlib
+// writer of about a megabyte for every thumbnail, which cost a worker more
+// (time and garbage) than the encoding itself. The bytes are the same.
+var thumbEncoder = &png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderBuffers{}}
+
+type encoderBuffers struct{ pool sync.Pool }
+
+func (p *encoderBuffers) Get() *png.EncoderBuffer {
+	b, _ := p.pool.Get().(*png.EncoderBuffer)
+	return b
+}
+
+func (p *encoderBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
 
 // shrink averages f×f blocks of a *image.Gray or opaque *image.NRGBA (what
 // ToImage returns); a partial block at the edge averages what it covers.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/png"
+	"runtime"
 	"testing"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
@@ -65,5 +66,41 @@ func TestShrinkAverages(t *testing.T) {
 	got := shrink(g, 2).(*image.Gray)
 	if want := []uint8{(0 + 10 + 20 + 31 + 2) / 4, (100 + 200 + 1) / 2}; !bytes.Equal(got.Pix, want) {
 		t.Fatalf("got %v, want %v", got.Pix, want)
+	}
+}
+
+// TestThumbnailPNGReusesItsEncoder: the thumbnails are the bytes of a fresh
+// encoder's, and making one does not allocate a compressor each time.
+func TestThumbnailPNGReusesItsEncoder(t *testing.T) {
+	norm := modelfile.Norm{Mean: []float64{0.5}, Std: []float64{0.5}}
+	x := make([]float32, 32*32)
+	for i := range x {
+		x[i] = float32(i%11)/5 - 1
+	}
+	var fresh bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&fresh, ToImage(x, 32, 1, norm)); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		b, err := ThumbnailPNG(x, 32, 1, norm, ThumbSide)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b, fresh.Bytes()) {
+			t.Fatal("the reused encoder writes other bytes than a fresh one")
+		}
+	}
+	var ms0, ms1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms0)
+	for range 20 {
+		if _, err := ThumbnailPNG(x, 32, 1, norm, ThumbSide); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&ms1)
+	// A fresh encoder allocates about 1.2 MB per thumbnail.
+	if per := (ms1.TotalAlloc - ms0.TotalAlloc) / 20; per > 400_000 {
+		t.Fatalf("%d bytes allocated per thumbnail: the encoder's buffers are not reused", per)
 	}
 }

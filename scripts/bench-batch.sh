@@ -7,7 +7,8 @@
 # memory. One JSON object per line. The images are generated into
 # build/bench-batch/ (ignored by git). Same Chromium and playwright-core
 # set-up as scripts/test-browser.sh. Heavy: run it under the shared lock on a
-# shared machine.
+# shared machine. BENCH_PROFILE=MS writes a CPU profile of the first MS ms of
+# each batch (build/bench-batch/batch-N.cpuprofile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SKIP_TESTS=1 source scripts/test-browser.sh >/dev/null

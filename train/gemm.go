@@ -70,10 +70,10 @@ func (g *gemmer) stop() {
 	}
 }
 
-// gemm is engine.GEMM, its rows split among the workers.
-func (g *gemmer) gemm(mp, k, np int) {
+// gemm is engine.GEMM into c, its rows split among the workers.
+func (g *gemmer) gemm(c []float32, mp, k, np int) {
 	if g.jobs == nil || mp*k*np < parallelMACs || mp < 2*tileM {
-		engine.GEMM(g.ap, g.bp, g.c, mp, k, np)
+		engine.GEMM(g.ap, g.bp, c, mp, k, np)
 		return
 	}
 	panels := mp / tileM
@@ -85,7 +85,7 @@ func (g *gemmer) gemm(mp, k, np int) {
 			break
 		}
 		r0, r1 := p0*tileM, p1*tileM
-		j := gemmJob{ap: g.ap[r0*k:], bp: g.bp, c: g.c[r0*np:], mp: r1 - r0, k: k, np: np, wg: &g.wg}
+		j := gemmJob{ap: g.ap[r0*k:], bp: g.bp, c: c[r0*np:], mp: r1 - r0, k: k, np: np, wg: &g.wg}
 		if w == 0 {
 			mine = j
 			continue
@@ -113,7 +113,7 @@ func (g *gemmer) mul(a, b matrix, m, k, n int, dst []float32, acc bool) {
 	g.c = grow(g.c, mp*np)
 	packA(g.ap, a, m, k, mp)
 	packB(g.bp, b, k, n, np)
-	g.gemm(mp, k, np)
+	g.gemm(g.c, mp, k, np)
 	dst = dst[:m*n]
 	for i := 0; i < m; i++ {
 		row, out := g.c[i*np:i*np+n], dst[i*n:i*n+n]
@@ -189,4 +189,22 @@ func packB(bp []float32, b matrix, k, n, np int) {
 			}
 		}
 	}
+}
+
+// mulSpill is mul without acc, written straight into dst when n is a whole
+// number of column panels: the rows of the last row panel past m (zeros)
+// then spill into dst[m·n : roundUp(m, tileM)·n], which must be slack or
+// data the caller overwrites afterwards (the next of a sequence of products
+// stored one after another).
+func (g *gemmer) mulSpill(a, b matrix, m, k, n int, dst []float32) {
+	mp := roundUp(m, tileM)
+	if n%tileN != 0 || len(dst) < mp*n {
+		g.mul(a, b, m, k, n, dst, false)
+		return
+	}
+	g.ap = grow(g.ap, mp*k+engine.GEMMSlack)
+	g.bp = grow(g.bp, n*k+engine.GEMMSlack)
+	packA(g.ap, a, m, k, mp)
+	packB(g.bp, b, k, n, n)
+	g.gemm(dst[:mp*n], mp, k, n)
 }

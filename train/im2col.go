@@ -11,6 +11,10 @@ type geom struct {
 func (g geom) rows() int { return g.c * g.k * g.k }
 func (g geom) cols() int { return g.b * g.oh * g.oh }
 
+// full reports a kernel that covers the whole large side in one position
+// (GANomaly's 4×4 → 1×1 convolutions): im2col is a transpose.
+func (g geom) full() bool { return g.oh == 1 && g.p == 0 && g.k == g.h }
+
 // span returns the outputs o in [o0, o1) whose input o·s − p + t lies in
 // [0, h).
 func (g geom) span(t int) (o0, o1 int) {
@@ -25,6 +29,18 @@ func (g geom) span(t int) (o0, o1 int) {
 // (zero outside the image).
 func im2col(in, col []float32, g geom) {
 	n, plane, oplane := g.cols(), g.h*g.h, g.oh*g.oh
+	if g.full() { // col[(c, pos)][b] = in[c][b][pos]: a transpose per channel
+		for c := 0; c < g.c; c++ {
+			src := in[c*g.b*plane : (c+1)*g.b*plane]
+			for pos := 0; pos < plane; pos++ {
+				row := col[(c*plane+pos)*n : (c*plane+pos+1)*n]
+				for b := range row {
+					row[b] = src[b*plane+pos]
+				}
+			}
+		}
+		return
+	}
 	for c := 0; c < g.c; c++ {
 		for ky := 0; ky < g.k; ky++ {
 			y0, y1 := g.span(ky)
@@ -64,6 +80,18 @@ func im2col(in, col []float32, g geom) {
 func col2im(col, out []float32, g geom) {
 	clear(out[:g.c*g.b*g.h*g.h])
 	n, plane, oplane := g.cols(), g.h*g.h, g.oh*g.oh
+	if g.full() { // every input is read once: the transpose back (0 + v, as the sums below)
+		for c := 0; c < g.c; c++ {
+			dst := out[c*g.b*plane : (c+1)*g.b*plane]
+			for pos := 0; pos < plane; pos++ {
+				row := col[(c*plane+pos)*n : (c*plane+pos+1)*n]
+				for b, v := range row {
+					dst[b*plane+pos] += v
+				}
+			}
+		}
+		return
+	}
 	for c := 0; c < g.c; c++ {
 		for ky := 0; ky < g.k; ky++ {
 			y0, y1 := g.span(ky)

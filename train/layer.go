@@ -98,6 +98,7 @@ type pass struct {
 	mean, istd  []float32 // BatchNorm: batch mean and 1/sqrt(var + eps)
 	dz, dcol    []float32 // backward scratch
 	din         []float32 // gradient of the input
+	wino        winoBuffers
 	batch, nOut int
 }
 
@@ -112,8 +113,12 @@ func (p *pass) reserve(l *layer, b int) {
 	p.out = make([]float32, p.nOut)
 	p.dz = make([]float32, p.nOut)
 	p.din = make([]float32, l.inC*b*l.inH*l.inH)
-	p.col = make([]float32, g.rows()*g.cols())
-	p.dcol = make([]float32, g.rows()*g.cols())
+	if wg, ok := l.winoGeom(b); ok {
+		p.wino.reserve(wg)
+	} else {
+		p.col = make([]float32, g.rows()*g.cols())
+		p.dcol = make([]float32, g.rows()*g.cols())
+	}
 	if l.gamma != nil {
 		p.mean, p.istd = make([]float32, l.outC), make([]float32, l.outC)
 	}
@@ -127,7 +132,16 @@ func (l *layer) forward(p *pass, in []float32, b int, mode Mode, g *gemmer) []fl
 	s := l.s
 	geo := l.bigGeom(b)
 	n := b * l.outH * l.outH
-	if s.Op == spec.Conv {
+	if wg, ok := l.winoGeom(b); ok {
+		wg.winoWeights(l.w, p.wino.u)
+		if s.Op == spec.Conv {
+			wg.bigTransform(in, p.wino.v, p.wino.pad)
+			wg.lmap(&p.wino, p.z, g)
+		} else {
+			wg.smallTransform(in, p.wino.s)
+			wg.lmapT(&p.wino, p.z, g)
+		}
+	} else if s.Op == spec.Conv {
 		// z[oc][n] = Σ_q W[oc][q] · col[q][n]
 		im2col(in, p.col, geo)
 		g.mul(rowMajor(l.w, geo.rows()), rowMajor(p.col, geo.cols()), l.outC, geo.rows(), geo.cols(), p.z, false)
@@ -203,6 +217,26 @@ func (l *layer) backward(p *pass, dout []float32, params, input bool, g *gemmer)
 	actBackward(dz, dout[:p.nOut], p.out, s.Act)
 	if l.gamma != nil {
 		l.batchNormBackward(p, dz, n, params)
+	}
+	if wg, ok := l.winoGeom(b); ok {
+		// The forward pass kept the transform of its input; dz gives the other side's.
+		if s.Op == spec.Conv {
+			wg.smallTransform(dz, p.wino.s)
+		} else {
+			wg.bigTransform(dz, p.wino.v, p.wino.pad)
+		}
+		if params {
+			wg.weightGrad(&p.wino, l.dw, g)
+		}
+		if !input {
+			return nil
+		}
+		if s.Op == spec.Conv {
+			wg.lmapT(&p.wino, p.din, g)
+		} else {
+			wg.lmap(&p.wino, p.din, g)
+		}
+		return p.din
 	}
 	geo := l.bigGeom(b)
 	r, cols := geo.rows(), geo.cols()

@@ -34,6 +34,11 @@ var layerCases = []spec.LayerSpec{
 	{Name: "initial-convt", BatchNorm: "bn", Op: spec.ConvT, InC: 7, OutC: 5, K: 4, S: 1, P: 0, InH: 1, OutH: 4, Act: spec.ReLU},
 	{Name: "pyramid-convt", BatchNorm: "bn", Op: spec.ConvT, InC: 6, OutC: 3, K: 4, S: 2, P: 1, InH: 4, OutH: 8, Act: spec.ReLU},
 	{Name: "final-convt", Op: spec.ConvT, InC: 4, OutC: 2, K: 4, S: 2, P: 1, InH: 4, OutH: 8, Act: spec.Tanh},
+	// Winograd with interior tiles (4×4 tiles per image), and the im2col
+	// path of a stride-2 layer whose small side is odd.
+	{Name: "wide-conv", BatchNorm: "bn", Op: spec.Conv, InC: 3, OutC: 5, K: 4, S: 2, P: 1, InH: 16, OutH: 8, Act: spec.LeakyReLU},
+	{Name: "wide-convt", Op: spec.ConvT, InC: 5, OutC: 2, K: 4, S: 2, P: 1, InH: 8, OutH: 16, Act: spec.None},
+	{Name: "odd-conv", Op: spec.Conv, InC: 2, OutC: 3, K: 4, S: 2, P: 1, InH: 6, OutH: 3, Act: spec.None},
 }
 
 const testBatch = 3
@@ -366,5 +371,17 @@ func TestConvGradientsMatchTheNaiveAdjoint(t *testing.T) {
 				t.Errorf("the naive adjoint differs from finite differences by %.3g", worst)
 			}
 		})
+	}
+}
+
+// TestWinogradCoversThePyramidLayers checks which test layers take the
+// Winograd path, so that the tests above exercise both paths.
+func TestWinogradCoversThePyramidLayers(t *testing.T) {
+	want := map[string]bool{"initial-conv": true, "pyramid-conv": true, "pyramid-convt": true, "final-convt": true, "wide-conv": true, "wide-convt": true}
+	for _, s := range layerCases {
+		_, ok := newLayer(s).winoGeom(testBatch)
+		if ok != want[s.Name] {
+			t.Errorf("%s: Winograd path %v, want %v", s.Name, ok, want[s.Name])
+		}
 	}
 }

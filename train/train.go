@@ -480,10 +480,13 @@ func MemoryBytes(opt Options, batch int) (int64, error) {
 			b := int64(batch)
 			out := int64(s.OutC) * b * int64(s.OutH*s.OutH)
 			in := int64(s.InC) * b * int64(s.InH*s.InH)
-			g := geom{c: s.InC, h: s.InH, oh: s.OutH, k: s.K, b: batch}
-			if s.Op == spec.ConvT {
-				g = geom{c: s.OutC, h: s.OutH, oh: s.InH, k: s.K, b: batch}
+			l := layer{s: s}
+			if wg, ok := l.winoGeom(batch); ok {
+				u, v, sm, m, pad := wg.floats()
+				floats += passes * (3*out + in + int64(2*u+v+sm+m+pad)) // z, out, dz; din; Winograd buffers
+				continue
 			}
+			g := l.bigGeom(batch)
 			col := int64(g.rows()) * int64(g.cols())
 			floats += passes * (3*out + in + 2*col) // z, out, dz; din; col, dcol
 		}
@@ -493,7 +496,12 @@ func MemoryBytes(opt Options, batch int) (int64, error) {
 	// the largest packed GEMM operands and result, bounded by twice the largest im2col matrix
 	var maxCol int64
 	for _, s := range append(gs.Layers(), ds.Layers()...) {
-		g := geom{c: max(s.InC, s.OutC), h: max(s.InH, s.OutH), oh: min(s.InH, s.OutH), k: s.K, b: batch}
+		l := layer{s: s}
+		if wg, ok := l.winoGeom(batch); ok { // one of the 9 products
+			maxCol = max(maxCol, int64(max(wg.o, wg.kc()))*int64(wg.t))
+			continue
+		}
+		g := l.bigGeom(batch)
 		maxCol = max(maxCol, int64(g.rows())*int64(g.cols()))
 	}
 	floats += 3 * maxCol

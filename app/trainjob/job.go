@@ -177,11 +177,10 @@ func FolderData(files []File, st Settings, dataset string) (*Data, error) {
 	}
 	rng := rand.New(rand.NewPCG(uint64(st.Seed), 0x6a09e667))
 	rng.Shuffle(len(normals), func(i, j int) { normals[i], normals[j] = normals[j], normals[i] })
-	nVal := max(MinHeldOut, len(normals)/10)
-	if len(normals) < nVal+st.Batch {
-		return nil, fmt.Errorf("%d usable normal images (outside 0.normal/ and 1.abnormal/): training needs at least %d, one batch of %d plus %d held out to set the threshold; add more normal images or lower the batch size%s",
-			len(normals), nVal+st.Batch, st.Batch, nVal, skippedNote(d.Skipped))
+	if err := trainspec.CheckNormals(len(normals), st); err != nil {
+		return nil, fmt.Errorf("%w%s", err, skippedNote(d.Skipped))
 	}
+	nVal := trainspec.HeldOut(len(normals))
 	d.Val, d.Train = normals[:nVal], normals[nVal:]
 	if st.Images > 0 && len(d.Train) > st.Images {
 		d.Train = d.Train[:st.Images]

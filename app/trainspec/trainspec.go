@@ -56,6 +56,22 @@ const MaxMemory = 1 << 30
 // MinHeldOut is the least number of held-out normals that set a threshold.
 const MinHeldOut = 10
 
+// HeldOut is how many of n normal images (outside 0.normal/ and
+// 1.abnormal/) a folder run holds out for the threshold: a tenth, at least
+// MinHeldOut.
+func HeldOut(n int) int { return max(MinHeldOut, n/10) }
+
+// CheckNormals says whether n normal images are enough for a folder run
+// with st: one batch to train on plus the held-out ones. The page checks it
+// when images are picked or dropped, the worker again before it trains.
+func CheckNormals(n int, st Settings) error {
+	if need := HeldOut(n) + st.Batch; n < need {
+		return fmt.Errorf("%d usable normal images (outside 0.normal/ and 1.abnormal/): training needs at least %d, one batch of %d plus %d held out to set the threshold; add more normal images (or lower the batch size)",
+			n, need, st.Batch, HeldOut(n))
+	}
+	return nil
+}
+
 // Arch is the generator's architecture for st.
 func (st Settings) Arch() modelfile.Arch {
 	return modelfile.Arch{ISize: st.ISize, NC: st.NC, NZ: st.NZ, NGF: st.NGF, ExtraLayers: 0}

@@ -5,13 +5,31 @@
 // doubles the traffic the page competes with. This one waits until the page
 // says it has shown its first verdict (a {ganomaly: "idle"} message) or
 // 15 s have passed.
+//
+// The Train view's files (web/train/: its worker, trainer.wasm, the MNIST
+// subset) are not in the list: the first load must not fetch them. They are
+// kept once the Train view has fetched them: from the network answer when
+// this worker controls the page, or when the page asks ({ganomaly: "keep",
+// urls}) after fetching them itself (on a first visit the page is not yet
+// controlled). A new version's cache starts without them again.
 const cacheName = "app-" + "{{.Version}}";
 const resourcesToCache = {{.ResourcesToCache}};
 
 let pageIdle;
 const idle = new Promise((resolve) => (pageIdle = resolve));
+const lazyPrefix = new URL("web/train/", self.registration.scope).pathname;
+const isLazy = (url) => url.origin === self.location.origin && url.pathname.startsWith(lazyPrefix);
+
 self.addEventListener("message", (event) => {
   if (event.data && event.data.ganomaly === "idle") pageIdle();
+  if (event.data && event.data.ganomaly === "keep" && Array.isArray(event.data.urls)) {
+    const urls = event.data.urls.map((u) => new URL(u, self.registration.scope)).filter(isLazy);
+    event.waitUntil(caches.open(cacheName).then(async (cache) => {
+      for (const u of urls) {
+        if (!(await cache.match(u))) await cache.add(u);
+      }
+    }).catch((err) => console.warn("app worker: cannot keep the Train view's files for offline use:", err)));
+  }
 });
 
 self.addEventListener("install", (event) => {
@@ -34,7 +52,17 @@ self.addEventListener("activate", (event) => {
 });
 
 self.addEventListener("fetch", (event) => {
+  const lazy = event.request.method === "GET" && isLazy(new URL(event.request.url));
   event.respondWith(
-    caches.match(event.request).then((response) => response || fetch(event.request))
+    caches.match(event.request).then((response) => {
+      if (response) return response;
+      return fetch(event.request).then((fetched) => {
+        if (lazy && fetched.ok) {
+          const copy = fetched.clone();
+          event.waitUntil(caches.open(cacheName).then((cache) => cache.put(event.request, copy)));
+        }
+        return fetched;
+      });
+    })
   );
 });

@@ -11,28 +11,76 @@ import (
 // start scores a batch (replacing any batch still running): in the worker
 // pool when there is one, otherwise on the page one image at a time,
 // yielding between images so the page keeps painting. It runs on the UI
-// goroutine.
+// goroutine. labels nil means the labels of the names' folders
+// (LabelFromPath).
+//
+// Starting 10,000 images is split into tasks of the page's event loop so
+// that none of them blocks it for long: here only the old batch is
+// cancelled; the rows, their labels and their order are built on a
+// goroutine that yields before and after (prepare), and the new table is
+// drawn in a task of its own (begin), with only the rows in view at first
+// (firstPaint).
 func (b *BatchView) start(names, labels []string, srcs []batchSource) {
-	sess, pool, _ := b.host.batchEnv()
-	if sess == nil {
+	if sess, _, _ := b.host.batchEnv(); sess == nil {
 		return
 	}
 	b.cancel()
 	b.gen++
-	gen := b.gen
+	gen, started, sortBy, asc := b.gen, time.Now(), b.sortBy, b.sortAsc
+	if !b.Mounted() { // (tests, and a view not drawn yet): no event loop to share
+		b.begin(gen, started, prepare(names, labels, srcs, sortBy, asc), srcs)
+		return
+	}
+	go func() {
+		yieldTask()
+		tab := prepare(names, labels, srcs, sortBy, asc)
+		yieldTask()
+		b.ctx.Dispatch(func(ctx app.Context) { b.begin(gen, started, tab, srcs) })
+	}()
+}
+
+// prepare builds a batch's table: its rows (those that cannot be read are
+// done already, with their error) in the sort order of the view.
+func prepare(names, labels []string, srcs []batchSource, sortBy string, asc bool) *batchTable {
 	rows := make([]BatchRow, len(names))
 	for i, n := range names {
-		rows[i] = BatchRow{Name: n, Label: labels[i], Score: math.NaN()}
+		var label string
+		if labels != nil {
+			label = labels[i]
+		} else {
+			label = LabelFromPath(n)
+		}
+		rows[i] = BatchRow{Name: n, Label: label, Score: math.NaN()}
 		if srcs[i].err != "" || !srcs[i].readable() {
 			rows[i].Done, rows[i].Err = true, orText(srcs[i].err, "could not be read")
 		}
 	}
-	b.tab = newBatchTable(rows, b.sortBy, b.sortAsc)
+	return newBatchTable(rows, sortBy, asc)
+}
+
+// yieldTask lets the page's event loop run (timers, input, a frame) before
+// the goroutine goes on: Go's scheduler otherwise runs every ready
+// goroutine in the task that woke it.
+func yieldTask() { time.Sleep(time.Millisecond) }
+
+// begin shows a prepared batch and sends its images to the workers, on the
+// UI goroutine, unless another batch (or a new model) came since start.
+func (b *BatchView) begin(gen int, started time.Time, tab *batchTable, srcs []batchSource) {
+	sess, pool, _ := b.host.batchEnv()
+	if gen != b.gen || sess == nil {
+		return
+	}
+	if tab.sortBy != b.sortBy || tab.asc != b.sortAsc { // a header clicked meanwhile
+		tab.resort(b.sortBy, b.sortAsc)
+	}
+	rows := tab.rows
+	b.tab = tab
 	b.srcs = srcs
 	b.filter = batchFilter{}
 	b.scrollToTop()
+	b.firstPaint = true
 	b.rocPts, b.rocVersion = nil, 0
-	b.state, b.started, b.workers = "running", time.Now(), pool.sizeOrZero()
+	b.state, b.started, b.workers = "running", started, pool.sizeOrZero()
 	b.pendingMu.Lock()
 	b.pending, b.pendingGen = nil, gen
 	b.pendingMu.Unlock()
@@ -43,7 +91,7 @@ func (b *BatchView) start(names, labels []string, srcs []batchSource) {
 		jobs := make([]PoolJob, 0, len(rows))
 		for i := range rows {
 			if !rows[i].Done {
-				jobs = append(jobs, PoolJob{ID: i, Name: names[i], Blob: srcs[i].blob, Bytes: srcs[i].bytes})
+				jobs = append(jobs, PoolJob{ID: i, Name: rows[i].Name, Blob: srcs[i].blob, Bytes: srcs[i].bytes})
 			}
 		}
 		pool.Run(jobs, func(r PoolResult) {
@@ -111,7 +159,7 @@ func (b *BatchView) cancel() {
 	b.pendingGen = -1
 	b.pending = nil
 	b.pendingMu.Unlock()
-	b.state, b.finished = "cancelled", time.Now()
+	b.state, b.finished, b.firstPaint = "cancelled", time.Now(), false
 	b.rocVersion = -1
 }
 
@@ -166,6 +214,7 @@ func (b *BatchView) flushSoon() {
 			return
 		}
 		b.tab.apply(us)
+		b.firstPaint = false
 		if b.tab.done == len(b.tab.rows) {
 			b.finish()
 		}
@@ -173,5 +222,5 @@ func (b *BatchView) flushSoon() {
 }
 
 func (b *BatchView) finish() {
-	b.state, b.finished = "done", time.Now()
+	b.state, b.finished, b.firstPaint = "done", time.Now(), false
 }

@@ -108,8 +108,8 @@ func TestBatchViewRendersTheRowsInView(t *testing.T) {
 	b.tab.apply(us)
 	b.state = "done"
 	for _, first := range []int{0, 5000, 9990} {
-		b.first = first
-		v := &BatchView{host: d, visible: true, tab: b.tab, state: "done", first: first, inView: defaultView, sortBy: "score"}
+		b.top = first
+		v := &BatchView{host: d, visible: true, tab: b.tab, state: "done", top: first, inView: defaultView, sortBy: "score"}
 		html := app.HTMLString(v)
 		n := strings.Count(html, "<tr ") - 1 // the header row
 		if n < 1 || n > defaultView+2*rowMargin {
@@ -121,6 +121,17 @@ func TestBatchViewRendersTheRowsInView(t *testing.T) {
 		}
 		if !regexp.MustCompile(`data-rows="10000"`).MatchString(html) {
 			t.Fatal("the table does not say how many rows it has")
+		}
+	}
+	// At the top, the rows in view and the margin below; a new batch's first
+	// frame, the rows in view only.
+	for _, tc := range []struct {
+		firstPaint bool
+		want       int
+	}{{false, defaultView + rowMargin}, {true, defaultView}} {
+		v := &BatchView{host: d, visible: true, tab: b.tab, state: "running", inView: defaultView, sortBy: "score", firstPaint: tc.firstPaint}
+		if n := strings.Count(app.HTMLString(v), ` data-row="`); n != tc.want {
+			t.Fatalf("first paint %v: %d rows rendered, want %d", tc.firstPaint, n, tc.want)
 		}
 	}
 }

@@ -32,8 +32,12 @@ type BatchView struct {
 	sortBy  string
 	sortAsc bool
 	filter  batchFilter
-	first   int // first row rendered (virtual scrolling)
+	top     int // first row in view (virtual scrolling)
 	inView  int // rows that fit in the scroll box
+	// firstPaint: a new batch's table is drawn with the rows in view only,
+	// its margins (rowMargin) come with the first results, a scroll or the
+	// end: mounting rows is most of the cost of that first frame.
+	firstPaint bool
 
 	gen      int    // bumps on every new batch so late results of an old one are dropped
 	state    string // "", "running", "done", "cancelled"
@@ -49,6 +53,7 @@ type BatchView struct {
 	onFrame     app.Func // flushes (in an animation frame)
 	onTimer     app.Func // asks for the frame
 	scrolled    app.Func // the table's scroll listener
+	clicked     app.Func // the rows' click listener (opening a row)
 
 	rocPts     []modelfile.ROCPoint
 	rocAt      time.Time
@@ -64,7 +69,8 @@ type batchHost interface {
 	workersStarting() bool
 	// sampleBatch is the labelled sample images suited to the model.
 	sampleBatch() (names, labels []string, srcs []batchSource)
-	// runBatch starts a batch once the workers are there (start).
+	// runBatch starts a batch once the workers are there (start; labels
+	// nil: those of the names' folders).
 	runBatch(ctx app.Context, names, labels []string, srcs []batchSource)
 	// openRow shows one image in the single-image view, or says why it
 	// could not be read.
@@ -108,12 +114,31 @@ func (b *BatchView) OnMount(ctx app.Context) {
 		return nil
 	})
 	app.Window().Get("document").Call("addEventListener", "scroll", b.scrolled, true)
+	// One listener for every row's name button instead of a go-app handler
+	// on each: a handler is bound to its row, and the rows in view change at
+	// every update while a batch runs (results are sorted in), so go-app
+	// would unbind and bind one JavaScript function per row every time.
+	b.clicked = app.FuncOf(func(this app.Value, args []app.Value) any {
+		t := args[0].Get("target")
+		if !t.Truthy() || !t.Get("closest").Truthy() {
+			return nil
+		}
+		if btn := t.Call("closest", "#batch-scroll button[data-open]"); btn.Truthy() {
+			if k, err := strconv.Atoi(btn.Get("dataset").Get("open").String()); err == nil {
+				b.ctx.Dispatch(func(ctx app.Context) { b.openRow(ctx, k) })
+			}
+		}
+		return nil
+	})
+	app.Window().Get("document").Call("addEventListener", "click", b.clicked)
 }
 
 // OnDismount releases the callbacks.
 func (b *BatchView) OnDismount() {
 	if b.onFrame != nil {
 		app.Window().Get("document").Call("removeEventListener", "scroll", b.scrolled, true)
+		app.Window().Get("document").Call("removeEventListener", "click", b.clicked)
+		b.clicked.Release()
 		b.onFrame.Release()
 		b.onTimer.Release()
 		b.scrolled.Release()
@@ -135,6 +160,7 @@ func (b *BatchView) setVisible(v bool) {
 // reset drops the batch (a new model was loaded).
 func (b *BatchView) reset() {
 	b.cancel()
+	b.gen++ // a batch still being prepared is dropped too
 	b.tab, b.srcs, b.state = nil, nil, ""
 	if b.Mounted() {
 		b.Update()
@@ -163,8 +189,13 @@ func (b *BatchView) Render() app.UI {
 	t := b.tab
 	total := len(t.rows)
 	view := t.filtered(b.filter, threshold)
-	first := max(0, min(b.first, len(view)-1))
-	last := min(len(view), first+b.inView+2*rowMargin)
+	margin := rowMargin
+	if b.firstPaint {
+		margin = 0
+	}
+	top := max(0, min(b.top, len(view)-1))
+	first := max(0, top-margin)
+	last := min(len(view), top+b.inView+margin)
 	return root.Body(app.Div().Class("panel").Body(
 		app.H2().Text("Batch"),
 		b.renderProgress(pool),
@@ -267,7 +298,7 @@ func (b *BatchView) renderRow(k int, threshold float64) app.UI {
 	}
 	var name app.UI = app.Span().Text(r.Name).Title(r.Name)
 	if r.scored() && k < len(b.srcs) && b.srcs[k].readable() {
-		name = app.Button().Class("link").Text(r.Name).OnClick(b.onOpenRow(k), k).Title("open " + r.Name + " in the single-image view")
+		name = app.Button().Class("link").Text(r.Name).DataSet("open", k).Title("open " + r.Name + " in the single-image view") // OnMount's listener
 	}
 	scoreCell := app.Td().Class("num").Text(score)
 	if r.scored() {
@@ -324,7 +355,7 @@ func (b *BatchView) onNameFilter(ctx app.Context, e app.Event) {
 
 // scrollToTop shows the first rows (a new batch, a new filter).
 func (b *BatchView) scrollToTop() {
-	b.first = 0
+	b.top = 0
 	if el := app.Window().GetElementByID("batch-scroll"); el.Truthy() {
 		el.Set("scrollTop", 0)
 	}
@@ -335,12 +366,12 @@ func (b *BatchView) scrollToTop() {
 // page on every scroll event, and skipping a redraw there (PreventUpdate)
 // also cancels one already due in the same frame.
 func (b *BatchView) onScroll(el app.Value) {
-	first := max(0, el.Get("scrollTop").Int()/rowHeight-rowMargin)
+	top := max(0, el.Get("scrollTop").Int()/rowHeight)
 	inView := max(defaultView, el.Get("clientHeight").Int()/rowHeight+1)
-	if first == b.first && inView == b.inView {
+	if top == b.top && inView == b.inView && !b.firstPaint {
 		return
 	}
-	b.ctx.Dispatch(func(ctx app.Context) { b.first, b.inView = first, inView })
+	b.ctx.Dispatch(func(ctx app.Context) { b.top, b.inView, b.firstPaint = top, inView, false })
 }
 
 func (b *BatchView) onCSV(ctx app.Context, e app.Event) {
@@ -351,20 +382,22 @@ func (b *BatchView) onCSV(ctx app.Context, e app.Event) {
 	download("ganomaly-scores.csv", "text/csv", BatchCSV(b.tab.sorted(), threshold))
 }
 
-func (b *BatchView) onOpenRow(k int) app.EventHandler {
-	return func(ctx app.Context, e app.Event) {
-		src, name := b.srcs[k], b.tab.rows[k].Name
-		if src.bytes != nil {
-			b.host.openRow(ctx, name, src.bytes, nil)
-			return
-		}
-		ctx.Async(func() {
-			bs, err := readFile(src.blob)
-			b.ctx.Dispatch(func(ctx app.Context) {
-				b.host.openRow(ctx, name, bs, err)
-			})
-		})
+// openRow opens row k (a click on its name) in the single-image view.
+func (b *BatchView) openRow(ctx app.Context, k int) {
+	if b.tab == nil || k < 0 || k >= len(b.tab.rows) || k >= len(b.srcs) {
+		return
 	}
+	src, name := b.srcs[k], b.tab.rows[k].Name
+	if src.bytes != nil {
+		b.host.openRow(ctx, name, src.bytes, nil)
+		return
+	}
+	ctx.Async(func() {
+		bs, err := readFile(src.blob)
+		b.ctx.Dispatch(func(ctx app.Context) {
+			b.host.openRow(ctx, name, bs, err)
+		})
+	})
 }
 
 func (b *BatchView) onSamples(ctx app.Context, e app.Event) {

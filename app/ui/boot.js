@@ -81,6 +81,14 @@
     reg.addEventListener("updatefound", () => tell(reg.installing));
   };
 
+  // ganomalyKeep asks the service worker to keep the Train view's files
+  // (fetched when the view was opened) for offline use.
+  window.ganomalyKeep = async function (urls) {
+    if (!("serviceWorker" in navigator)) return;
+    const reg = await navigator.serviceWorker.ready;
+    reg.active && reg.active.postMessage({ ganomaly: "keep", urls: urls });
+  };
+
   document.addEventListener("click", (e) => {
     if (window.ganomalyMounted) return; // the Go program's own handlers answer
     const s = e.target.closest && e.target.closest("button.sample");

@@ -351,6 +351,9 @@ func (d *Demo) takeFileList(ctx app.Context, all []app.Value, allNames []string,
 		var list []app.Value
 		var names, skipped []string
 		for i, f := range all {
+			if i%listChunk == listChunk-1 {
+				yieldTask()
+			}
 			if ok, why := preprocess.Classify(allNames[i], func() ([]byte, error) { return readHead(f, preprocess.SniffLen) }); ok {
 				list, names = append(list, f), append(names, allNames[i])
 			} else {
@@ -382,18 +385,17 @@ func (d *Demo) takeChecked(ctx app.Context, list []app.Value, names []string, fo
 		return
 	}
 	// The batch view takes the File objects themselves: each is read only
-	// when a worker is about to score it.
+	// when a worker is about to score it. Labels come from the folders
+	// (nil: the batch view reads them off the names, off the UI goroutine).
 	srcs := make([]batchSource, n)
-	labels := make([]string, n)
 	for i := range list {
 		srcs[i] = batchSource{blob: list[i]}
-		labels[i] = LabelFromPath(names[i])
 	}
 	d.err = ""
 	if len(skipped) > 0 {
 		d.err = fmt.Sprintf("skipped %d files that are not images: %s", len(skipped), strings.Join(skipped, "; "))
 	}
-	d.runBatch(ctx, names, labels, srcs)
+	d.runBatch(ctx, names, nil, srcs)
 }
 
 // runBatch shows the batch view and starts a batch there, once the Web

@@ -41,6 +41,10 @@ func (d *Demo) onDrop(ctx app.Context, e app.Event) {
 	}
 	if !hasDir {
 		if files := dt.Get("files"); files.Truthy() {
+			if d.view == viewTrain { // files dropped on the Train view are training data
+				d.takeTrainFileList(ctx, files)
+				return
+			}
 			d.takeFiles(ctx, files, false)
 		}
 		return

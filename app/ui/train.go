@@ -35,9 +35,9 @@ var trainSizes = []struct {
 }{{"tiny (ngf 8)", 8}, {"small (ngf 16)", 16}, {"larger (ngf 32)", 32}, {"paper size (ngf 64)", 64}}
 
 // defaultMACsPerS is the trainer's speed assumed for the estimate before a
-// run has measured it: 80 images/s at ngf 16 in one worker, as make
+// run has measured it: 115 images/s at ngf 16 in one worker, as make
 // bench-train measured on a busy 2-core machine (see README).
-const defaultMACsPerS = 80 * 17.4e6
+const defaultMACsPerS = 115 * 17.4e6
 
 type lossPoint struct {
 	Steps                   int
@@ -112,10 +112,14 @@ func (d *Demo) onTrainTab(ctx app.Context, e app.Event) {
 	d.train.opened = true
 	d.train.booting = "loading the trainer and the MNIST subset…"
 	ctx.Async(func() {
-		w, err := startTrainWorker(ctx.ResolveStaticResource(trainWorkerJS), ctx.ResolveStaticResource(trainWorkerWasm))
+		urls := []string{ctx.ResolveStaticResource(trainWorkerJS), ctx.ResolveStaticResource(trainWorkerWasm), ctx.ResolveStaticResource(trainMNIST)}
+		w, err := startTrainWorker(urls[0], urls[1])
 		var mnist []byte
 		if err == nil {
-			mnist, err = fetchBytes(ctx.ResolveStaticResource(trainMNIST))
+			mnist, err = fetchBytes(urls[2])
+		}
+		if err == nil {
+			keepOffline(urls)
 		}
 		d.dispatch(func(ctx app.Context) {
 			d.train.booting = ""
@@ -130,6 +134,20 @@ func (d *Demo) onTrainTab(ctx app.Context, e app.Event) {
 			go d.serveTrainWorker(w)
 		}
 	})
+}
+
+// keepOffline asks the service worker to keep the Train view's files, so
+// that the view opens and trains offline after this visit (boot.js).
+func keepOffline(urls []string) {
+	f := app.Window().Get("ganomalyKeep")
+	if !f.Truthy() {
+		return
+	}
+	arr := app.Window().Get("Array").New()
+	for _, u := range urls {
+		arr.Call("push", u)
+	}
+	app.Window().Call("ganomalyKeep", arr)
 }
 
 func startTrainWorker(js, wasm string) (*trainWorker, error) {
@@ -248,8 +266,14 @@ func (d *Demo) onTrainStart(ctx app.Context, e app.Event) {
 		return
 	}
 	if t.st.Source == "folder" && len(t.folder) == 0 {
-		t.err = "Choose a folder of normal images first (or train on the bundled MNIST digits)."
+		t.err = "Choose or drop a folder of normal images first (or train on the bundled MNIST digits)."
 		return
+	}
+	if t.st.Source == "folder" {
+		if err := trainspec.CheckNormals(t.folderNormals(), t.st); err != nil {
+			t.err = err.Error() + "."
+			return
+		}
 	}
 	t.err, t.note = "", ""
 	t.ready, t.eval, t.strip, t.losses, t.aurocs = nil, nil, nil, nil, nil
@@ -363,17 +387,23 @@ func (d *Demo) onTrainDownload(ctx app.Context, e app.Event) {
 }
 
 // onTrainFolder takes a picked folder of the person's images: image files
-// by the shared folder rules (preprocess.Classify), the rest listed. A
-// folder dropped on the page while the Train view is open comes here too.
+// by the shared folder rules (preprocess.Classify), the rest listed. Files
+// and folders dropped on the page while the Train view is open come here
+// too (onDrop).
 func (d *Demo) onTrainFolder(ctx app.Context, e app.Event) {
 	in := ctx.JSSrc()
-	files := in.Get("files")
+	d.takeTrainFileList(ctx, in.Get("files"))
+	in.Set("value", "")
+}
+
+// takeTrainFileList takes a FileList (picked, or loose files dropped on the
+// Train view) as the Train view's own images.
+func (d *Demo) takeTrainFileList(ctx app.Context, files app.Value) {
 	var list []app.Value
 	var names []string
 	for i := 0; i < files.Length(); i++ {
 		list, names = append(list, files.Index(i)), append(names, fileName(files.Index(i)))
 	}
-	in.Set("value", "")
 	d.takeTrainFiles(ctx, list, names)
 }
 
@@ -402,39 +432,63 @@ func (d *Demo) takeTrainFiles(ctx app.Context, list []app.Value, names []string)
 			}
 			got = append(got, trainFile{Name: name, Bytes: b})
 		}
-		d.dispatch(func(ctx app.Context) {
-			t := &d.train
-			t.folder = got
-			t.st.Source = "folder"
-			var labelled, normal int
-			for _, f := range got {
-				if preprocess.LabelOf(f.Name) != "" {
-					labelled++
-				} else {
-					normal++
-				}
-			}
-			t.folderNote = fmt.Sprintf("%d normal images for training, %d labelled test images (0.normal/, 1.abnormal/)", normal, labelled)
-			if labelled == 0 {
-				t.folderNote += ": without a labelled test folder, held-out normals give the score histogram and the threshold, but no AUROC"
-			}
-			if len(skipped) > 0 {
-				t.folderNote += fmt.Sprintf("; %d files skipped: %s", len(skipped), strings.Join(skipped[:min(5, len(skipped))], "; "))
-				if len(skipped) > 5 {
-					t.folderNote += "; …"
-				}
-			}
-		})
+		d.dispatch(func(ctx app.Context) { d.train.setFolder(got, skipped) })
 	})
+}
+
+// folderNormals counts the chosen images outside 0.normal/ and 1.abnormal/:
+// the normal training images and the held-out ones.
+func (t *trainState) folderNormals() int {
+	n := 0
+	for _, f := range t.folder {
+		if preprocess.LabelOf(f.Name) == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// setFolder makes the checked files the run's data and says what they are:
+// how many train and test images, which files were skipped and why, and,
+// when there are too few, what to do.
+func (t *trainState) setFolder(got []trainFile, skipped []string) {
+	t.folder = got
+	t.st.Source = "folder"
+	t.err = ""
+	normal := t.folderNormals()
+	labelled := len(got) - normal
+	t.folderNote = fmt.Sprintf("%d normal images for training, %d labelled test images (0.normal/, 1.abnormal/)", normal, labelled)
+	if labelled == 0 {
+		t.folderNote += ": without a labelled test folder, held-out normals give the score histogram and the threshold, but no AUROC"
+	}
+	if len(skipped) > 0 {
+		t.folderNote += fmt.Sprintf("; %d files skipped: %s", len(skipped), strings.Join(skipped[:min(5, len(skipped))], "; "))
+		if len(skipped) > 5 {
+			t.folderNote += "; …"
+		}
+	}
+	switch {
+	case len(got) == 0:
+		t.folder = nil
+		t.err = fmt.Sprintf("No images among the %d files: %s. Choose or drop a folder of normal images.", len(skipped), preprocess.NoImagesText())
+	default:
+		if err := trainspec.CheckNormals(normal, t.st); err != nil {
+			t.err = err.Error() + "."
+		}
+	}
 }
 
 // estimate is the expected training time in seconds for the settings.
 func (t *trainState) estimate() (seconds float64, images int) {
 	images = t.st.Images
 	if t.st.Source == "folder" {
-		images = len(t.folder)
+		n := t.folderNormals()
+		images = max(0, n-trainspec.HeldOut(n))
+		if t.st.Images > 0 {
+			images = min(images, t.st.Images)
+		}
 	}
-	if images == 0 {
+	if images == 0 && t.st.Source != "folder" {
 		images = 3000
 	}
 	seconds = float64(images) * float64(t.st.Epochs) * float64(trainspec.Cost(t.st)) / t.macsPerS

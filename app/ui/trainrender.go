@@ -29,18 +29,18 @@ func (d *Demo) renderTrain() app.UI {
 	return app.Div().Class("panel train").Body(
 		app.H2().Text("Train a model here, in this tab"),
 		app.P().Class("muted").Text("GANomaly learns from normal images only. Training runs in a Web Worker on this computer; nothing leaves the page, and the other views keep working while it trains."),
-		app.If(t.booting != "", app.Div().Class("banner").Text(t.booting)),
-		app.If(t.err != "", app.Div().Class("banner error-banner").Body(app.Span().DataSet("testid", "train-error").Text(t.err))),
+		app.If(t.booting != "", app.Div().Class("banner").Attr("role", "status").Text(t.booting)),
+		app.If(t.err != "", app.Div().Class("banner error-banner").Attr("role", "alert").Body(app.Span().DataSet("testid", "train-error").Text(t.err))),
 		app.Div().Class("train-grid").Body(
 			d.renderTrainData(running),
 			d.renderTrainSettings(running),
 		),
 		d.renderTrainControls(running, canUse),
-		app.P().Class("train-say").Text(d.trainSentence()),
+		app.P().Class("train-say").Aria("live", "polite").Text(d.trainSentence()),
 		app.Div().Class("train-charts").Body(
-			app.Div().Body(app.H3().Text("Losses (log scale)"), app.Raw(lossSVG(t.losses))),
-			app.Div().Body(app.H3().Text("Eval-mode AUROC on held-out images"), app.Raw(aurocSVG(t.aurocs, t.prog.Total/max(1, t.st.Batch)))),
-			app.Div().Body(app.H3().Text("Scores of held-out images"), app.Raw(trainHistSVG(t.eval))),
+			trainChart("Losses (log scale)", "train-losses-text", lossSVG(t.losses), lossText(t.losses)),
+			trainChart("Eval-mode AUROC on held-out images", "train-auroc-text", aurocSVG(t.aurocs, t.prog.Total/max(1, t.st.Batch)), aurocText(t.aurocs)),
+			trainChart("Scores of held-out images", "train-histogram-text", trainHistSVG(t.eval), trainHistText(t.eval)),
 		),
 		d.renderTrainStrip(),
 	)
@@ -59,24 +59,26 @@ func (d *Demo) renderTrainData(running bool) app.UI {
 			app.Input().Type("radio").Name("train-source").Checked(mnist).Disabled(running).OnChange(func(ctx app.Context, e app.Event) { t.st.Source = "mnist"; t.st.NC = 1 }),
 			app.Text(" bundled MNIST digits (500 of each): tick the normal ones"),
 		),
-		app.Div().Class("digits").Body(
+		app.FieldSet().Class("digits").Body(
+			app.Legend().Class("sr-only").Text("Normal digits (ticked); the unticked ones are the anomalies"),
 			app.Range(make([]struct{}, 10)).Slice(func(i int) app.UI {
 				return app.Label().Class("digit").Body(
-					app.Input().Type("checkbox").Checked(normal[i]).Disabled(running || !mnist).DataSet("digit", strconv.Itoa(i)).OnChange(d.onTrainDigit(i)),
-					app.Text(strconv.Itoa(i)),
+					app.Input().Type("checkbox").Checked(normal[i]).Disabled(running || !mnist).DataSet("digit", strconv.Itoa(i)).
+						Aria("label", "digit "+strconv.Itoa(i)+" is normal").OnChange(d.onTrainDigit(i)),
+					app.Span().Aria("hidden", true).Text(strconv.Itoa(i)),
 				)
 			}),
 		),
 		app.P().Class("muted small").Text("Unticked digits are never shown in training: they are the anomalies the model is tested on."),
 		app.Label().Body(
 			app.Input().Type("radio").Name("train-source").Checked(!mnist).Disabled(running).OnChange(func(ctx app.Context, e app.Event) { t.st.Source = "folder" }),
-			app.Text(" your own images (pick a folder, or drop one on this view): "),
+			app.Text(" your own images (pick a folder, or drop a folder or images on this view): "),
 		),
 		app.Label().Class("file-button small").Title("a folder of normal images; add 0.normal/ and 1.abnormal/ subfolders for a labelled test").Body(
 			app.Text("Choose a folder…"),
 			app.Input().Type("file").Multiple(true).Attr("webkitdirectory", "").Disabled(running).DataSet("testid", "train-folder-input").OnChange(d.onTrainFolder),
 		),
-		app.If(t.folderNote != "", app.P().Class("muted small").Text(t.folderNote)),
+		app.If(t.folderNote != "", app.P().Class("muted small").DataSet("testid", "train-folder-note").Aria("live", "polite").Text(t.folderNote)),
 	)
 }
 
@@ -222,6 +224,9 @@ func (d *Demo) renderTrainReady() app.UI {
 func (d *Demo) trainSentence() string {
 	t := &d.train
 	abnormal := "the unticked digits"
+	if t.st.Source == "folder" {
+		abnormal = "the images in 1.abnormal/"
+	}
 	if t.ready != nil && len(t.ready.Dataset.AbnormalClasses) > 0 {
 		abnormal = "the digit " + strings.Join(t.ready.Dataset.AbnormalClasses, ", ") + " (never shown in training)"
 	}
@@ -258,12 +263,84 @@ func (d *Demo) renderTrainStrip() app.UI {
 				cls = "abnormal"
 			}
 			return app.Figure().Class("strip-cell "+cls).Body(
-				app.Img().Src(TensorURL(ev.StripX[i], meta)).Alt("input"),
-				app.Img().Src(TensorURL(ev.StripXHat[i], meta)).Alt("reconstruction"),
+				app.Img().Src(TensorURL(ev.StripX[i], meta)).Alt(fmt.Sprintf("input %d", i+1)),
+				app.Img().Src(TensorURL(ev.StripXHat[i], meta)).Alt(fmt.Sprintf("reconstruction of input %d", i+1)),
 				app.FigCaption().Text(fmt.Sprintf("%s %s", map[bool]string{true: "anomaly", false: "normal"}[ev.StripAnomalous[i]], formatTick(ev.StripScores[i]))),
 			)
 		})),
 	)
+}
+
+// trainChart is one chart of the Train view: a title, the SVG and, under it,
+// the latest numbers as text (the chart's text alternative: the SVG is
+// labelled by it).
+func trainChart(title, textID, svg, text string) app.UI {
+	svg = strings.Replace(svg, `role="img"`, `role="img" aria-labelledby="`+textID+`"`, 1)
+	return app.Figure().Class("train-chart").Body(
+		app.H3().Text(title),
+		app.Raw(svg),
+		app.FigCaption().ID(textID).Class("muted small").DataSet("testid", textID).Text(text),
+	)
+}
+
+// lossText says the latest losses in words.
+func lossText(pts []lossPoint) string {
+	if len(pts) == 0 {
+		return "No losses yet: they appear after the first training step."
+	}
+	p := pts[len(pts)-1]
+	return fmt.Sprintf("After step %d: errG %s (adversarial %s, reconstruction con %s, encoder %s), errD %s. The reconstruction loss started at %s.",
+		p.Steps, formatTick(p.G), formatTick(p.Adv), formatTick(p.Con), formatTick(p.Enc), formatTick(p.D), formatTick(pts[0].Con))
+}
+
+// aurocText says the eval-mode AUROC measured so far in words.
+func aurocText(pts []aurocPoint) string {
+	if len(pts) == 0 {
+		return "No evaluation yet: the AUROC is measured on held-out images after each half epoch (0.5 is chance, 1 is perfect)."
+	}
+	last := pts[len(pts)-1]
+	s := fmt.Sprintf("AUROC %.3f at step %d", last.AUROC, last.Steps)
+	if len(pts) > 1 {
+		var earlier []string
+		for _, p := range pts[max(0, len(pts)-6) : len(pts)-1] {
+			earlier = append(earlier, fmt.Sprintf("%.2f", p.AUROC))
+		}
+		s += "; before that " + strings.Join(earlier, ", ")
+	}
+	return s + ". 0.5 is chance, 1 is perfect."
+}
+
+// trainHistText says the last evaluation's score histograms in words.
+func trainHistText(ev *trainspec.Eval) string {
+	if ev == nil || len(ev.Normals) == 0 || len(ev.Edges) != len(ev.Normals)+1 {
+		return "No scores yet: the histograms appear at the first evaluation."
+	}
+	sum := func(c []int) int {
+		n := 0
+		for _, v := range c {
+			n += v
+		}
+		return n
+	}
+	// The fullest bin's middle: where most of a group's scores lie.
+	peak := func(c []int) string {
+		best := 0
+		for i, v := range c {
+			if v > c[best] {
+				best = i
+			}
+		}
+		return formatTick((ev.Edges[best] + ev.Edges[best+1]) / 2)
+	}
+	n, a := sum(ev.Normals), sum(ev.Anomalies)
+	s := fmt.Sprintf("Scores after step %d: %d held-out normals, most near %s", ev.Steps, n, peak(ev.Normals))
+	if a > 0 {
+		s += fmt.Sprintf("; %d anomalies, most near %s", a, peak(ev.Anomalies))
+	}
+	if ev.Threshold != nil {
+		s += "; threshold " + formatTick(*ev.Threshold)
+	}
+	return s + "."
 }
 
 // lossSVG draws the losses against the step on a log scale.

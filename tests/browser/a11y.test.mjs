@@ -1,7 +1,8 @@
 // Accessibility of the page in headless Chromium: axe-core (npm, from the
 // cache; see scripts/test-browser.sh) on every view finds no violation of
-// impact moderate or worse, and the gallery, the view tabs and the threshold
-// slider work from the keyboard alone.
+// impact moderate or worse (the Train view idle, paused and stopped too), and
+// the gallery, the view tabs, the threshold slider and the Train view's
+// controls work from the keyboard alone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -103,4 +104,106 @@ test("axe-core: no violation of impact moderate or worse on any view", async () 
   }
   const bad = Object.entries(found).filter(([, v]) => v.length > 0);
   assert.deepEqual(bad, [], "axe-core violations:\n" + bad.map(([k, v]) => `${k}:\n  ${v.join("\n  ")}`).join("\n"));
+});
+
+// The Train view: axe-core when idle, while a run is paused (losses, strip)
+// and after it stopped (AUROC, histograms); the run is driven from the
+// keyboard alone: the tab order through the data, settings and controls,
+// the digit tick boxes with Space, the settings typed, Start, Pause, Step,
+// Resume and Stop with Enter or Space.
+test("the Train view: keyboard only, and no axe-core violation idle, paused or stopped", async () => {
+  const found = {};
+  const tab = page.locator("[data-testid=train-tab]");
+  await tab.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("[data-testid=train-start]:not([disabled])", { timeout: 120000 });
+  assert.equal(await activeView(), "Train");
+  found.idle = await axeViolations();
+  await shot(page, "a11y-train-idle");
+
+  // Tab order: from the tab, through the digits and the settings to Start.
+  const id = () => page.evaluate(() => {
+    const e = document.activeElement;
+    return e?.dataset?.testid || (e?.dataset?.digit !== undefined ? "digit-" + e.dataset.digit : e?.id || e?.tagName);
+  });
+  await tab.focus();
+  const order = [];
+  for (let i = 0; i < 40 && !order.includes("train-start"); i++) {
+    await page.keyboard.press("Tab");
+    order.push(await id());
+  }
+  const at = (k) => order.indexOf(k);
+  for (const k of ["digit-0", "digit-9", "train-folder-input", "train-size", "train-epochs", "train-images", "train-seed", "train-start"]) {
+    assert.ok(at(k) >= 0, `Tab reaches ${k}: ${order.join(" ")}`);
+  }
+  for (const [a, b] of [["digit-0", "digit-9"], ["digit-9", "train-size"], ["train-size", "train-epochs"], ["train-epochs", "train-images"], ["train-images", "train-seed"], ["train-seed", "train-start"]]) {
+    assert.ok(at(a) < at(b), `${a} before ${b}: ${order.join(" ")}`);
+  }
+
+  // A digit box toggles with Space (and back).
+  const digit = page.locator("input[data-digit='3']");
+  await digit.focus();
+  await page.keyboard.press("Space");
+  assert.equal(await digit.isChecked(), false, "Space unticks digit 3");
+  await page.keyboard.press("Space");
+  assert.equal(await digit.isChecked(), true, "Space ticks digit 3 again");
+
+  // Settings from the keyboard: the tiny model (the first size), 640
+  // images, 3 epochs; a typed number takes effect when the field is left.
+  await page.locator("[data-testid=train-size]").focus();
+  await page.keyboard.press("Home");
+  await page.waitForFunction(() => document.querySelector("[data-testid=train-size]").value === "8");
+  for (const [field, v] of [["train-images", "640"], ["train-epochs", "3"]]) {
+    await page.locator(`[data-testid=${field}]`).focus();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type(v);
+    await page.keyboard.press("Tab");
+  }
+  await page.waitForFunction(() => /640 images × 3 epochs/.test(document.body.textContent));
+
+  const status = () => page.textContent("[data-testid=train-status]");
+  const points = () => page.getAttribute("[data-testid=train-losses]", "data-points").then(Number);
+  await page.locator("[data-testid=train-start]").focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=train-losses]")?.dataset.points) >= 1, null, { timeout: 60000 });
+  await page.locator("[data-testid=train-pause]").focus();
+  await page.keyboard.press("Space");
+  await page.waitForFunction(() => document.querySelector("[data-testid=train-status]").textContent === "paused", null, { timeout: 30000 });
+  await page.waitForTimeout(1500); // an in-flight step lands
+  const atPause = await points();
+  // While paused, Tab goes from Resume to Step to Stop.
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "train-pause", "the focus stays on Pause/Resume");
+  await page.keyboard.press("Tab");
+  assert.equal(await id(), "train-step");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((n) => Number(document.querySelector("[data-testid=train-losses]").dataset.points) === n + 1, atPause, { timeout: 60000 });
+  assert.equal(await status(), "paused", "Step leaves the run paused");
+  await page.keyboard.press("Tab");
+  assert.equal(await id(), "train-stop");
+  await page.waitForSelector(".strip-cell img", { timeout: 60000 });
+  found.paused = await axeViolations();
+  await shot(page, "a11y-train-paused");
+
+  // Resume (Enter on the same button), then Stop once the first AUROC is in.
+  await page.locator("[data-testid=train-pause]").focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector("[data-testid=train-status]").textContent === "running", null, { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelector("[data-testid=train-auroc]").textContent !== "", null, { timeout: 120000 });
+  await page.locator("[data-testid=train-stop]").focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => ["done", "failed"].includes(document.querySelector("[data-testid=train-status]").textContent), null, { timeout: 60000 });
+  assert.equal(await status(), "done");
+  assert.ok((await points()) < 30, "stopped before the end of 3 epochs of 10 steps");
+  // The charts' text alternatives carry the latest numbers.
+  assert.match(await page.textContent("[data-testid=train-auroc-text]"), /AUROC \d\.\d{3} at step \d+/);
+  assert.match(await page.textContent("[data-testid=train-losses-text]"), /After step \d+: errG/);
+  assert.match(await page.textContent("[data-testid=train-histogram-text]"), /held-out normals, most near .*anomalies, most near/);
+  for (const c of ["train-losses", "train-auroc-chart", "train-histogram"]) {
+    const name = await page.$eval(`[data-testid=${c}]`, (svg) => document.getElementById(svg.getAttribute("aria-labelledby"))?.textContent || "");
+    assert.ok(name.length > 20, `${c} is labelled by its numbers: ${name}`);
+  }
+  found.stopped = await axeViolations();
+  await shot(page, "a11y-train-stopped");
+  const bad = Object.entries(found).filter(([, v]) => v.length > 0);
+  assert.deepEqual(bad, [], "axe-core violations in the Train view:\n" + bad.map(([k, v]) => `${k}:\n  ${v.join("\n  ")}`).join("\n"));
 });

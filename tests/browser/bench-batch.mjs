@@ -12,6 +12,14 @@
 // after a garbage collection, and the Go wasm memory). One JSON object per
 // line; the last line checks the goal.
 //
+// BENCH_PROFILE=MS records a CPU profile of the page's main thread (CDP
+// Profiler, 100 µs samples) for the first MS milliseconds of each batch into
+// build/bench-batch/batch-N.cpuprofile (open it in Chromium's DevTools,
+// Performance panel); the site's wasm is stripped of its names by
+// scripts/site.sh, so build one without -ldflags="-s -w" to read Go's
+// function names. The profiler slows the page: stalls measured with it are
+// not the benchmark's.
+//
 // BENCH_LEGACY=1 measures a build of the page from before the batch view had
 // its progress hook (SITE_DIR=that build): completion is then polled from
 // the table itself, and the interactions at the end are skipped.
@@ -23,6 +31,7 @@ import { writeLabelled } from "./genimages.mjs";
 const legacy = process.env.BENCH_LEGACY === "1";
 const sizes = (process.env.BENCH_BATCH_SIZES || "300,3000,10000").split(",").map(Number);
 const rawImages = Number(process.env.BENCH_RAW_IMAGES || 600);
+const profileMs = Number(process.env.BENCH_PROFILE || 0);
 const out = path.join(root, "build/bench-batch");
 const dirs = Object.fromEntries(sizes.map((n) => [n, path.join(out, String(n))]));
 for (const n of sizes) writeLabelled(dirs[n], n);
@@ -135,7 +144,17 @@ try {
       });
       obs.observe(document.body, { subtree: true, attributes: true, attributeFilter: ["data-state", "data-total"] });
     }, { n, legacy });
+    if (profileMs) {
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+      await cdp.send("Profiler.start");
+    }
     await page.setInputFiles("[data-testid=folder-input]", dirs[n]);
+    if (profileMs) {
+      await page.waitForTimeout(profileMs);
+      const { profile } = await cdp.send("Profiler.stop");
+      fs.writeFileSync(path.join(out, `batch-${n}.cpuprofile`), JSON.stringify(profile));
+    }
     await page.waitForFunction(() => window.__run.t1 > 0, null, { timeout: 1800000, polling: 500 });
     const run = await page.evaluate(() => window.__run);
     if (!legacy) {

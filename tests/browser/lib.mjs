@@ -73,3 +73,22 @@ export function cliScores(model, files) {
 export async function shot(page, name) {
   await page.screenshot({ path: path.join(artifacts, name + ".png"), fullPage: true });
 }
+
+// until polls an async predicate in the page until it returns true (Playwright's
+// waitForFunction takes a returned Promise as truthy and does not wait for it).
+export async function until(page, fn, arg, { timeout = 60000, every = 500, what = "condition" } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(fn, arg)) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+// clearHttpCache empties Chromium's HTTP cache, so that what answers offline
+// afterwards is the service worker alone.
+export async function clearHttpCache(ctx, page) {
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send("Network.clearBrowserCache");
+  await cdp.detach();
+}

@@ -3,13 +3,16 @@
 // and resumed; the losses fall, the histogram and the eval-mode AUROC
 // appear; the model is used in the single-image view and downloaded, and
 // `ganomaly score` gives the page's scores for the gallery with that file.
-// Nothing of the Train view loads before it is opened, and training makes
-// no network request.
+// Own images dropped on the view (loose files and a folder) follow the
+// folder rules, too few are said plainly, and a dropped folder trains.
+// Nothing of the Train view loads before it is opened, training makes no
+// network request, and once opened the view opens and trains offline.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { root, artifacts, startServer, launch, cliScores, shot } from "./lib.mjs";
+import { root, artifacts, startServer, launch, cliScores, shot, until, clearHttpCache } from "./lib.mjs";
+import { digit } from "./genimages.mjs";
 
 let server, browser, page;
 const requests = [];
@@ -30,6 +33,7 @@ after(async () => {
 
 const text = async (id) => ((await page.textContent(`[data-testid=${id}]`)) || "").trim();
 const status = () => text("train-status");
+const trainNote = async () => ((await page.$("[data-testid=train-note]")) ? text("train-note") : "");
 const steps = async () => Number(await page.getAttribute("[data-testid=train-losses]", "data-points"));
 
 test("the first load fetches nothing of the Train view", async () => {
@@ -116,4 +120,135 @@ test("use the trained model in the single-image view; the download scores the sa
     assert.equal(pageScores[s.file].verdict, rec.verdict);
   }
   fs.writeFileSync(path.join(artifacts, "train-scores.json"), JSON.stringify(pageScores, null, 1));
+});
+
+// dropFiles drops files on the Train view: loose files as a DataTransfer
+// (what dragging files from a file manager delivers), or, with folder set, a
+// stand-in dataTransfer whose single entry is a folder (synthetic drops
+// cannot carry real directories) implementing the FileSystemEntry calls the
+// page uses (isDirectory, createReader().readEntries, file, fullPath).
+async function dropFiles(files, folder) {
+  await page.evaluate(({ files, folder }) => {
+    const mk = (f) => new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name.split("/").pop());
+    const target = document.querySelector(".panel.train");
+    if (!folder) {
+      const dt = new DataTransfer();
+      for (const f of files) dt.items.add(mk(f));
+      target.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+      return;
+    }
+    const fileEntry = (p, f) => ({ isFile: true, isDirectory: false, fullPath: p, file: (ok) => setTimeout(() => ok(f)) });
+    const dirEntry = (p, children) => ({
+      isFile: false, isDirectory: true, fullPath: p,
+      createReader: () => { let done = false; return { readEntries: (ok) => setTimeout(() => { ok(done ? [] : children); done = true; }) }; },
+    });
+    // Build the tree from the paths ("a/b/c.png").
+    const tree = { dirs: {}, files: [] };
+    for (const f of files) {
+      const parts = f.name.split("/");
+      let node = tree;
+      for (const d of parts.slice(0, -1)) node = node.dirs[d] ||= { dirs: {}, files: [] };
+      node.files.push(f);
+    }
+    const entry = (node, p) => dirEntry(p, [
+      ...Object.entries(node.dirs).map(([d, n]) => entry(n, p + "/" + d)),
+      ...node.files.map((f) => fileEntry("/" + f.name, mk(f))),
+    ]);
+    const [top, node] = Object.entries(tree.dirs)[0];
+    const ev = new Event("drop", { bubbles: true, cancelable: true });
+    Object.defineProperty(ev, "dataTransfer", { value: { items: [{ kind: "file", webkitGetAsEntry: () => entry(node, "/" + top) }], files: [] } });
+    target.dispatchEvent(ev);
+  }, { files, folder });
+}
+
+const ring = (i) => digit(i, false).toString("base64");
+const cross = (i) => digit(i, true).toString("base64");
+const b64 = (s) => Buffer.from(s).toString("base64");
+
+test("own images dropped on the Train view: loose files and a folder, the folder rules, too few images said plainly", async () => {
+  await page.click("[data-testid=train-tab]");
+  await page.waitForSelector("[data-testid=train-start]:not([disabled])", { timeout: 120000 });
+  const note = () => text("train-folder-note");
+  // Too few loose images (and a file that is not one): said before Start.
+  const few = Array.from({ length: 20 }, (_, i) => ({ name: `ring-${i}.png`, b64: ring(i) }));
+  await dropFiles([...few, { name: "notes.txt", b64: b64("not an image\n") }], false);
+  await page.waitForFunction(() => /normal images for training/.test(document.querySelector("[data-testid=train-folder-note]")?.textContent || ""));
+  assert.match(await note(), /^20 normal images for training, 0 labelled test images/);
+  assert.match(await note(), /1 files skipped: notes\.txt: /);
+  assert.match(await text("train-error"), /20 usable normal images .*at least 74.*add more normal images/);
+  const was = await status();
+  const pointsBefore = await steps();
+  await page.click("[data-testid=train-start]");
+  await page.waitForTimeout(1000);
+  assert.equal(await status(), was, "too few images do not start a run");
+  assert.equal(await steps(), pointsBefore, "nothing trained");
+  assert.match(await text("train-error"), /at least 74/);
+
+  // Enough loose images: the error goes; an image without an extension is
+  // taken by its content, an SVG is skipped with a word.
+  const loose = Array.from({ length: 80 }, (_, i) => ({ name: `ring-${i}.png`, b64: ring(i) }));
+  loose.push({ name: "no-extension", b64: ring(99) }, { name: "logo.svg", b64: b64('<svg xmlns="http://www.w3.org/2000/svg"/>') });
+  await dropFiles(loose, false);
+  await page.waitForFunction(() => /^81 normal/.test(document.querySelector("[data-testid=train-folder-note]")?.textContent || ""));
+  assert.match(await note(), /1 files skipped: logo\.svg: /);
+  assert.equal(await page.$("[data-testid=train-error]"), null, "no error once there are enough images");
+
+  // A dropped folder: normals at its top, a labelled test set below
+  // 0.normal/ and 1.abnormal/, a text file and a hidden file skipped.
+  const folder = [];
+  for (let i = 0; i < 150; i++) folder.push({ name: `own/train/ring-${i}.png`, b64: ring(1000 + i) });
+  for (let i = 0; i < 20; i++) folder.push({ name: `own/test/0.normal/ring-${i}.png`, b64: ring(2000 + i) });
+  for (let i = 0; i < 20; i++) folder.push({ name: `own/test/1.abnormal/cross-${i}.png`, b64: cross(3000 + i) });
+  folder.push({ name: "own/README.txt", b64: b64("my images\n") });
+  await dropFiles(folder, true);
+  await page.waitForFunction(() => /^150 normal images for training, 40 labelled/.test(document.querySelector("[data-testid=train-folder-note]")?.textContent || ""));
+  assert.match(await note(), /1 files skipped: own\/README\.txt: /);
+  assert.equal(await page.isChecked("input[name=train-source] >> nth=1"), true, "the own-images source is chosen");
+  await page.selectOption("[data-testid=train-size]", "8");
+  await page.fill("[data-testid=train-epochs]", "1");
+  await page.dispatchEvent("[data-testid=train-epochs]", "change");
+  await page.click("[data-testid=train-start]");
+  await page.waitForFunction(() => ["done", "failed"].includes(document.querySelector("[data-testid=train-status]").textContent), null, { timeout: 180000 });
+  assert.equal(await status(), "done", await trainNote());
+  // 150 normals: 15 held out, 135 to train on, 2 batches of 64.
+  assert.match(await page.textContent(".train-controls"), /Training on 135 normal images \(2 batches an epoch\); 15 held-out normals .* 20 normals and 20 anomalies/);
+  assert.match(await text("train-auroc"), /^(0|1)\.\d+$/, "the labelled test set gives an AUROC");
+  await shot(page, "train-dropped-folder");
+});
+
+test("offline once opened: a reload without network opens the Train view and trains (service worker)", async () => {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  // The service worker keeps the Train view's files once the view fetched them.
+  await until(page, async () => {
+    const keys = await caches.keys();
+    for (const f of ["web/train/worker.js", "web/train/trainer.wasm", "web/train/mnist-subset.bin.gz"]) {
+      let hit = false;
+      for (const k of keys) hit ||= !!(await (await caches.open(k)).match(new URL(f, location.href).href));
+      if (!hit) return false;
+    }
+    return true;
+  }, null, { what: "the service worker's cache to hold the Train view's files" });
+  // Only the service worker may answer offline: not the HTTP cache.
+  await clearHttpCache(browser.ctx, page);
+  await browser.ctx.setOffline(true);
+  try {
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]", { timeout: 120000 });
+    await page.click("[data-testid=train-tab]");
+    await page.waitForSelector("[data-testid=train-start]:not([disabled])", { timeout: 120000 });
+    assert.equal(await status(), "idle");
+    await page.selectOption("[data-testid=train-size]", "8");
+    await page.fill("[data-testid=train-images]", "128");
+    await page.dispatchEvent("[data-testid=train-images]", "change");
+    await page.fill("[data-testid=train-epochs]", "1");
+    await page.dispatchEvent("[data-testid=train-epochs]", "change");
+    await page.click("[data-testid=train-start]");
+    await page.waitForFunction(() => ["done", "failed"].includes(document.querySelector("[data-testid=train-status]").textContent), null, { timeout: 180000 });
+    assert.equal(await status(), "done", await trainNote());
+    assert.equal(await steps(), 2, "128 images in batches of 64: 2 steps");
+    await shot(page, "train-offline");
+  } finally {
+    await browser.ctx.setOffline(false);
+  }
 });
