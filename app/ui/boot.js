@@ -31,20 +31,8 @@
   compiled.catch(() => {}); // reported by ganomalyInitWebAssembly
   early.model = bytes(site.modelURL);
   early.model.catch(() => {}); // the Go program reports the error when it awaits it
-  // The gallery's images (null for one that failed): one request for all
-  // of them (web/gallery/all.bin, their concatenation; SiteData.GallerySizes),
-  // as dozens of fetch() calls made while the page is parsed cost its main
-  // thread tens of milliseconds before the first paint (measured in a
-  // Chromium trace). Without the bundle, one request per image.
-  const items = site.gallery || [];
-  const sizes = site.gallerySizes || [];
-  early.gallery = sizes.length === items.length && items.length > 0
-    ? bytes(site.galleryURL + "all.bin").then((all) => {
-      let at = 0;
-      return sizes.map((n) => all.slice(at, (at += n)));
-    }).catch(() => items.map(() => null))
-    : Promise.all(items.map((it) => bytes(site.galleryURL + it.file).catch(() => null)));
-  early.gallery.catch(() => {});
+  // The gallery's images, all at once (null for one that failed).
+  early.gallery = Promise.all((site.gallery || []).map((it) => bytes(site.galleryURL + it.file).catch(() => null)));
 
   window.ganomalyInitWebAssembly = async function () {
     const loader = document.getElementById("app-wasm-loader");
@@ -94,13 +82,6 @@
     const s = e.target.closest && e.target.closest("button.sample");
     if (!s) return;
     early.pick = s.dataset.file;
-    showPending();
-  }, true);
-  // A click that lands before the result panel has been parsed is answered
-  // as soon as it has.
-  document.addEventListener("DOMContentLoaded", () => early.pick && showPending());
-
-  function showPending() {
     if (window.ganomalyGo) return; // mounting now: the Go program shows the note
     const panel = document.querySelector(".result");
     if (!panel) return;
@@ -109,5 +90,5 @@
     p.dataset.testid = "pending";
     p.textContent = site.pendingText.replace("{name}", "gallery/" + early.pick);
     panel.replaceChildren(p);
-  }
+  }, true);
 })();

@@ -12,7 +12,6 @@ import (
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/preprocess"
 	"github.com/ganomaly-go/ganomaly/render"
-	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
 
 // PNGDataURL encodes an image as a data: URL (the page shows small tensors
@@ -21,75 +20,12 @@ func PNGDataURL(img image.Image) string {
 	if img == nil {
 		return ""
 	}
-	if app.IsClient {
-		if u, ok := canvasDataURL(img); ok {
-			return u
-		}
-	}
 	var b bytes.Buffer
 	if err := pngEncoder.Encode(&b, img); err != nil {
 		return ""
 	}
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
 }
-
-// canvasDataURL has the browser encode an opaque image (a canvas's
-// toDataURL, native code): in the page, Go's PNG encoder and its compressor
-// ran in WebAssembly's baseline code on the first verdict, tens of
-// milliseconds for four 32×32 images. ok is false for an image with
-// transparency (a canvas stores premultiplied alpha, which is lossy) or
-// when the browser has no canvas.
-func canvasDataURL(img image.Image) (string, bool) {
-	r := img.Bounds()
-	w, h := r.Dx(), r.Dy()
-	if w <= 0 || h <= 0 {
-		return "", false
-	}
-	pix := make([]byte, 4*w*h)
-	switch m := img.(type) {
-	case *image.Gray:
-		for y := 0; y < h; y++ {
-			row := m.Pix[y*m.Stride : y*m.Stride+w]
-			for x, v := range row {
-				i := 4 * (y*w + x)
-				pix[i], pix[i+1], pix[i+2], pix[i+3] = v, v, v, 255
-			}
-		}
-	case *image.NRGBA:
-		for y := 0; y < h; y++ {
-			copy(pix[4*y*w:4*(y+1)*w], m.Pix[y*m.Stride:y*m.Stride+4*w])
-		}
-	default:
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				c := color.NRGBAModel.Convert(img.At(r.Min.X+x, r.Min.Y+y)).(color.NRGBA)
-				i := 4 * (y*w + x)
-				pix[i], pix[i+1], pix[i+2], pix[i+3] = c.R, c.G, c.B, c.A
-			}
-		}
-	}
-	for i := 3; i < len(pix); i += 4 {
-		if pix[i] != 255 {
-			return "", false
-		}
-	}
-	if !dataCanvas.Truthy() {
-		dataCanvas = app.Window().Get("document").Call("createElement", "canvas")
-	}
-	cx := dataCanvas.Call("getContext", "2d")
-	if !cx.Truthy() {
-		return "", false
-	}
-	dataCanvas.Set("width", w)
-	dataCanvas.Set("height", h)
-	u8 := toJSBytes(pix)
-	data := app.Window().Get("ImageData").New(app.Window().Get("Uint8ClampedArray").New(u8.Get("buffer")), w, h)
-	cx.Call("putImageData", data, 0, 0)
-	return dataCanvas.Call("toDataURL", "image/png").String(), true
-}
-
-// dataCanvas is canvasDataURL's canvas, made once.
-var dataCanvas app.Value = app.Null()
 
 // pngEncoder reuses its buffers (a zlib writer holds about a megabyte):
 // setting one up for every small image cost more than encoding it, and the

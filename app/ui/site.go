@@ -14,23 +14,15 @@ import (
 // model's download before the Go program runs, and the page reads no index
 // file before its first verdict.
 type SiteData struct {
-	Models  []BundledModel `json:"models"`
-	Gallery []GalleryItem  `json:"gallery"` // file, dataset, class... (no bytes); null without web/gallery
-	// GallerySizes are the byte sizes of the gallery's images, in order, in
-	// web/gallery/GalleryBundle (their concatenation), which boot.js
-	// fetches in one request.
-	GallerySizes []int  `json:"gallerySizes,omitempty"`
-	DefaultModel string `json:"defaultModel"`
+	Models       []BundledModel `json:"models"`
+	Gallery      []GalleryItem  `json:"gallery"` // file, dataset, class... (no bytes); null without web/gallery
+	DefaultModel string         `json:"defaultModel"`
 	// Filled in by Handler from the prefix.
 	ModelURL    string `json:"modelURL"`
 	GalleryURL  string `json:"galleryURL"`
 	WasmURL     string `json:"wasmURL"`
 	PendingText string `json:"pendingText"`
 }
-
-// GalleryBundle is the file under web/gallery/ that holds every gallery
-// image, one after the other (see SiteData.GallerySizes).
-const GalleryBundle = "all.bin"
 
 // pendingText answers a click on a sample made before the model is loaded;
 // {name} is the sample's name. boot.js shows it on the pre-rendered page.

@@ -132,16 +132,6 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 	if err := galleries(filepath.Join(tmp, "web", "gallery"), models, modelDirs, galleryDir, galleryN, os.Stderr); err != nil {
 		return err
 	}
-	var gallery []ui.GalleryItem
-	if b, err := os.ReadFile(filepath.Join(tmp, "web", "gallery", "index.json")); err == nil {
-		if err := json.Unmarshal(b, &gallery); err != nil {
-			return fmt.Errorf("web/gallery/index.json: %w", err)
-		}
-	}
-	sizes, err := writeGalleryBundle(filepath.Join(tmp, "web", "gallery"), gallery)
-	if err != nil {
-		return err
-	}
 	// Everything under web/ is cached by the service worker for offline
 	// use; the version is the hash of those files, so any change updates it.
 	cache, version, err := listWeb(filepath.Join(tmp, "web"))
@@ -154,7 +144,11 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 			site.DefaultModel = m.File
 		}
 	}
-	site.Gallery, site.GallerySizes = gallery, sizes
+	if b, err := os.ReadFile(filepath.Join(tmp, "web", "gallery", "index.json")); err == nil {
+		if err := json.Unmarshal(b, &site.Gallery); err != nil {
+			return fmt.Errorf("web/gallery/index.json: %w", err)
+		}
+	}
 	ui.Register()
 	h := ui.Handler(prefix, version, cache, site)
 	if err := app.GenerateStaticWebsite(tmp, h); err != nil {
@@ -193,28 +187,6 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 		return err
 	}
 	return os.Rename(tmp, out)
-}
-
-// writeGalleryBundle writes the gallery's images, in the order of items,
-// one after the other into galDir/ui.GalleryBundle and returns their sizes:
-// the page fetches them with one request instead of one per image (each
-// fetch() made while the page starts costs its main thread milliseconds).
-// The images stay beside it for the pre-rendered page's <img> elements.
-func writeGalleryBundle(galDir string, items []ui.GalleryItem) ([]int, error) {
-	if len(items) == 0 {
-		return nil, nil
-	}
-	var all []byte
-	sizes := make([]int, len(items))
-	for i, it := range items {
-		b, err := os.ReadFile(filepath.Join(galDir, filepath.FromSlash(it.File)))
-		if err != nil {
-			return nil, fmt.Errorf("gallery bundle: %w", err)
-		}
-		sizes[i] = len(b)
-		all = append(all, b...)
-	}
-	return sizes, os.WriteFile(filepath.Join(galDir, ui.GalleryBundle), all, 0o644)
 }
 
 var (
