@@ -84,11 +84,16 @@ func (d *Demo) renderTrainData(running bool) app.UI {
 
 func (d *Demo) onTrainDigit(i int) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
-		on := ctx.JSSrc().Get("checked").Bool()
+		// Each change event is one toggle: deciding from the state, not from
+		// the box's DOM value, keeps two quick presses right even when a
+		// re-render lands between them.
+		on := true
 		var out []int
 		for _, n := range d.train.st.Normal {
 			if n != i {
 				out = append(out, n)
+			} else {
+				on = false
 			}
 		}
 		if on {

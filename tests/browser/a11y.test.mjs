@@ -143,10 +143,15 @@ test("the Train view: keyboard only, and no axe-core violation idle, paused or s
   // A digit box toggles with Space (and back).
   const digit = page.locator("input[data-digit='3']");
   await digit.focus();
+  // The page re-renders the box after each change: wait for the state it
+  // settles on (a wrong one times out) instead of reading it at once.
+  const digit3 = (want) => page.waitForFunction((w) => document.querySelector("input[data-digit='3']").checked === w, want, { timeout: 10000 });
   await page.keyboard.press("Space");
-  assert.equal(await digit.isChecked(), false, "Space unticks digit 3");
+  await digit3(false).catch(() => assert.fail("Space unticks digit 3"));
   await page.keyboard.press("Space");
-  assert.equal(await digit.isChecked(), true, "Space ticks digit 3 again");
+  await digit3(true).catch(() => assert.fail("Space ticks digit 3 again"));
+  await page.waitForTimeout(300);
+  assert.equal(await digit.isChecked(), true, "digit 3 stays ticked");
 
   // Settings from the keyboard: the tiny model (the first size), 640
   // images, 3 epochs; a typed number takes effect when the field is left.
