@@ -81,7 +81,7 @@ func gemv(ap, x, y []float32, mp, k int) {
 // the packed B layout: element (row q = ic·k·k + ky·k + kx, column j = oy·W + ox)
 // at bp[(j/tileN)·K·tileN + q·tileN + j%tileN]. Columns past the real ones are
 // zero. With padding 0 or 1 it reads whole panels without a bounds test per
-// element: from in itself, or from its zero-bordered copy in pad (padPlanes).
+// element: from in itself, or from its zero-bordered copy in pad (PadPlanes).
 func im2colPacked(in, bp, pad []float32, s spec.LayerSpec, K, np int) {
 	H, OH, k := s.InH, s.OutH, s.K
 	n := OH * OH
@@ -89,7 +89,7 @@ func im2colPacked(in, bp, pad []float32, s spec.LayerSpec, K, np int) {
 	switch s.P {
 	case 0:
 	case 1:
-		src, W = padPlanes(in, pad, s.InC, H), H+2
+		src, W = PadPlanes(in, pad, s.InC, H), H+2
 	default:
 		im2colGeneric(in, bp, s, K, np)
 		return

@@ -73,7 +73,7 @@ type stage struct {
 }
 
 var winoStages = []stage{
-	{"pad", func(l *layer, in, out []float32, ws *workspace) { padPlanes(in, ws.pad, l.spec.InC, l.spec.InH) }},
+	{"pad", func(l *layer, in, out []float32, ws *workspace) { PadPlanes(in, ws.pad, l.spec.InC, l.spec.InH) }},
 	{"input-transform", func(l *layer, in, out []float32, ws *workspace) { l.winoInput(ws) }},
 	{"gemm", func(l *layer, in, out []float32, ws *workspace) {
 		l.gemms(ws.bp[:l.groups*l.k*l.np], ws.c[:l.groups*l.mp*l.np])

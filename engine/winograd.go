@@ -161,9 +161,10 @@ func (l *layer) packWinoConvT(w []float32, c, perPhase int) {
 	}
 }
 
-// padPlanes copies the C planes of H×H in into pad as (H+2)×(H+2) planes
-// with a border of zeros, and returns that part of pad.
-func padPlanes(in, pad []float32, C, H int) []float32 {
+// PadPlanes copies the C planes of H×H in into pad as (H+2)×(H+2) planes
+// with a border of zeros, and returns that part of pad. The pure-Go
+// trainer's Winograd layers pad their planes with it too.
+func PadPlanes(in, pad []float32, C, H int) []float32 {
 	W := H + 2
 	pad = pad[:C*W*W]
 	for c := 0; c < C; c++ {
@@ -306,7 +307,7 @@ func (l *layer) gemms(v, c []float32) {
 }
 
 func (l *layer) forwardWinoConv(in, out []float32, ws *workspace) {
-	padPlanes(in, ws.pad, l.spec.InC, l.spec.InH)
+	PadPlanes(in, ws.pad, l.spec.InC, l.spec.InH)
 	l.winoInput(ws)
 	l.gemms(ws.bp[:l.groups*l.k*l.np], ws.c[:l.groups*l.mp*l.np])
 	l.winoOutput(out, ws)
@@ -315,7 +316,7 @@ func (l *layer) forwardWinoConv(in, out []float32, ws *workspace) {
 func (l *layer) forwardWinoConvT(in, out []float32, ws *workspace) { l.forwardWinoConv(in, out, ws) }
 
 // winoInput computes the Winograd input transform of the padded input
-// (ws.pad, written by padPlanes) into the packed B of every product group.
+// (ws.pad, written by PadPlanes) into the packed B of every product group.
 func (l *layer) winoInput(ws *workspace) {
 	s := l.spec
 	W, K, np, tt, wm := s.InH+2, l.k, l.np, l.tt, l.wm

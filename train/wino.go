@@ -3,6 +3,7 @@ package train
 import (
 	"unsafe"
 
+	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/spec"
 )
 
@@ -120,23 +121,6 @@ func (g wgeom) winoWeightGrad(du, dw []float32) {
 	}
 }
 
-// padded copies the b planes of H×H of channel c of big into pad as
-// (H+2)×(H+2) planes with a border of zeros.
-func padded(big, pad []float32, H int) {
-	W := H + 2
-	for p := 0; p < len(pad)/(W*W); p++ {
-		dst := pad[p*W*W : (p+1)*W*W]
-		src := big[p*H*H : (p+1)*H*H]
-		clear(dst[:W])
-		clear(dst[(W-1)*W:])
-		for y := 0; y < H; y++ {
-			row := dst[(y+1)*W : (y+2)*W]
-			row[0], row[W-1] = 0, 0
-			copy(row[1:W-1], src[y*H:(y+1)*H])
-		}
-	}
-}
-
 // The transforms below walk their tiles with pointers (package unsafe) once
 // the first and last element of each row of tiles have been bounds-checked:
 // with slices, each of the 9–18 accesses of a tile is checked, which about
@@ -158,7 +142,7 @@ func (g wgeom) bigTransform(big, v, pad []float32) {
 	gs := 4 * kc * T // bytes between the 9 products
 	w1, w2 := 4*2*W, 4*4*W
 	for c := 0; c < g.c; c++ {
-		padded(big[c*g.b*H*H:(c+1)*g.b*H*H], pad[:g.b*plane], H)
+		engine.PadPlanes(big[c*g.b*H*H:(c+1)*g.b*H*H], pad, g.b, H)
 		for q := 0; q < 2; q++ {
 			for r := 0; r < 2; r++ {
 				cp := c*4 + q*2 + r
