@@ -13,13 +13,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${GANOMALY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ganomaly-go}"
 SKIP_TESTS=1 source scripts/test-browser.sh >/dev/null
-tfjs_version=4.22.0
-if [ "${BENCH_TFJS:-1}" != 0 ]; then
-  have() { node -e "try{console.log(require('$GANOMALY_NPM/$1/package.json').version)}catch(e){}" 2>/dev/null; }
-  if [ "$(have @tensorflow/tfjs)" != "$tfjs_version" ] || [ "$(have @tensorflow/tfjs-backend-wasm)" != "$tfjs_version" ]; then
-    echo "installing @tensorflow/tfjs@$tfjs_version and @tensorflow/tfjs-backend-wasm@$tfjs_version into $cache/npm…" >&2
-    npm install --silent --no-audit --no-fund --prefix "$cache/npm" \
-      "@tensorflow/tfjs@$tfjs_version" "@tensorflow/tfjs-backend-wasm@$tfjs_version" >&2
-  fi
-fi
+source scripts/tfjs.sh
 node tests/browser/bench.mjs

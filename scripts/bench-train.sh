@@ -30,15 +30,7 @@ cd "$(dirname "$0")/.."
 cache="${GANOMALY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ganomaly-go}"
 echo "{\"bench\":\"machine\",\"date\":\"$(date -u +%FT%TZ)\",\"cores\":$(nproc),\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
 SKIP_TESTS=1 source scripts/test-browser.sh >/dev/null
-tfjs_version=4.22.0
-if [ "${BENCH_TFJS:-1}" != 0 ]; then
-  have() { node -e "try{console.log(require('$GANOMALY_NPM/$1/package.json').version)}catch(e){}" 2>/dev/null; }
-  if [ "$(have @tensorflow/tfjs)" != "$tfjs_version" ] || [ "$(have @tensorflow/tfjs-backend-wasm)" != "$tfjs_version" ]; then
-    echo "installing @tensorflow/tfjs@$tfjs_version and @tensorflow/tfjs-backend-wasm@$tfjs_version into $cache/npm…" >&2
-    npm install --silent --no-audit --no-fund --prefix "$cache/npm" \
-      "@tensorflow/tfjs@$tfjs_version" "@tensorflow/tfjs-backend-wasm@$tfjs_version" >&2
-  fi
-fi
+source scripts/tfjs.sh
 size='"batch":64,"isize":32,"nc":1,"nz":100,"ngf":16,"ndf":16'
 ips=$(go test -run '^$' -bench '^BenchmarkTrainStep$' -benchtime "${BENCH_TRAIN_STEPS:-30}x" ./app/trainjob |
   awk '/BenchmarkTrainStep/ { for (i = 1; i <= NF; i++) if ($(i+1) == "images/s") print $i }')
