@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/png"
+	"io"
 	"sync"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
@@ -27,16 +28,20 @@ func ThumbnailPNG(chw []float32, isize, nc int, norm modelfile.Norm, maxSide int
 		img = shrink(img, f)
 	}
 	var b bytes.Buffer
-	if err := thumbEncoder.Encode(&b, img); err != nil {
+	if err := pngEncoder.Encode(&b, img); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
-// thumbEncoder reuses its buffers: a fresh png.Encoder sets up a zlib
-// writer of about a megabyte for every thumbnail, which cost a worker more
-// (time and garbage) than the encoding itself. The bytes are the same.
-var thumbEncoder = &png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderBuffers{}}
+// EncodePNG writes img as a PNG (fastest compression) with an encoder that
+// reuses its buffers: a fresh png.Encoder sets up a zlib writer of about a
+// megabyte for every image, which for small images (thumbnails, the page's
+// tensors) costs more time and garbage than the encoding itself. Safe for
+// concurrent use; the bytes are those of a fresh encoder.
+func EncodePNG(w io.Writer, img image.Image) error { return pngEncoder.Encode(w, img) }
+
+var pngEncoder = &png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderBuffers{}}
 
 type encoderBuffers struct{ pool sync.Pool }
 

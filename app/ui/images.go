@@ -5,9 +5,7 @@ import (
 	"encoding/base64"
 	"image"
 	"image/color"
-	"image/png"
 	"math"
-	"sync"
 
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/ganomaly-go/ganomaly/preprocess"
@@ -21,25 +19,11 @@ func PNGDataURL(img image.Image) string {
 		return ""
 	}
 	var b bytes.Buffer
-	if err := pngEncoder.Encode(&b, img); err != nil {
+	if err := preprocess.EncodePNG(&b, img); err != nil {
 		return ""
 	}
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
 }
-
-// pngEncoder reuses its buffers (a zlib writer holds about a megabyte):
-// setting one up for every small image cost more than encoding it, and the
-// page encodes four per verdict and one per batch row.
-var pngEncoder = &png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBuffers{}}
-
-type pngBuffers struct{ pool sync.Pool }
-
-func (p *pngBuffers) Get() *png.EncoderBuffer {
-	b, _ := p.pool.Get().(*png.EncoderBuffer)
-	return b
-}
-
-func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
 
 // TensorURL is the data URL of a normalised CHW tensor shown as an image.
 func TensorURL(chw []float32, m modelfile.Metadata) string {
