@@ -72,7 +72,8 @@ type worker struct {
 	recent []time.Duration
 }
 
-// stripEvery is how many steps apart the reconstruction strip is redrawn.
+// stripEvery is how many steps apart the reconstruction strip is redrawn
+// while running (it is also redrawn at a pause and after each Step).
 const stripEvery = 8
 
 func (w *worker) run() {
@@ -114,6 +115,9 @@ func (w *worker) handle(msg js.Value) (step bool) {
 	case "pause":
 		if w.status == trainspec.Running {
 			w.status = trainspec.Paused
+			if w.job.Steps() > 0 {
+				w.evaluate(true) // a pause shows the reconstructions of now
+			}
 			w.progress()
 		}
 	case "resume":
@@ -206,7 +210,7 @@ func (w *worker) step() {
 	switch {
 	case j.EvalDue() || j.Done():
 		w.evaluate(false)
-	case j.Steps()%stripEvery == 0:
+	case j.Steps()%stripEvery == 0 || w.status == trainspec.Paused: // and after each Step
 		w.evaluate(true)
 	}
 	if j.Done() {
