@@ -31,6 +31,9 @@ func (b *BatchView) start(names, labels []string, srcs []batchSource) {
 		b.begin(gen, started, prepare(names, labels, srcs, sortBy, asc), srcs)
 		return
 	}
+	// The old table goes at once: until the new one is drawn the view says
+	// it is reading the images (and nothing reads the old rows as new).
+	b.tab, b.srcs, b.preparing = nil, nil, len(names)
 	go func() {
 		yieldTask()
 		tab := prepare(names, labels, srcs, sortBy, asc)
@@ -74,7 +77,7 @@ func (b *BatchView) begin(gen int, started time.Time, tab *batchTable, srcs []ba
 		tab.resort(b.sortBy, b.sortAsc)
 	}
 	rows := tab.rows
-	b.tab = tab
+	b.tab, b.preparing = tab, 0
 	b.srcs = srcs
 	b.filter = batchFilter{}
 	b.scrollToTop()

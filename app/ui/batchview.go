@@ -38,6 +38,7 @@ type BatchView struct {
 	// its margins (rowMargin) come with the first results, a scroll or the
 	// end: mounting rows is most of the cost of that first frame.
 	firstPaint bool
+	preparing  int // images of a batch being prepared (its table is not drawn yet)
 
 	gen      int    // bumps on every new batch so late results of an old one are dropped
 	state    string // "", "running", "done", "cancelled"
@@ -161,7 +162,7 @@ func (b *BatchView) setVisible(v bool) {
 func (b *BatchView) reset() {
 	b.cancel()
 	b.gen++ // a batch still being prepared is dropped too
-	b.tab, b.srcs, b.state = nil, nil, ""
+	b.tab, b.srcs, b.state, b.preparing = nil, nil, "", 0
 	if b.Mounted() {
 		b.Update()
 	}
@@ -178,6 +179,12 @@ func (b *BatchView) Render() app.UI {
 		return root
 	}
 	sess, pool, threshold := b.host.batchEnv()
+	if b.tab == nil && b.preparing > 0 {
+		return root.Body(app.Div().Class("panel").Body(
+			app.H2().Text("Batch"),
+			app.P().Aria("live", "polite").Text(fmt.Sprintf("Reading %d images…", b.preparing)),
+		))
+	}
 	if b.tab == nil || len(b.tab.rows) == 0 {
 		return root.Body(app.Div().Class("panel").Body(
 			app.H2().Text("Batch"),
