@@ -338,11 +338,16 @@ test("labelled samples: normal/anomaly badges and the live ROC", async () => {
   await page.click("button.tab:has-text('Batch')");
   await page.click("button:has-text('Score all sample images')");
   // Every sample has its row and its score (rows arrive as the workers finish,
-  // so a partial table must not be read), and the ROC box has caught up.
-  await page.waitForFunction((n) => document.querySelectorAll("[data-testid=batch-table] tbody tr").length === n &&
-    ![...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…") &&
-    /AUROC/.test(document.querySelector(".roc-box")?.textContent ?? ""), labels.length, { timeout: 60000 });
-  const rows = await page.$$eval("[data-testid=batch-table] tbody tr", (trs) => trs.map((tr) => ({ label: tr.children[2].textContent, score: Number(tr.children[3].dataset.score) })));
+  // so a partial table must not be read), the batch is done and the ROC box
+  // has caught up: the rows are read in the same frame as that check.
+  const rows = await (await page.waitForFunction((n) => {
+    const root = document.querySelector(".batch-view");
+    const trs = [...document.querySelectorAll("[data-testid=batch-table] tbody tr")];
+    if (root?.dataset.state !== "done" || Number(root.dataset.done) !== n || trs.length !== n ||
+      [...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…") ||
+      !/AUROC/.test(document.querySelector(".roc-box")?.textContent ?? "")) return false;
+    return trs.map((tr) => ({ label: tr.children[2].textContent, score: Number(tr.children[3].dataset.score) }));
+  }, labels.length, { timeout: 60000 })).jsonValue();
   assert.equal(rows.length, labels.length, "one row per sample image");
   // AUROC by pairs (ties count 1/2) must equal the page's.
   const pos = rows.filter((r) => r.label === "abnormal"), neg = rows.filter((r) => r.label === "normal");
