@@ -16,7 +16,7 @@ import (
 //
 // Starting 10,000 images is split into tasks of the page's event loop so
 // that none of them blocks it for long: here only the old batch is
-// cancelled; the rows, their labels and their order are built on a
+// cancelled and its table dropped; the rows, their labels and their order are built on a
 // goroutine that yields before and after (prepare), and the new table is
 // drawn in a task of its own (begin), with only the rows in view at first
 // (firstPaint).

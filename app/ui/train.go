@@ -467,14 +467,11 @@ func (t *trainState) setFolder(got []trainFile, skipped []string) {
 			t.folderNote += "; …"
 		}
 	}
-	switch {
-	case len(got) == 0:
+	if len(got) == 0 {
 		t.folder = nil
 		t.err = fmt.Sprintf("No images among the %d files: %s. Choose or drop a folder of normal images.", len(skipped), preprocess.NoImagesText())
-	default:
-		if err := trainspec.CheckNormals(normal, t.st); err != nil {
-			t.err = err.Error() + "."
-		}
+	} else if err := trainspec.CheckNormals(normal, t.st); err != nil {
+		t.err = err.Error() + "."
 	}
 }
 
