@@ -133,12 +133,12 @@ func (l *layer) forward(p *pass, in []float32, b int, mode Mode, g *gemmer) []fl
 	geo := l.bigGeom(b)
 	n := b * l.outH * l.outH
 	if wg, ok := l.winoGeom(b); ok {
-		wg.winoWeights(l.w, p.wino.u)
+		wg.weights(l.w, &p.wino)
 		if s.Op == spec.Conv {
-			wg.bigTransform(in, p.wino.v, p.wino.pad)
+			wg.transformBig(in, &p.wino)
 			wg.lmap(&p.wino, p.z, g)
 		} else {
-			wg.smallTransform(in, p.wino.s)
+			wg.transformSmall(in, &p.wino)
 			wg.lmapT(&p.wino, p.z, g)
 		}
 	} else if s.Op == spec.Conv {
@@ -241,9 +241,9 @@ func (l *layer) backward(p *pass, dout []float32, params, input bool, g *gemmer)
 	if wg, ok := l.winoGeom(b); ok {
 		// The forward pass kept the transform of its input; dz gives the other side's.
 		if s.Op == spec.Conv {
-			wg.smallTransform(dz, p.wino.s)
+			wg.transformSmall(dz, &p.wino)
 		} else {
-			wg.bigTransform(dz, p.wino.v, p.wino.pad)
+			wg.transformBig(dz, &p.wino)
 		}
 		if params {
 			wg.weightGrad(&p.wino, l.dw, g)

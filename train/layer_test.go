@@ -34,10 +34,14 @@ var layerCases = []spec.LayerSpec{
 	{Name: "initial-convt", BatchNorm: "bn", Op: spec.ConvT, InC: 7, OutC: 5, K: 4, S: 1, P: 0, InH: 1, OutH: 4, Act: spec.ReLU},
 	{Name: "pyramid-convt", BatchNorm: "bn", Op: spec.ConvT, InC: 6, OutC: 3, K: 4, S: 2, P: 1, InH: 4, OutH: 8, Act: spec.ReLU},
 	{Name: "final-convt", Op: spec.ConvT, InC: 4, OutC: 2, K: 4, S: 2, P: 1, InH: 4, OutH: 8, Act: spec.Tanh},
-	// Winograd with interior tiles (4×4 tiles per image), and the im2col
-	// path of a stride-2 layer whose small side is odd.
+	// Winograd F(4×4, 2×2) with interior tiles (2×2 tiles per image),
+	// F(2×2, 2×2) (a small side of 6: 3×3 tiles), and the im2col path of a
+	// stride-2 layer whose small side is odd.
 	{Name: "wide-conv", BatchNorm: "bn", Op: spec.Conv, InC: 3, OutC: 5, K: 4, S: 2, P: 1, InH: 16, OutH: 8, Act: spec.LeakyReLU},
 	{Name: "wide-convt", Op: spec.ConvT, InC: 5, OutC: 2, K: 4, S: 2, P: 1, InH: 8, OutH: 16, Act: spec.None},
+	{Name: "six-conv", BatchNorm: "bn", Op: spec.Conv, InC: 3, OutC: 4, K: 4, S: 2, P: 1, InH: 12, OutH: 6, Act: spec.LeakyReLU},
+	{Name: "six-convt", BatchNorm: "bn", Op: spec.ConvT, InC: 4, OutC: 3, K: 4, S: 2, P: 1, InH: 6, OutH: 12, Act: spec.ReLU},
+	{Name: "six-conv-bare", Op: spec.Conv, InC: 2, OutC: 3, K: 4, S: 2, P: 1, InH: 12, OutH: 6, Act: spec.None},
 	{Name: "odd-conv", Op: spec.Conv, InC: 2, OutC: 3, K: 4, S: 2, P: 1, InH: 6, OutH: 3, Act: spec.None},
 }
 
@@ -374,14 +378,19 @@ func TestConvGradientsMatchTheNaiveAdjoint(t *testing.T) {
 	}
 }
 
-// TestWinogradCoversThePyramidLayers checks which test layers take the
-// Winograd path, so that the tests above exercise both paths.
+// TestWinogradCoversThePyramidLayers checks which test layers take which
+// path (Winograd output tile 4: F(4×4, 2×2), 2: F(2×2, 2×2), 0: im2col), so
+// that the tests above exercise all three.
 func TestWinogradCoversThePyramidLayers(t *testing.T) {
-	want := map[string]bool{"initial-conv": true, "pyramid-conv": true, "pyramid-convt": true, "final-convt": true, "wide-conv": true, "wide-convt": true}
+	want := map[string]int{"initial-conv": 4, "pyramid-conv": 4, "pyramid-convt": 4, "final-convt": 4, "wide-conv": 4, "wide-convt": 4,
+		"six-conv": 2, "six-convt": 2, "six-conv-bare": 2}
 	for _, s := range layerCases {
-		_, ok := newLayer(s).winoGeom(testBatch)
-		if ok != want[s.Name] {
-			t.Errorf("%s: Winograd path %v, want %v", s.Name, ok, want[s.Name])
+		g, ok := newLayer(s).winoGeom(testBatch)
+		if !ok {
+			g.m = 0
+		}
+		if g.m != want[s.Name] {
+			t.Errorf("%s: Winograd tile %d, want %d", s.Name, g.m, want[s.Name])
 		}
 	}
 }

@@ -48,11 +48,15 @@ import (
 // wgeom is the Winograd geometry of a layer for a batch of b.
 type wgeom struct {
 	c, o, h, b int // big-side channels, small-side channels, small side, batch
+	m          int // output tile side: 2 for F(2×2, 2×2), 4 for F(4×4, 2×2)
 	th, t      int // tiles per row of the small side, tiles in the batch
 }
 
 // kc is the number of phase channels, 4C.
 func (g wgeom) kc() int { return 4 * g.c }
+
+// np is the number of products, one per position of an (m+1)×(m+1) tile.
+func (g wgeom) np() int { return (g.m + 1) * (g.m + 1) }
 
 // winoGeom returns the layer's Winograd geometry, or false when the layer
 // is not a stride-2 4×4 convolution with padding 1 and an even small side.
@@ -68,8 +72,12 @@ func (l *layer) winoGeom(b int) (wgeom, bool) {
 	if big != 2*small || small%2 != 0 {
 		return wgeom{}, false
 	}
-	th := small / 2
-	return wgeom{c: c, o: o, h: small, b: b, th: th, t: b * th * th}, true
+	m := 2
+	if small%4 == 0 {
+		m = 4
+	}
+	th := small / m
+	return wgeom{c: c, o: o, h: small, b: b, m: m, th: th, t: b * th * th}, true
 }
 
 // winoWeights writes U_ξ[o][cp] = (G g Gᵀ)_ξ for every weight sub-kernel g
@@ -301,9 +309,9 @@ type winoBuffers struct {
 }
 
 func (g wgeom) floats() (u, v, s, m, pad int) {
-	H := 2*g.h + 2
+	H, n := 2*g.h+2, g.np()
 	// m and du have a row panel of slack for gemmer.mulSpill.
-	return 9*g.o*g.kc() + tileM*g.kc(), 9 * g.kc() * g.t, 9 * g.o * g.t, (9*max(g.o, g.kc()) + tileM) * g.t, g.b * H * H
+	return n*g.o*g.kc() + tileM*g.kc(), n * g.kc() * g.t, n * g.o * g.t, (n*max(g.o, g.kc()) + tileM) * g.t, g.b * H * H
 }
 
 func (wb *winoBuffers) reserve(g wgeom) {
@@ -313,11 +321,42 @@ func (wb *winoBuffers) reserve(g wgeom) {
 	wb.pad = make([]float32, pad)
 }
 
+// weights writes U (wb.u) from the layer's weights w.
+func (g wgeom) weights(w []float32, wb *winoBuffers) {
+	if g.m == 4 {
+		g.winoWeights4(w, wb.u)
+		return
+	}
+	g.winoWeights(w, wb.u)
+}
+
+// transformBig writes V (wb.v) of the big side.
+func (g wgeom) transformBig(big []float32, wb *winoBuffers) {
+	if g.m == 4 {
+		g.bigTransform4(big, wb.v, wb.pad)
+		return
+	}
+	g.bigTransform(big, wb.v, wb.pad)
+}
+
+// transformSmall writes S (wb.s) of the small side.
+func (g wgeom) transformSmall(small []float32, wb *winoBuffers) {
+	if g.m == 4 {
+		g.smallTransform4(small, wb.s)
+		return
+	}
+	g.smallTransform(small, wb.s)
+}
+
 // lmap computes small = L(big) from V (wb.v) and U (wb.u) through wb.m.
 func (g wgeom) lmap(wb *winoBuffers, small []float32, gm *gemmer) {
 	kc, T := g.kc(), g.t
-	for xi := 0; xi < 9; xi++ {
+	for xi := 0; xi < g.np(); xi++ {
 		gm.mulSpill(rowMajor(wb.u[xi*g.o*kc:], kc), rowMajor(wb.v[xi*kc*T:], T), g.o, kc, T, wb.m[xi*g.o*T:])
+	}
+	if g.m == 4 {
+		g.smallInverse4(wb.m, small)
+		return
 	}
 	g.smallInverse(wb.m, small)
 }
@@ -325,8 +364,12 @@ func (g wgeom) lmap(wb *winoBuffers, small []float32, gm *gemmer) {
 // lmapT computes big = Lᵀ(small) from S (wb.s) and U (wb.u) through wb.m.
 func (g wgeom) lmapT(wb *winoBuffers, big []float32, gm *gemmer) {
 	kc, T := g.kc(), g.t
-	for xi := 0; xi < 9; xi++ {
+	for xi := 0; xi < g.np(); xi++ {
 		gm.mulSpill(rowMajor(wb.u[xi*g.o*kc:], kc).t(), rowMajor(wb.s[xi*g.o*T:], T), kc, g.o, T, wb.m[xi*kc*T:])
+	}
+	if g.m == 4 {
+		g.bigInverse4(wb.m, big, wb.pad)
+		return
 	}
 	g.bigInverse(wb.m, big, wb.pad)
 }
@@ -334,8 +377,12 @@ func (g wgeom) lmapT(wb *winoBuffers, big []float32, gm *gemmer) {
 // weightGrad adds the weight gradient of S (wb.s) and V (wb.v) to dw.
 func (g wgeom) weightGrad(wb *winoBuffers, dw []float32, gm *gemmer) {
 	kc, T := g.kc(), g.t
-	for xi := 0; xi < 9; xi++ {
+	for xi := 0; xi < g.np(); xi++ {
 		gm.mulSpill(rowMajor(wb.s[xi*g.o*T:], T), rowMajor(wb.v[xi*kc*T:], T).t(), g.o, T, kc, wb.du[xi*g.o*kc:])
+	}
+	if g.m == 4 {
+		g.winoWeightGrad4(wb.du, dw)
+		return
 	}
 	g.winoWeightGrad(wb.du, dw)
 }
