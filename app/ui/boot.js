@@ -52,6 +52,10 @@
     // A host that sends .wasm without application/wasm breaks streaming.
     () => bytes(site.wasmURL).then((b) => WebAssembly.compile(b)));
   compiled.catch(() => {}); // reported by ganomalyInitWebAssembly
+  // The batch view's Web Workers run the same program (as the engine only):
+  // the page hands them this module, so the site ships no second wasm and
+  // the workers compile nothing.
+  early.module = compiled;
   early.model = bytes(site.modelURL);
   early.model.catch(() => {}); // the Go program reports the error when it awaits it
   // The gallery's images for the Go program (null for one that failed),
