@@ -29,6 +29,9 @@ func Handler(prefix, version string, cache []string, site SiteData) *app.Handler
 	site.ModelURL = prefix + "/web/models/" + site.DefaultModel
 	site.GalleryURL = prefix + "/web/gallery/"
 	site.WasmURL = res.AppWASM()
+	if site.HasEarly {
+		site.EarlyURL = site.GalleryURL + "early.json"
+	}
 	site.PendingText = pendingText
 	prerendered = site
 	return &app.Handler{

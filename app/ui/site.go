@@ -17,10 +17,12 @@ type SiteData struct {
 	Models       []BundledModel `json:"models"`
 	Gallery      []GalleryItem  `json:"gallery"` // file, dataset, class... (no bytes); null without web/gallery
 	DefaultModel string         `json:"defaultModel"`
+	HasEarly     bool           `json:"-"` // web/gallery/early.json exists (EarlyResults)
 	// Filled in by Handler from the prefix.
 	ModelURL    string `json:"modelURL"`
 	GalleryURL  string `json:"galleryURL"`
 	WasmURL     string `json:"wasmURL"`
+	EarlyURL    string `json:"earlyURL"` // "" without early results
 	PendingText string `json:"pendingText"`
 }
 

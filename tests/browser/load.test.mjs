@@ -1,5 +1,6 @@
 // How the page starts: the pre-rendered page before the Go program runs,
-// a click answered then and scored once the model is loaded, the Web
+// a click answered then (with the verdict drawn when the site was built)
+// and scored by the page once the model is loaded, the Web
 // Workers started only after the first verdict (or by a batch), and the
 // precompressed files the site ships.
 import { test, before, after } from "node:test";
@@ -27,29 +28,53 @@ test("the pre-rendered page answers a sample click before the engine runs, then 
   const requests = [];
   page.on("request", (r) => requests.push(new URL(r.url()).pathname));
   page.on("pageerror", (e) => console.error("pageerror:", e.message));
-  // Hold app.wasm back until the pre-rendered page has been checked.
-  let release;
-  const held = new Promise((r) => (release = r));
-  await page.route("**/web/app.wasm", async (route) => { await held; await route.continue(); });
+  // Hold app.wasm and the early verdicts back until the pre-rendered page
+  // has been checked.
+  const hold = () => {
+    let release;
+    const held = new Promise((r) => (release = r));
+    return { release, handler: async (route) => { await held; await route.continue(); } };
+  };
+  const wasm = hold(), early = hold();
+  await page.route("**/web/app.wasm", wasm.handler);
+  await page.route("**/web/gallery/early.json", early.handler);
   await page.goto(server.url);
   await page.waitForSelector("button.sample");
   // Nothing that needs the Go program can be used yet, and says so by being
   // disabled (or inert); the samples are the exception: they answer.
-  const live = await page.$$eval("button, input, select", (els) => els
+  const liveControls = () => page.$$eval("button, input, select", (els) => els
     .filter((e) => !e.disabled && !e.closest("[inert]") && !e.matches("button.sample"))
     .map((e) => e.outerHTML.slice(0, 80)));
-  assert.deepEqual(live, [], "controls that would silently do nothing");
+  assert.deepEqual(await liveControls(), [], "controls that would silently do nothing");
   const file = await page.$eval("button.sample", (b) => b.dataset.file);
+  const cli = [...cliScores(modelPath, [path.join(root, "web/gallery", file)]).values()][0].score;
   await page.click(`button.sample[data-file="${file}"]`);
+  // Without the early verdicts: a note.
   await page.waitForSelector("[data-testid=pending]", { timeout: 2000 });
   assert.match(await page.textContent("[data-testid=pending]"), new RegExp("gallery/" + file));
   await shot(page, "load-1-pending");
+  // With them: the sample's verdict, drawn when the site was built, with the
+  // CLI's score, still before the engine runs.
+  early.release();
+  await page.waitForSelector(".result.early [data-testid=verdict]", { timeout: 5000 });
+  assert.equal(await page.textContent(".result .name"), "gallery/" + file);
+  assert.equal(Number(await page.textContent("[data-testid=score]")), cli);
+  assert.deepEqual(await liveControls(), [], "controls on the early verdict that would silently do nothing");
+  await shot(page, "load-1-early");
   assert.ok(!requests.some((p) => p.endsWith("/worker.wasm")), "no worker.wasm before the engine runs");
-  release();
-  // The click is scored without another one, with the CLI's score.
-  await page.waitForFunction((f) => document.querySelector(".result .name")?.textContent === "gallery/" + f, file, { timeout: 120000 });
-  const cli = cliScores(modelPath, [path.join(root, "web/gallery", file)]);
-  assert.equal(Number(await page.textContent("[data-testid=score]")), [...cli.values()][0].score);
+  // From now on the verdict never leaves the screen: the Go program's first
+  // render keeps the early panel, then draws its own.
+  await page.evaluate(() => {
+    window.__lost = false;
+    new MutationObserver(() => { if (!document.querySelector("[data-testid=verdict]")) window.__lost = true; })
+      .observe(document.body, { subtree: true, childList: true });
+  });
+  wasm.release();
+  // The click is scored by the page without another one, with the CLI's score.
+  await page.waitForSelector(".result:not(.early) [data-testid=verdict]", { timeout: 120000 });
+  assert.equal(await page.textContent(".result .name"), "gallery/" + file);
+  assert.equal(Number(await page.textContent("[data-testid=score]")), cli);
+  assert.equal(await page.evaluate(() => window.__lost), false, "the verdict left the screen while the page took over");
   const marks = await page.evaluate(() => performance.getEntriesByType("mark").map((m) => m.name));
   for (const m of ["wasm-fetched", "wasm-compiled", "go-started", "model-loaded", "ready", "first-verdict"]) {
     assert.ok(marks.includes(m), `performance mark ${m} (have ${marks})`);

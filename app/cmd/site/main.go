@@ -132,12 +132,6 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 	if err := galleries(filepath.Join(tmp, "web", "gallery"), models, modelDirs, galleryDir, galleryN, os.Stderr); err != nil {
 		return err
 	}
-	// Everything under web/ is cached by the service worker for offline
-	// use; the version is the hash of those files, so any change updates it.
-	cache, version, err := listWeb(filepath.Join(tmp, "web"))
-	if err != nil {
-		return err
-	}
 	site := ui.SiteData{Models: models, DefaultModel: def}
 	for _, m := range models {
 		if m.Default {
@@ -148,6 +142,15 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 		if err := json.Unmarshal(b, &site.Gallery); err != nil {
 			return fmt.Errorf("web/gallery/index.json: %w", err)
 		}
+	}
+	if site.HasEarly, err = earlyResults(filepath.Join(tmp, "web"), site); err != nil {
+		return err
+	}
+	// Everything under web/ is cached by the service worker for offline
+	// use; the version is the hash of those files, so any change updates it.
+	cache, version, err := listWeb(filepath.Join(tmp, "web"))
+	if err != nil {
+		return err
 	}
 	ui.Register()
 	h := ui.Handler(prefix, version, cache, site)
@@ -187,6 +190,41 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 		return err
 	}
 	return os.Rename(tmp, out)
+}
+
+// earlyResults writes web/gallery/early.json: the result panels of the
+// default model's gallery samples (ui.BuildEarlyResults), which the page
+// shows for a click before its model has loaded. false when there is no
+// gallery for the default model.
+func earlyResults(web string, site ui.SiteData) (bool, error) {
+	if len(site.Gallery) == 0 {
+		return false, nil
+	}
+	b, err := os.ReadFile(filepath.Join(web, "models", site.DefaultModel))
+	if err != nil {
+		return false, err
+	}
+	items := make([]ui.GalleryItem, len(site.Gallery))
+	for i, it := range site.Gallery {
+		if it.Bytes, err = os.ReadFile(filepath.Join(web, "gallery", filepath.FromSlash(it.File))); err != nil {
+			return false, fmt.Errorf("the gallery: %w", err)
+		}
+		items[i] = it
+	}
+	early, err := ui.BuildEarlyResults(site.DefaultModel, b, items)
+	if err != nil {
+		return false, fmt.Errorf("scoring the gallery with %s: %w", site.DefaultModel, err)
+	}
+	if len(early.Results) == 0 {
+		return false, nil
+	}
+	var js bytes.Buffer
+	enc := json.NewEncoder(&js)
+	enc.SetEscapeHTML(false) // HTML as it is: a third of the size of \u003c escapes
+	if err := enc.Encode(early); err != nil {
+		return false, err
+	}
+	return true, os.WriteFile(filepath.Join(web, "gallery", "early.json"), js.Bytes(), 0o644)
 }
 
 var (
