@@ -8,9 +8,10 @@ import "unsafe"
 // products' strided views), so packPanel reads any strides. It walks source
 // and destination with pointers once both ends have been bounds-checked:
 // with slices, every element paid an index computation and a bounds check,
-// and the packing (mostly transposes) cost 10–15 % of a training step in
-// WebAssembly. A pointer is only ever advanced to an element that is read
-// or written next, never past an operand's end.
+// and in WebAssembly packing the transposed operands of a weight gradient
+// cost more than the product itself (docs/gotrain.md, Speed). A pointer is
+// only ever advanced to an element that is read or written next, never past
+// an operand's end.
 
 // packA writes A (m×k) in panels of tileM rows, k-major, zero rows past m.
 func packA(ap []float32, a matrix, m, k, mp int) {
