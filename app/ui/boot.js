@@ -47,12 +47,18 @@
     requestAnimationFrame(() => setTimeout(r, 0));
     setTimeout(r, 300); // no frames in a hidden tab
   });
-  const compiled = Promise.race([Promise.all([early.arrived, painted]), new Promise((r) => setTimeout(r, 400))])
-    .then(() => WebAssembly.compileStreaming(wasmResponse)).catch(
+  const firstThings = Promise.race([Promise.all([early.arrived, painted]), new Promise((r) => setTimeout(r, 400))]);
+  const compiled = firstThings.then(() => WebAssembly.compileStreaming(wasmResponse)).catch(
     // A host that sends .wasm without application/wasm breaks streaming.
     () => bytes(site.wasmURL).then((b) => WebAssembly.compile(b)));
   compiled.catch(() => {}); // reported by ganomalyInitWebAssembly
-  early.model = bytes(site.modelURL);
+  // The batch view's Web Workers run the same program (as the engine only):
+  // the page hands them this module, so the site ships no second wasm and
+  // the workers compile nothing.
+  early.module = compiled;
+  // The model is needed only once the program runs, long after this: its
+  // download waits for the early verdicts too.
+  early.model = firstThings.then(() => bytes(site.modelURL));
   early.model.catch(() => {}); // the Go program reports the error when it awaits it
   // The gallery's images for the Go program (null for one that failed),
   // all at once once the page has been painted: each fetch() costs the

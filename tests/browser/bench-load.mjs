@@ -28,7 +28,8 @@
 //   offline_verdict_ms   then offline (service worker): reload, click, verdict
 //   offline_live_verdict_ms  and the page's own verdict
 // then a median line ({"median": true, ...}) and the gzip size of the whole
-// site (site_gzip). BENCH_LOADS sets the number of loads (default 5).
+// site (site_gzip) and of all but what only the Train view loads
+// (site_gzip_without_train). BENCH_LOADS sets the number of loads (default 5).
 // BENCH_LOAD_TRACE=DIR writes each cold load's Chromium performance trace
 // (the DevTools timeline, V8 and wasm compilation) to DIR/load-N.json, for
 // the Performance panel or tests/browser/trace-summary.mjs; tracing slows
@@ -221,5 +222,7 @@ for (const k of ["first_paint_ms", "click_ms", "click_answer_ms", "ready_ms", "v
 med.marks = {};
 for (const m of new Set(rows.flatMap((r) => Object.keys(r.marks)))) med.marks[m] = median(rows.map((r) => r.marks[m]));
 med.site_gzip = walk(siteDir).reduce((a, f) => a + gzipSize(f), 0);
-med.mib = { before_verdict: +(med.before_verdict_gzip / 2 ** 20).toFixed(2), received_before_verdict: +(med.received_before_verdict_gzip / 2 ** 20).toFixed(2), fetched: +(med.fetched_gzip / 2 ** 20).toFixed(2), site: +(med.site_gzip / 2 ** 20).toFixed(2) };
+// What only the Train view loads (its trainer and MNIST subset) apart.
+med.site_gzip_without_train = walk(siteDir).filter((f) => !f.startsWith(path.join(siteDir, "web", "train") + path.sep)).reduce((a, f) => a + gzipSize(f), 0);
+med.mib = { before_verdict: +(med.before_verdict_gzip / 2 ** 20).toFixed(2), received_before_verdict: +(med.received_before_verdict_gzip / 2 ** 20).toFixed(2), fetched: +(med.fetched_gzip / 2 ** 20).toFixed(2), site: +(med.site_gzip / 2 ** 20).toFixed(2), site_without_train: +(med.site_gzip_without_train / 2 ** 20).toFixed(2) };
 console.log(JSON.stringify(med));

@@ -61,7 +61,7 @@ test("the pre-rendered page answers a sample click before the engine runs, then 
   assert.equal(Number(await page.textContent("[data-testid=score]")), cli);
   assert.deepEqual(await liveControls(), [], "controls on the early verdict that would silently do nothing");
   await shot(page, "load-1-early");
-  assert.ok(!requests.some((p) => p.endsWith("/worker.wasm")), "no worker.wasm before the engine runs");
+  assert.equal(await page.evaluate(() => performance.getEntriesByName("workers-ready").length), 0, "no Web Workers before the engine runs");
   // From now on the verdict never leaves the screen: the Go program's first
   // render keeps the early panel, then draws its own.
   await page.evaluate(() => {
@@ -79,23 +79,26 @@ test("the pre-rendered page answers a sample click before the engine runs, then 
   for (const m of ["wasm-fetched", "wasm-compiled", "go-started", "model-loaded", "ready", "first-verdict"]) {
     assert.ok(marks.includes(m), `performance mark ${m} (have ${marks})`);
   }
-  // The workers start after the first verdict, when the page is idle.
+  // The workers start after the first verdict, when the page is idle, with
+  // the page's own compiled program: app.wasm is fetched once, and there is
+  // no other wasm.
   await page.waitForSelector("body[data-workers]", { timeout: 60000 });
   assert.ok(Number(await page.getAttribute("body", "data-workers")) >= 1, "workers started");
   const readyAt = await page.evaluate(() => performance.getEntriesByName("ready")[0].startTime);
-  const workerAt = await page.evaluate(() => performance.getEntriesByType("resource").find((r) => r.name.endsWith("/worker.wasm"))?.startTime);
-  assert.ok(workerAt > readyAt, `worker.wasm requested at ${workerAt} ms, data-ready at ${readyAt} ms`);
+  const workerAt = await page.evaluate(() => performance.getEntriesByType("resource").find((r) => r.name.endsWith("/worker.js"))?.startTime);
+  assert.ok(workerAt > readyAt, `worker.js requested at ${workerAt} ms, data-ready at ${readyAt} ms`);
+  assert.deepEqual(requests.filter((p) => p.endsWith(".wasm")), ["/web/app.wasm"], "the wasm requested");
   await page.close();
 });
 
 test("a batch before the workers have started waits for them and is scored in them", async () => {
-  // A fresh profile: no service worker that would answer for worker.wasm.
+  // A fresh profile: no service worker that would answer for worker.js.
   const own = await launch();
   const page = await own.ctx.newPage();
-  // Keep the idle start from happening first: worker.wasm is held until the batch asks.
+  // Keep the idle start from happening first: worker.js is held until the batch asks.
   let release;
   const held = new Promise((r) => (release = r));
-  await page.route("**/web/worker.wasm", async (route) => { await held; await route.continue(); });
+  await page.route("**/web/worker.js", async (route) => { await held; await route.continue(); });
   await page.goto(server.url);
   await page.waitForSelector("body[data-ready=true]", { timeout: 120000 });
   await page.click("button.tab:has-text('Batch')");
@@ -108,7 +111,7 @@ test("a batch before the workers have started waits for them and is scored in th
 });
 
 test("the site ships gzip files beside the big ones, equal to the originals", () => {
-  for (const f of ["web/app.wasm", "web/worker.wasm", path.relative(siteDir, modelPath), "index.html"]) {
+  for (const f of ["web/app.wasm", path.relative(siteDir, modelPath), "index.html", "web/gallery/early.json"]) {
     const gz = path.join(siteDir, f + ".gz");
     assert.ok(fs.existsSync(gz), gz);
     assert.ok(zlib.gunzipSync(fs.readFileSync(gz)).equals(fs.readFileSync(path.join(siteDir, f))), f + ".gz differs from " + f);

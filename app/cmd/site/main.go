@@ -4,8 +4,10 @@
 //
 // It copies web/ (styles, icons, gallery, worker.js and the bundled models in
 // web/models/*.safetensors) into OUT/web, writes OUT/web/models/index.json
-// from each model's metadata, copies the two wasm programs built by
-// scripts/site.sh (app.wasm, worker.wasm) from -wasm, runs
+// from each model's metadata, copies the wasm programs built by
+// scripts/site.sh (app.wasm, which the page's Web Workers run too, and the
+// Train view's trainer.wasm) from -wasm, writes the early verdicts
+// (web/gallery/early.json), runs
 // app.GenerateStaticWebsite, and replaces go-app's wasm_exec.js with the one
 // of the Go toolchain that built the wasm (they must match).
 //
@@ -51,7 +53,7 @@ import (
 func main() {
 	out := flag.String("out", "build/site", "output folder (replaced)")
 	web := flag.String("web", "web", "source folder of the static assets")
-	wasmDir := flag.String("wasm", "build/wasm", "folder holding app.wasm and worker.wasm")
+	wasmDir := flag.String("wasm", "build/wasm", "folder holding app.wasm and trainer.wasm")
 	prefix := flag.String("prefix", os.Getenv("SITE_PREFIX"), "URL path prefix, e.g. /ganomaly (default $SITE_PREFIX)")
 	models := flag.String("models", "", "extra folder of model files to bundle besides WEB/models (scripts/site.sh puts a random-weight placeholder here when WEB/models has none)")
 	def := flag.String("default", "mnist.safetensors", "file name of the default model in web/models")
@@ -80,10 +82,8 @@ func main() {
 }
 
 func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galleryN int) error {
-	for _, f := range []string{"app.wasm", "worker.wasm"} {
-		if _, err := os.Stat(filepath.Join(wasmDir, f)); err != nil {
-			return fmt.Errorf("%s: %w (build it first: scripts/site.sh does)", filepath.Join(wasmDir, f), err)
-		}
+	if _, err := os.Stat(filepath.Join(wasmDir, "app.wasm")); err != nil {
+		return fmt.Errorf("%s: %w (build it first: scripts/site.sh does)", filepath.Join(wasmDir, "app.wasm"), err)
 	}
 	tmp := out + ".tmp"
 	if err := os.RemoveAll(tmp); err != nil {
@@ -92,10 +92,9 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 	if err := copyTree(web, filepath.Join(tmp, "web")); err != nil {
 		return err
 	}
-	for _, f := range []string{"app.wasm", "worker.wasm"} {
-		if err := copyFile(filepath.Join(wasmDir, f), filepath.Join(tmp, "web", f)); err != nil {
-			return err
-		}
+	// One program for the page and its Web Workers (wasm/app).
+	if err := copyFile(filepath.Join(wasmDir, "app.wasm"), filepath.Join(tmp, "web", "app.wasm")); err != nil {
+		return err
 	}
 	// The Train view's trainer, loaded only when that view is opened.
 	if err := copyFile(filepath.Join(wasmDir, "trainer.wasm"), filepath.Join(tmp, "web", "train", "trainer.wasm")); err != nil {
