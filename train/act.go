@@ -17,12 +17,11 @@ func activate(dst, src []float32, act spec.Act) {
 	switch act {
 	case spec.LeakyReLU:
 		for i, v := range src {
-			a := abs32(v) // branch-free: the sign of an activation is random
-			dst[i] = float32(0.5*(v+a)) + float32(spec.LeakySlope*float32(0.5*(v-a)))
+			dst[i] = leakyReLU(v)
 		}
 	case spec.ReLU:
 		for i, v := range src {
-			dst[i] = float32(0.5 * (v + abs32(v)))
+			dst[i] = relu(v)
 		}
 	case spec.Tanh:
 		for i, v := range src {
@@ -45,19 +44,11 @@ func actBackward(d, dout, out []float32, act spec.Act) {
 	switch act {
 	case spec.LeakyReLU:
 		for i, y := range out {
-			if y > 0 {
-				d[i] = dout[i]
-			} else {
-				d[i] = float32(dout[i] * spec.LeakySlope)
-			}
+			d[i] = leakyReLUGrad(dout[i], y)
 		}
 	case spec.ReLU:
 		for i, y := range out {
-			if y > 0 {
-				d[i] = dout[i]
-			} else {
-				d[i] = 0
-			}
+			d[i] = reluGrad(dout[i], y)
 		}
 	case spec.Tanh:
 		for i, y := range out {
@@ -73,6 +64,35 @@ func actBackward(d, dout, out []float32, act spec.Act) {
 }
 
 func abs32(v float32) float32 { return float32(math.Abs(float64(v))) }
+
+// The activations and their gradients are branch-free: the sign of an
+// activation is random, so a branch on it mispredicts half the time (Go's
+// WebAssembly backend compiles no conditional select).
+
+func leakyReLU(v float32) float32 {
+	a := abs32(v)
+	return float32(0.5*(v+a)) + float32(spec.LeakySlope*float32(0.5*(v-a)))
+}
+
+func relu(v float32) float32 { return float32(0.5 * (v + abs32(v))) }
+
+// positive is all ones when y > 0 (not ±0, not negative) and zero otherwise.
+func positive(y float32) uint32 {
+	x := int32(math.Float32bits(y))
+	return uint32(-x >> 31 &^ (x >> 31))
+}
+
+// leakyReLUGrad is dout when the output y > 0, else dout·slope (dout·1 is
+// exactly dout), as PyTorch's leaky_relu_backward.
+func leakyReLUGrad(dout, y float32) float32 {
+	one, slope := math.Float32bits(1), math.Float32bits(spec.LeakySlope)
+	return float32(dout * math.Float32frombits(slope^(positive(y)&(one^slope))))
+}
+
+// reluGrad is dout when y > 0, else +0.
+func reluGrad(dout, y float32) float32 {
+	return math.Float32frombits(math.Float32bits(dout) & positive(y))
+}
 
 // sigmoid is 1/(1 + e^−x), computed in float64 with the portable exp.
 func sigmoid(x float32) float32 { return float32(1 / (1 + expAny(-float64(x)))) }

@@ -151,17 +151,19 @@ func (l *layer) forward(p *pass, in []float32, b int, mode Mode, g *gemmer) []fl
 		g.mul(rowMajor(l.w, r).t(), rowMajor(in, nin), r, l.inC, nin, p.col, false)
 		col2im(p.col, p.z, geo)
 	}
-	y := p.z
 	if l.gamma != nil {
-		l.batchNorm(p, n, mode)
-		y = p.out
+		l.batchNorm(p, n, mode, s.Act)
+	} else {
+		activate(p.out, p.z, s.Act)
 	}
-	activate(p.out, y, s.Act)
 	return p.out
 }
 
-// batchNorm normalises p.z into p.out per channel.
-func (l *layer) batchNorm(p *pass, n int, mode Mode) {
+// fused reports an activation that BatchNorm's passes apply inline.
+func fused(act spec.Act) bool { return act == spec.LeakyReLU || act == spec.ReLU || act == spec.None }
+
+// batchNorm normalises p.z into p.out per channel and applies act.
+func (l *layer) batchNorm(p *pass, n int, mode Mode, act spec.Act) {
 	for c := 0; c < l.outC; c++ {
 		z, out := p.z[c*n:(c+1)*n], p.out[c*n:(c+1)*n]
 		var mean, istd float32
@@ -196,9 +198,23 @@ func (l *layer) batchNorm(p *pass, n int, mode Mode) {
 		p.mean[c], p.istd[c] = mean, istd
 		a := float32(istd * l.gamma[c])
 		bb := l.beta[c]
-		for i, v := range z {
-			out[i] = float32(float32(v-mean)*a) + bb
+		switch act {
+		case spec.LeakyReLU:
+			for i, v := range z {
+				out[i] = leakyReLU(float32(float32(v-mean)*a) + bb)
+			}
+		case spec.ReLU:
+			for i, v := range z {
+				out[i] = relu(float32(float32(v-mean)*a) + bb)
+			}
+		default:
+			for i, v := range z {
+				out[i] = float32(float32(v-mean)*a) + bb
+			}
 		}
+	}
+	if !fused(act) {
+		activate(p.out, p.out, act)
 	}
 	if mode == Train {
 		l.batches++
@@ -214,9 +230,13 @@ func (l *layer) backward(p *pass, dout []float32, params, input bool, g *gemmer)
 	b := p.batch
 	n := b * l.outH * l.outH
 	dz := p.dz[:p.nOut]
-	actBackward(dz, dout[:p.nOut], p.out, s.Act)
-	if l.gamma != nil {
-		l.batchNormBackward(p, dz, n, params)
+	if l.gamma != nil && fused(s.Act) {
+		l.batchNormBackward(p, dz, dout[:p.nOut], s.Act, n, params)
+	} else {
+		actBackward(dz, dout[:p.nOut], p.out, s.Act)
+		if l.gamma != nil {
+			l.batchNormBackward(p, dz, dz, spec.None, n, params)
+		}
 	}
 	if wg, ok := l.winoGeom(b); ok {
 		// The forward pass kept the transform of its input; dz gives the other side's.
@@ -265,17 +285,39 @@ func (l *layer) backward(p *pass, dout []float32, params, input bool, g *gemmer)
 	return p.din
 }
 
-// batchNormBackward turns dz, the gradient of BatchNorm's output (batch
-// statistics), into the gradient of its input, in place:
-// dx = γ·istd·(dy − mean(dy) − x̂·mean(dy·x̂)).
-func (l *layer) batchNormBackward(p *pass, dz []float32, n int, params bool) {
+// batchNormBackward writes into dz the gradient of BatchNorm's input (batch
+// statistics), dx = γ·istd·(dy − mean(dy) − x̂·mean(dy·x̂)), where dy is the
+// gradient of BatchNorm's output: the gradient dout of the layer's output
+// through act (fused: LeakyReLU, ReLU or None). dout may be dz.
+func (l *layer) batchNormBackward(p *pass, dz, dout []float32, act spec.Act, n int, params bool) {
 	for c := 0; c < l.outC; c++ {
 		d, z := dz[c*n:(c+1)*n], p.z[c*n:(c+1)*n]
 		mean, istd := p.mean[c], p.istd[c]
+		// dy through the activation, and its two sums, in one pass.
+		g, out := dout[c*n:(c+1)*n], p.out[c*n:(c+1)*n]
+		g, out, z = g[:len(d)], out[:len(d)], z[:len(d)]
 		var sdy, sdyx float64
-		for i, v := range d {
-			sdy += float64(v)
-			sdyx += float64(v) * float64(float32(z[i]-mean)*istd)
+		switch act {
+		case spec.LeakyReLU:
+			for i, y := range out {
+				v := leakyReLUGrad(g[i], y)
+				d[i] = v
+				sdy += float64(v)
+				sdyx += float64(v) * float64(float32(z[i]-mean)*istd)
+			}
+		case spec.ReLU:
+			for i, y := range out {
+				v := reluGrad(g[i], y)
+				d[i] = v
+				sdy += float64(v)
+				sdyx += float64(v) * float64(float32(z[i]-mean)*istd)
+			}
+		default:
+			for i, v := range g {
+				d[i] = v
+				sdy += float64(v)
+				sdyx += float64(v) * float64(float32(z[i]-mean)*istd)
+			}
 		}
 		if params {
 			l.dgamma[c] += float32(sdyx)
