@@ -138,3 +138,22 @@ func bytesToFloat32s(b []byte) []float32 {
 	}
 	return v
 }
+
+// compileWasm compiles the wasm program at url into a WebAssembly.Module,
+// streaming; servers that send it without application/wasm break streaming,
+// so then it is fetched whole and compiled.
+func compileWasm(url string) (app.Value, error) {
+	w := app.Window()
+	mod, err := await(w.Get("WebAssembly").Call("compileStreaming", w.Call("fetch", url)))
+	if err == nil {
+		return mod, nil
+	}
+	b, err := fetchBytes(url)
+	if err != nil {
+		return nil, err
+	}
+	if mod, err = await(w.Get("WebAssembly").Call("compile", toJSBytes(b))); err != nil {
+		return nil, fmt.Errorf("compiling %s: %w", url, err)
+	}
+	return mod, nil
+}

@@ -88,16 +88,9 @@ func StartPool(n int, workerJS string, module app.Value, wasmURL string) (*Pool,
 		}
 	}
 	if mod == nil {
-		m, err := await(w.Get("WebAssembly").Call("compileStreaming", w.Call("fetch", wasmURL)))
+		m, err := compileWasm(wasmURL)
 		if err != nil {
-			// Servers that send the wrong MIME type break compileStreaming.
-			b, ferr := fetchBytes(wasmURL)
-			if ferr != nil {
-				return nil, ferr
-			}
-			if m, err = await(w.Get("WebAssembly").Call("compile", toJSBytes(b))); err != nil {
-				return nil, fmt.Errorf("compiling %s: %w", wasmURL, err)
-			}
+			return nil, err
 		}
 		mod = m
 	}
