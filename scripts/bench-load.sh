@@ -24,9 +24,9 @@ fi
 root="$PWD"
 base="$root/build/bench-load-base"
 src="$(mktemp -d)/src" # outside build/, whose go.work is this checkout's
+trap 'git worktree remove --force "$src" 2>/dev/null || true' EXIT
 git worktree add --detach -f "$src" "$BENCH_LOAD_BASE" >/dev/null
 (cd "$src" && SITE_OUT="$base" GOWORK=off bash scripts/site.sh build) >&2
-git worktree remove --force "$src"
 for r in $(seq 1 "${BENCH_LOAD_ROUNDS:-2}"); do
   for s in base this; do
     dir="$base"; [ "$s" = this ] && dir="$root/build/site"
