@@ -156,6 +156,7 @@ func (d *Demo) start(ctx app.Context) {
 		d.dispatch(func(ctx app.Context) {
 			d.startError = err.Error()
 			d.singleView().takePick() // its early verdict or note would stay
+			d.singleView().changed()
 		})
 	}
 	models, items := d.models, d.gallery
