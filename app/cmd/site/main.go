@@ -223,6 +223,7 @@ func earlyResults(web string, site ui.SiteData) (bool, error) {
 	if err := enc.Encode(early); err != nil {
 		return false, err
 	}
+	fmt.Fprintf(os.Stderr, "early verdicts of %s: %d samples, web/gallery/early.json %d KB\n", site.DefaultModel, len(early.Results), js.Len()/1024)
 	return true, os.WriteFile(filepath.Join(web, "gallery", "early.json"), js.Bytes(), 0o644)
 }
 
