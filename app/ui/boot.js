@@ -64,7 +64,11 @@
   // all at once once the page has been painted: each fetch() costs the
   // page's thread a few milliseconds, and the pre-rendered page shows them
   // with <img> already.
-  early.gallery = painted.then(() => Promise.all((site.gallery || []).map((it) => bytes(site.galleryURL + it.file, "low").catch(() => null))));
+  // (None when the site wrote the gallery into the page: SiteData's data.)
+  const gallery = site.gallery || [];
+  if (!gallery.length || !gallery.every((it) => it.data)) {
+    early.gallery = painted.then(() => Promise.all(gallery.map((it) => bytes(site.galleryURL + it.file, "low").catch(() => null))));
+  }
 
   window.ganomalyInitWebAssembly = async function () {
     const loader = document.getElementById("app-wasm-loader");

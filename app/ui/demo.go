@@ -107,6 +107,9 @@ func (d *Demo) OnInit() {
 	d.gallery = nil
 	for _, it := range site.Gallery {
 		it.URL = "/web/gallery/" + it.File
+		if it.Data != "" {
+			it.URL = "data:image/png;base64," + it.Data
+		}
 		d.gallery = append(d.gallery, it)
 	}
 }

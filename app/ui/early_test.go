@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"bytes"
+	"encoding/base64"
 	"math"
 	"regexp"
 	"strings"
@@ -75,5 +77,22 @@ func TestEarlyResults(t *testing.T) {
 	items[0].Bytes = []byte("not an image")
 	if _, err := BuildEarlyResults("m.safetensors", b, items); err == nil || !strings.Contains(err.Error(), "digit-7-0.png") {
 		t.Errorf("a bad gallery image: %v", err)
+	}
+}
+
+// TestGalleryWrittenIntoThePage checks the gallery that the site generator
+// wrote into the page: its images come from the page itself, no request.
+func TestGalleryWrittenIntoThePage(t *testing.T) {
+	seven := galleryBytes(t, "digit-7-0.png")
+	items := []GalleryItem{
+		{File: "mnist/digit-7-0.png", Data: base64.StdEncoding.EncodeToString(seven)},
+		{File: "mnist/broken.png", Data: "not base64!"},
+	}
+	if !inPage(items) || inPage(nil) || inPage([]GalleryItem{{File: "x.png"}}) {
+		t.Fatal("inPage: a gallery is in the page when every item has its data")
+	}
+	got := (&Demo{}).loadGallery(nil, items) // nil: no request may be made
+	if len(got) != 1 || !bytes.Equal(got[0].Bytes, seven) || got[0].URL != "data:image/png;base64,"+items[0].Data {
+		t.Fatalf("loadGallery gave %d items", len(got))
 	}
 }

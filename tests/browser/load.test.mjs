@@ -60,6 +60,8 @@ test("the pre-rendered page answers a sample click before the engine runs, then 
   assert.equal(await page.textContent(".result .name"), "gallery/" + file);
   assert.equal(Number(await page.textContent("[data-testid=score]")), cli);
   assert.deepEqual(await liveControls(), [], "controls on the early verdict that would silently do nothing");
+  // The small gallery is written into the page: no image was requested.
+  assert.deepEqual(requests.filter((p) => p.startsWith("/web/gallery/") && !p.endsWith("/early.json")), [], "gallery requests");
   await shot(page, "load-1-early");
   assert.equal(await page.evaluate(() => performance.getEntriesByName("workers-ready").length), 0, "no Web Workers before the engine runs");
   // From now on the verdict never leaves the screen: the Go program's first

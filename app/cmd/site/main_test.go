@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/base64"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -16,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/ganomaly-go/ganomaly/app/gallery"
+	"github.com/ganomaly-go/ganomaly/app/ui"
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 )
@@ -297,5 +299,47 @@ func TestPrecompressAndServeGzip(t *testing.T) {
 		if tc.path == "/app.wasm" && !bytes.Equal(body, big) {
 			t.Errorf("%s (Accept-Encoding %q): body differs from the file", tc.path, tc.accept)
 		}
+	}
+}
+
+func TestGalleryInPage(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		sizes  []int
+		inPage bool
+	}{
+		{"small", []int{300, 400}, true},
+		{"at the limit", []int{maxGalleryInPage / 2, maxGalleryInPage / 2}, true},
+		{"too big", []int{maxGalleryInPage, 1}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			web := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(web, "gallery", "m"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var items []ui.GalleryItem
+			for i, n := range tc.sizes {
+				f := "m/" + string(rune('a'+i)) + ".png"
+				if err := os.WriteFile(filepath.Join(web, "gallery", f), bytes.Repeat([]byte{byte(i + 1)}, n), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				items = append(items, ui.GalleryItem{File: f})
+			}
+			if err := galleryInPage(web, items); err != nil {
+				t.Fatal(err)
+			}
+			for i, it := range items {
+				want := ""
+				if tc.inPage {
+					want = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{byte(i + 1)}, tc.sizes[i]))
+				}
+				if it.Data != want {
+					t.Errorf("%s: Data of %d chars, want %d", it.File, len(it.Data), len(want))
+				}
+			}
+		})
+	}
+	if err := galleryInPage(t.TempDir(), []ui.GalleryItem{{File: "missing.png"}}); err == nil {
+		t.Error("a missing gallery file must fail")
 	}
 }
