@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -108,7 +107,7 @@ func (d *Demo) OnInit() {
 	for _, it := range site.Gallery {
 		it.URL = "/web/gallery/" + it.File
 		if it.Data != "" {
-			it.URL = "data:image/png;base64," + it.Data
+			it.URL = pngPrefix + it.Data
 		}
 		d.gallery = append(d.gallery, it)
 	}
@@ -462,5 +461,3 @@ func (d *Demo) sampleBatch() (names, labels []string, srcs []batchSource) {
 }
 
 func (d *Demo) openRow(ctx app.Context, name string, b []byte, err error) { d.show(name, b, err) }
-
-func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -65,7 +65,7 @@ func (d *Demo) loadGallery(ctx app.Context, items []GalleryItem) []GalleryItem {
 				slog.Warn("gallery image", "file", it.File, "err", err)
 				continue
 			}
-			it.Bytes, it.URL = b, "data:image/png;base64,"+it.Data
+			it.Bytes, it.URL = b, pngPrefix+it.Data
 			out = append(out, it)
 		}
 		return out
@@ -90,7 +90,7 @@ func (d *Demo) loadGallery(ctx app.Context, items []GalleryItem) []GalleryItem {
 				continue
 			}
 			it.Bytes = early[i]
-			it.URL = "data:image/png;base64," + b64(it.Bytes)
+			it.URL = pngURL(it.Bytes)
 			out = append(out, it)
 		}
 		return out
@@ -103,7 +103,7 @@ func (d *Demo) loadGallery(ctx app.Context, items []GalleryItem) []GalleryItem {
 			continue
 		}
 		it.Bytes = b
-		it.URL = "data:image/png;base64," + b64(b)
+		it.URL = pngURL(b)
 		out = append(out, it)
 	}
 	return out
