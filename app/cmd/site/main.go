@@ -143,9 +143,10 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 			return fmt.Errorf("web/gallery/index.json: %w", err)
 		}
 	}
-	if err := galleryInPage(filepath.Join(tmp, "web"), site.Gallery); err != nil {
+	if err := readGallery(filepath.Join(tmp, "web"), site.Gallery); err != nil {
 		return err
 	}
+	galleryInPage(site.Gallery)
 	if site.HasEarly, err = earlyResults(filepath.Join(tmp, "web"), site); err != nil {
 		return err
 	}
@@ -200,31 +201,37 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 // its first paint, where 30 requests cost the page's thread about 80 ms.
 const maxGalleryInPage = 64 << 10
 
-// galleryInPage sets every item's Data (the file, base64) when all files
-// together are at most maxGalleryInPage bytes.
-func galleryInPage(web string, items []ui.GalleryItem) error {
-	files := make([][]byte, len(items))
-	total := 0
+// readGallery sets every item's Bytes from its file under web/gallery.
+func readGallery(web string, items []ui.GalleryItem) error {
 	for i, it := range items {
 		b, err := os.ReadFile(filepath.Join(web, "gallery", filepath.FromSlash(it.File)))
 		if err != nil {
 			return fmt.Errorf("the gallery: %w", err)
 		}
-		files[i], total = b, total+len(b)
-	}
-	if total > maxGalleryInPage {
-		return nil
-	}
-	for i := range items {
-		items[i].Data = base64.StdEncoding.EncodeToString(files[i])
+		items[i].Bytes = b
 	}
 	return nil
+}
+
+// galleryInPage sets every item's Data (its Bytes, base64) when all files
+// together are at most maxGalleryInPage bytes.
+func galleryInPage(items []ui.GalleryItem) {
+	total := 0
+	for _, it := range items {
+		total += len(it.Bytes)
+	}
+	if total > maxGalleryInPage {
+		return
+	}
+	for i := range items {
+		items[i].Data = base64.StdEncoding.EncodeToString(items[i].Bytes)
+	}
 }
 
 // earlyResults writes web/gallery/early.json: the result panels of the
 // default model's gallery samples (ui.BuildEarlyResults), which the page
 // shows for a click before its model has loaded. false when there is no
-// gallery for the default model.
+// gallery for the default model. The items need their Bytes (readGallery).
 func earlyResults(web string, site ui.SiteData) (bool, error) {
 	if len(site.Gallery) == 0 {
 		return false, nil
@@ -233,14 +240,7 @@ func earlyResults(web string, site ui.SiteData) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	items := make([]ui.GalleryItem, len(site.Gallery))
-	for i, it := range site.Gallery {
-		if it.Bytes, err = os.ReadFile(filepath.Join(web, "gallery", filepath.FromSlash(it.File))); err != nil {
-			return false, fmt.Errorf("the gallery: %w", err)
-		}
-		items[i] = it
-	}
-	early, err := ui.BuildEarlyResults(site.DefaultModel, b, items)
+	early, err := ui.BuildEarlyResults(site.DefaultModel, b, site.Gallery)
 	if err != nil {
 		return false, fmt.Errorf("scoring the gallery with %s: %w", site.DefaultModel, err)
 	}

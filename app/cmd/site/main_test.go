@@ -325,21 +325,23 @@ func TestGalleryInPage(t *testing.T) {
 				}
 				items = append(items, ui.GalleryItem{File: f})
 			}
-			if err := galleryInPage(web, items); err != nil {
+			if err := readGallery(web, items); err != nil {
 				t.Fatal(err)
 			}
+			galleryInPage(items)
 			for i, it := range items {
+				file := bytes.Repeat([]byte{byte(i + 1)}, tc.sizes[i])
 				want := ""
 				if tc.inPage {
-					want = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{byte(i + 1)}, tc.sizes[i]))
+					want = base64.StdEncoding.EncodeToString(file)
 				}
-				if it.Data != want {
-					t.Errorf("%s: Data of %d chars, want %d", it.File, len(it.Data), len(want))
+				if !bytes.Equal(it.Bytes, file) || it.Data != want {
+					t.Errorf("%s: %d bytes, Data of %d chars, want %d", it.File, len(it.Bytes), len(it.Data), len(want))
 				}
 			}
 		})
 	}
-	if err := galleryInPage(t.TempDir(), []ui.GalleryItem{{File: "missing.png"}}); err == nil {
+	if err := readGallery(t.TempDir(), []ui.GalleryItem{{File: "missing.png"}}); err == nil {
 		t.Error("a missing gallery file must fail")
 	}
 }
