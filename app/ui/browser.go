@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -127,16 +125,6 @@ func download(name, mime string, b []byte) {
 // setBodyData sets a data- attribute on <body> (data-ready for tests).
 func setBodyData(k, v string) {
 	app.Window().Get("document").Get("body").Call("setAttribute", "data-"+k, v)
-}
-
-// bytesToFloat32s reads a float32 slice that came through postMessage as
-// little-endian bytes.
-func bytesToFloat32s(b []byte) []float32 {
-	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return v
 }
 
 // compileWasm compiles the wasm program at url into a WebAssembly.Module,
