@@ -34,6 +34,10 @@ func Handler(prefix, version string, cache []string, site SiteData) *app.Handler
 	}
 	site.PendingText = pendingText
 	prerendered = site
+	var styles []string
+	if site.Styles == "" {
+		styles = []string{"/web/app.css"}
+	}
 	return &app.Handler{
 		Name:        "GANomaly in your browser",
 		ShortName:   "GANomaly",
@@ -51,11 +55,11 @@ func Handler(prefix, version string, cache []string, site SiteData) *app.Handler
 		BackgroundColor:       "#f7f7f4",
 		ThemeColor:            "#1f3a5f",
 		LoadingLabel:          "Loading the engine… {progress}%",
-		Styles:                []string{"/web/app.css"},
+		Styles:                styles,
 		CacheableResources:    cache,
 		Resources:             res,
 		Version:               version,
-		RawHeaders:            siteScripts(site),
+		RawHeaders:            headElements(site),
 		ServiceWorkerTemplate: appWorkerJS,
 	}
 }

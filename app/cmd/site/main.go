@@ -156,12 +156,15 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 	if err != nil {
 		return err
 	}
+	if site.Styles, err = pageStyles(filepath.Join(tmp, "web", "app.css")); err != nil {
+		return err
+	}
 	ui.Register()
 	h := ui.Handler(prefix, version, cache, site)
 	if err := app.GenerateStaticWebsite(tmp, h); err != nil {
 		return fmt.Errorf("generating the static website: %w", err)
 	}
-	if err := fixIndex(filepath.Join(tmp, "index.html")); err != nil {
+	if err := fixIndex(filepath.Join(tmp, "index.html"), prefix); err != nil {
 		return err
 	}
 	appJS, err := os.ReadFile(filepath.Join(tmp, "app.js"))
@@ -268,16 +271,33 @@ var (
 // must be able to.
 const zoomableViewport = `<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">`
 
-// fixIndex corrects two things in the index.html GenerateStaticWebsite
+// pageStyles reads the stylesheet the page carries in its head (see
+// ui.SiteData.Styles).
+func pageStyles(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("the page's stylesheet: %w", err)
+	}
+	if bytes.Contains(bytes.ToLower(b), []byte("</style")) {
+		return "", fmt.Errorf("%s holds \"</style\", which would end the page's <style> element: take it out", path)
+	}
+	return string(b), nil
+}
+
+// fixIndex corrects three things in the index.html GenerateStaticWebsite
 // writes: its og:url is the address of the temporary local server it renders
-// through (a static site does not know its own URL: dropped), and its
-// viewport forbids zooming.
-func fixIndex(path string) error {
+// through (a static site does not know its own URL: dropped); its viewport
+// forbids zooming; and it links go-app's app.css, whose rules style only
+// go-app's own loader, which this page hides, while holding up the first
+// paint by a request (dropped; prefix is the site's URL path).
+func fixIndex(path, prefix string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
 	b = ogURL.ReplaceAll(b, nil)
+	goappCSS := regexp.MustCompile(`<link [^>]*href="` + regexp.QuoteMeta(strings.TrimSuffix(prefix, "/")+"/app.css") + `"[^>]*>\n?`)
+	b = goappCSS.ReplaceAll(b, nil)
 	switch i := bytes.Index(b, []byte("<head>")); {
 	case viewport.Match(b):
 		b = viewport.ReplaceAll(b, []byte(zoomableViewport))

@@ -98,7 +98,7 @@ func TestFixIndex(t *testing.T) {
 	goApp := "<head>\n  <meta property=\"og:url\" content=\"http://127.0.0.1:41234/\">\n" +
 		"  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1, maximum-scale=1, user-scalable=0, viewport-fit=cover\">\n  <title>x</title>"
 	os.WriteFile(p, []byte(goApp), 0o644)
-	if err := fixIndex(p); err != nil {
+	if err := fixIndex(p, ""); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(p)
@@ -110,22 +110,51 @@ func TestFixIndex(t *testing.T) {
 	// writes them as often as not.
 	os.WriteFile(p, []byte("<head>\n  <meta content=\"http://127.0.0.1:41234/\" property=\"og:url\">\n"+
 		"  <meta content=\"width=device-width, initial-scale=1, maximum-scale=1, user-scalable=0, viewport-fit=cover\" name=\"viewport\">\n  <title>x</title>"), 0o644)
-	if err := fixIndex(p); err != nil {
+	if err := fixIndex(p, ""); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(p); strings.Contains(string(b), "og:url") || strings.Contains(string(b), "user-scalable") || strings.Count(string(b), `name="viewport"`) != 1 {
 		t.Errorf("attributes in the other order: got %q", b)
 	}
 	os.WriteFile(p, []byte("<html><head><title>x</title>"), 0o644)
-	if err := fixIndex(p); err != nil {
+	if err := fixIndex(p, ""); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(p); !strings.Contains(string(b), "<head>\n"+zoomableViewport+"<title>") {
 		t.Errorf("no viewport tag: ours must be added, got %q", b)
 	}
+	// go-app's app.css links go (with the site's prefix), the rest stays.
+	for _, prefix := range []string{"", "/ganomaly"} {
+		os.WriteFile(p, []byte("<head>\n<link type=\"text/css\" rel=\"preload\" href=\""+prefix+"/app.css\" as=\"style\">\n"+
+			"<link rel=\"icon\" href=\""+prefix+"/web/icon.svg\">\n<link type=\"text/css\" href=\""+prefix+"/app.css\" rel=\"stylesheet\">\n"+
+			"<link rel=\"stylesheet\" href=\""+prefix+"/web/app.css\">\n<title>x</title>"), 0o644)
+		if err := fixIndex(p, prefix); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(p)
+		if s := string(b); strings.Contains(s, `"`+prefix+`/app.css"`) || !strings.Contains(s, prefix+"/web/icon.svg") || !strings.Contains(s, prefix+"/web/app.css") {
+			t.Errorf("prefix %q: go-app's app.css must go, nothing else: %q", prefix, s)
+		}
+	}
 	os.WriteFile(p, []byte("404 page not found"), 0o644)
-	if err := fixIndex(p); err == nil || !strings.Contains(err.Error(), "404 page not found") {
+	if err := fixIndex(p, ""); err == nil || !strings.Contains(err.Error(), "404 page not found") {
 		t.Errorf("a page that is not go-app's must be reported with its start: %v", err)
+	}
+}
+
+func TestPageStyles(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.css"), filepath.Join(dir, "bad.css")
+	os.WriteFile(good, []byte(".a { color: red; }"), 0o644)
+	os.WriteFile(bad, []byte(".a::after { content: \"</STYLE>\"; }"), 0o644)
+	if s, err := pageStyles(good); err != nil || s != ".a { color: red; }" {
+		t.Errorf("pageStyles(good) = %q, %v", s, err)
+	}
+	if _, err := pageStyles(bad); err == nil || !strings.Contains(err.Error(), "bad.css") {
+		t.Errorf("a stylesheet that would end the element must be refused, naming the file: %v", err)
+	}
+	if _, err := pageStyles(filepath.Join(dir, "none.css")); err == nil || !strings.Contains(err.Error(), "stylesheet") {
+		t.Errorf("a missing stylesheet: %v", err)
 	}
 }
 
