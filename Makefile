@@ -68,7 +68,7 @@ bench-browser:
 bench-batch:
 	bash scripts/bench-batch.sh
 
-## bench-load: cold loads of make site in headless Chromium (fresh profile each): first paint, answered click, data-ready, first verdict, phase marks, gzip bytes fetched, offline reload; one JSON line per load and a median line (BENCH_LOADS=5)
+## bench-load: cold loads of make site in headless Chromium (fresh profile each): first paint, answered click, data-ready, first verdict (early and the page's own), phase marks, gzip bytes fetched, offline reload; one JSON line per load and a median line (BENCH_LOADS=5; BENCH_LOAD_BASE=COMMIT: side by side with the site of COMMIT, BENCH_LOAD_ROUNDS rounds)
 bench-load:
 	bash scripts/bench-load.sh
 

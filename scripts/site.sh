@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the browser demo: the go-app UI (wasm/app) and the engine-only Web
-# Worker (wasm/worker) compiled to WebAssembly, then the static site in
+# Builds the browser demo: the page's program (wasm/app: the go-app UI, and
+# the engine alone in the page's Web Workers) and the Train view's trainer
+# (wasm/trainworker) compiled to WebAssembly, then the static site in
 # build/site (app/cmd/site: copies web/, indexes web/models/*.safetensors,
 # app.GenerateStaticWebsite, Go's own wasm_exec.js).
 #
@@ -21,9 +22,8 @@ mode="${1:-build}"
 out="${SITE_OUT:-build/site}"
 case "$mode" in build|serve) ;; *) echo "usage: scripts/site.sh build|serve" >&2; exit 2 ;; esac
 mkdir -p build/wasm
-echo "building wasm (app + worker + trainer)…" >&2
+echo "building wasm (app + trainer)…" >&2
 GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/wasm/app.wasm ./wasm/app
-GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/wasm/worker.wasm ./wasm/worker
 # The Train view's trainer: loaded only when that view opens (web/train/).
 GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/wasm/trainer.wasm ./wasm/trainworker
 extra=()

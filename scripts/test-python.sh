@@ -8,6 +8,9 @@
 #    scores <= 1e-3 relative), through goforward and through `ganomaly score`;
 #  - every model file (exporter and `ganomaly init`) is opened with Python's
 #    safetensors package: names, shapes, dtypes, I8 scale broadcasting, metadata.
+#  - the pure-Go trainer (package train) takes each of five steps as the original
+#    optimize_params() does, from float64 PyTorch's state before it
+#    (tests/python/test_gotrain.py; GOTRAIN_PARITY_SEEDS=8 runs seeds 0-7).
 # Everything Python needs is installed once into a cache outside the repository
 # (scripts/python-env.sh). Extra arguments go to pytest, e.g. -k parity.
 set -euo pipefail

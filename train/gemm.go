@@ -129,68 +129,6 @@ func (g *gemmer) mul(a, b matrix, m, k, n int, dst []float32, acc bool) {
 
 func roundUp(x, t int) int { return (x + t - 1) / t * t }
 
-// packA writes A (m×k) in panels of tileM rows, k-major, zero rows past m.
-func packA(ap []float32, a matrix, m, k, mp int) {
-	for i0 := 0; i0 < mp; i0 += tileM {
-		panel := ap[i0*k : (i0+tileM)*k]
-		for r := 0; r < tileM; r++ {
-			i := i0 + r
-			if i >= m {
-				for p := 0; p < k; p++ {
-					panel[p*tileM+r] = 0
-				}
-				continue
-			}
-			if a.cs == 1 {
-				src := a.data[i*a.rs : i*a.rs+k]
-				for p, v := range src {
-					panel[p*tileM+r] = v
-				}
-				continue
-			}
-			off := i * a.rs
-			for p := 0; p < k; p++ {
-				panel[p*tileM+r] = a.data[off+p*a.cs]
-			}
-		}
-	}
-}
-
-// packB writes B (k×n) in panels of tileN columns, k-major, zero columns
-// past n.
-func packB(bp []float32, b matrix, k, n, np int) {
-	for j0 := 0; j0 < np; j0 += tileN {
-		panel := bp[j0*k : (j0+tileN)*k]
-		if j0+tileN <= n && b.cs == 1 {
-			for p := 0; p < k; p++ {
-				src, dst := b.data[p*b.rs+j0:p*b.rs+j0+tileN], panel[p*tileN:p*tileN+tileN]
-				dst[0], dst[1], dst[2], dst[3] = src[0], src[1], src[2], src[3]
-			}
-			continue
-		}
-		for t := 0; t < tileN; t++ {
-			j := j0 + t
-			if j >= n {
-				for p := 0; p < k; p++ {
-					panel[p*tileN+t] = 0
-				}
-				continue
-			}
-			if b.rs == 1 {
-				src := b.data[j*b.cs : j*b.cs+k]
-				for p, v := range src {
-					panel[p*tileN+t] = v
-				}
-				continue
-			}
-			off := j * b.cs
-			for p := 0; p < k; p++ {
-				panel[p*tileN+t] = b.data[off+p*b.rs]
-			}
-		}
-	}
-}
-
 // mulSpill is mul without acc, written straight into dst when n is a whole
 // number of column panels: the rows of the last row panel past m (zeros)
 // then spill into dst[m·n : roundUp(m, tileM)·n], which must be slack or

@@ -82,6 +82,7 @@ func (n *net) zeroGrad() {
 // param is a trainable tensor with its gradient.
 type param struct {
 	name      string
+	shape     []int
 	val, grad []float32
 }
 
@@ -91,7 +92,7 @@ func (n *net) params() []param {
 	for _, l := range n.layers {
 		for _, t := range l.s.Tensors() {
 			if t.Kind.Trainable() {
-				ps = append(ps, param{t.Name, l.tensor(t.Kind), l.grad(t.Kind)})
+				ps = append(ps, param{t.Name, t.Shape, l.tensor(t.Kind), l.grad(t.Kind)})
 			}
 		}
 	}

@@ -453,6 +453,36 @@ func (t *Trainer) Gradients() map[string][]float32 {
 	return out
 }
 
+// OptimizerState returns the state of G's and D's Adam optimisers, named as
+// torch.optim.Adam's state_dict keeps it per parameter: AdamStep (the
+// number of updates taken) and, for every trainable tensor KEY in
+// state-dict order, AdamExpAvg+KEY and AdamExpAvgSq+KEY. With the state
+// dicts (GeneratorFile, DiscriminatorTensors) it is everything the next
+// Step reads.
+func (t *Trainer) OptimizerState() (g, d []*modelfile.Tensor) {
+	return t.optG.tensors(), t.optD.tensors()
+}
+
+// LoadOptimizerState replaces both optimisers' state with tensors named as
+// OptimizerState returns them (a PyTorch Adam state converted by name, or
+// an earlier OptimizerState), so training resumes where that state was
+// taken. Every tensor must be present with its parameter's shape, as F32
+// (finite, and ≥ 0 for the second moments); on error nothing changes.
+// Steps and DReinits are not part of it.
+func (t *Trainer) LoadOptimizerState(g, d func(name string) *modelfile.Tensor) error {
+	sg, err := t.optG.check(g)
+	if err != nil {
+		return fmt.Errorf("train: generator's optimiser: %w", err)
+	}
+	sd, err := t.optD.check(d)
+	if err != nil {
+		return fmt.Errorf("train: discriminator's optimiser: %w", err)
+	}
+	t.optG.set(sg)
+	t.optD.set(sd)
+	return nil
+}
+
 // MemoryBytes estimates the memory a Trainer with opt uses once it has
 // trained on batches of batch images: parameters with their gradients and
 // Adam moments, and every layer's buffers for G's pass and D's two passes.

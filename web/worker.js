@@ -1,7 +1,8 @@
-// Boots the engine-only wasm (wasm/worker) inside a Web Worker. The page
-// compiles worker.wasm once and sends the WebAssembly.Module with the first
-// message ({op: "boot", module}); the Go program then answers {op: "booted"}
-// and handles every later message through self.ganomalyWorker.
+// Boots the page's own program (app.wasm, which runs as the engine alone in
+// a worker: wasm/engineworker) inside a Web Worker. The page sends its
+// compiled WebAssembly.Module with the first message ({op: "boot", module});
+// the Go program then answers {op: "booted"} and handles every later
+// message through self.ganomalyWorker.
 //
 // A score message carries the image's bytes, or a File or Blob (blob) that
 // the worker reads here, or readError when the page could not read it. Reading starts as soon as a message arrives (while the previous

@@ -11,14 +11,7 @@ import (
 func BenchmarkTrainStep(b *testing.B) {
 	st := DefaultSettings()
 	st.Epochs = 1000
-	d, err := MNISTData(loadSubset(b), st)
-	if err != nil {
-		b.Fatal(err)
-	}
-	j, err := New(st, d)
-	if err != nil {
-		b.Fatal(err)
-	}
+	j := mnistJob(b, loadSubset(b), st)
 	if _, err := j.Step(); err != nil { // warm-up: buffers are sized by the first batch
 		b.Fatal(err)
 	}
@@ -40,14 +33,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		b.Run(fmt.Sprintf("recompute_bn=%d", k), func(b *testing.B) {
 			st := DefaultSettings()
 			st.RecomputeBN = k
-			d, err := MNISTData(loadSubset(b), st)
-			if err != nil {
-				b.Fatal(err)
-			}
-			j, err := New(st, d)
-			if err != nil {
-				b.Fatal(err)
-			}
+			j := mnistJob(b, loadSubset(b), st)
 			for i := 0; i < 3; i++ {
 				if _, err := j.Step(); err != nil {
 					b.Fatal(err)

@@ -14,6 +14,20 @@ import (
 	"github.com/ganomaly-go/ganomaly/train"
 )
 
+// mnistJob is a job with settings st on the MNIST subset sub.
+func mnistJob(tb testing.TB, sub *Subset, st Settings) *Job {
+	tb.Helper()
+	d, err := MNISTData(sub, st)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	j, err := New(st, d)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return j
+}
+
 func loadSubset(t testing.TB) *Subset {
 	t.Helper()
 	b, err := os.ReadFile("../../web/train/mnist-subset.bin.gz")
@@ -91,14 +105,7 @@ func TestMNISTSplit(t *testing.T) {
 // it: the exported file's scores are the engine's for the same images.
 func TestTinyRun(t *testing.T) {
 	st := tiny()
-	d, err := MNISTData(loadSubset(t), st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := New(st, d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := mnistJob(t, loadSubset(t), st)
 	var first, last float64
 	for !j.Done() {
 		ls, err := j.Step()

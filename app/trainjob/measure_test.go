@@ -36,14 +36,7 @@ func TestMeasureRecomputeBN(t *testing.T) {
 		for _, k := range ks {
 			st := DefaultSettings()
 			st.Seed, st.RecomputeBN = seed, k
-			d, err := MNISTData(sub, st)
-			if err != nil {
-				t.Fatal(err)
-			}
-			j, err := New(st, d)
-			if err != nil {
-				t.Fatal(err)
-			}
+			j := mnistJob(t, sub, st)
 			var line []string
 			var evalTime time.Duration
 			for !j.Done() {

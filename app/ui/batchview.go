@@ -291,7 +291,7 @@ func (b *BatchView) renderRow(k int, threshold float64) app.UI {
 	r := &b.tab.rows[k]
 	var thumb app.UI = app.Span().Class("thumb")
 	if len(r.Thumb) > 0 {
-		thumb = app.Img().Class("thumb").Src("data:image/png;base64," + b64(r.Thumb)).Alt("")
+		thumb = app.Img().Class("thumb").Src(pngURL(r.Thumb)).Alt("")
 	}
 	score, verdict, cls, title := "…", "", "", ""
 	switch {

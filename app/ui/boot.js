@@ -13,26 +13,62 @@
 //    phases are performance marks (wasm-fetched, wasm-compiled), and go-app's
 //    full-screen loader is not shown over the page;
 //  - a click on a gallery sample before the Go program has mounted the page
-//    is remembered (window.ganomalyEarly.pick) and answered with a note; the
-//    Go program scores that sample as soon as the model is loaded.
+//    is remembered (window.ganomalyEarly.pick) and answered with the
+//    sample's verdict drawn when the site was built (early.json,
+//    window.ganomalyEarly.results), or with a note while that file has not
+//    arrived; the Go program shows the same until the model is loaded, then
+//    scores that sample itself.
 (function () {
   "use strict";
   const site = window.ganomalySite;
   const early = (window.ganomalyEarly = { pick: null, model: null, modelFile: site.defaultModel });
-  const bytes = (url) => fetch(url).then((r) => {
+  const bytes = (url, priority) => fetch(url, { priority: priority || "auto" }).then((r) => {
     if (!r.ok) throw new Error("fetching " + url + ": HTTP " + r.status);
     return r.arrayBuffer();
   });
-  // app.wasm first: compiling streams along with the download, off the main
+  // First of all, the default model's verdicts for the gallery, drawn when
+  // the site was built (early.json, see ui.EarlyResults): gallery file →
+  // result panel. (Requested first: over HTTP/1.1 the browser's six
+  // connections to the host are soon taken by the big files.) early.arrived
+  // resolves once they are in early.results, or could not be had.
+  early.arrived = !site.earlyURL ? Promise.resolve() :
+    fetch(site.earlyURL, { priority: "high" }).then((r) => (r.ok ? r.json() : null)).then((j) => {
+      if (!j || j.model !== site.defaultModel) return;
+      early.results = j.results;
+      if (early.pick) answer();
+    }).catch(() => {}); // then a click gets the note below
+  // Then app.wasm: compiling streams along with the download, off the main
   // thread, while the rest of the page is parsed and the model downloads.
-  const compiled = WebAssembly.compileStreaming(fetch(site.wasmURL)).catch(
+  // Compiling takes both cores of a small machine for a while: it starts
+  // once the early verdicts are here and the page has been painted (or after
+  // 400 ms); the download starts now.
+  const wasmResponse = fetch(site.wasmURL);
+  const painted = new Promise((r) => {
+    requestAnimationFrame(() => setTimeout(r, 0));
+    setTimeout(r, 300); // no frames in a hidden tab
+  });
+  const firstThings = Promise.race([Promise.all([early.arrived, painted]), new Promise((r) => setTimeout(r, 400))]);
+  const compiled = firstThings.then(() => WebAssembly.compileStreaming(wasmResponse)).catch(
     // A host that sends .wasm without application/wasm breaks streaming.
     () => bytes(site.wasmURL).then((b) => WebAssembly.compile(b)));
   compiled.catch(() => {}); // reported by ganomalyInitWebAssembly
-  early.model = bytes(site.modelURL);
+  // The batch view's Web Workers run the same program (as the engine only):
+  // the page hands them this module, so the site ships no second wasm and
+  // the workers compile nothing.
+  early.module = compiled;
+  // The model is needed only once the program runs, long after this: its
+  // download waits for the early verdicts too.
+  early.model = firstThings.then(() => bytes(site.modelURL));
   early.model.catch(() => {}); // the Go program reports the error when it awaits it
-  // The gallery's images, all at once (null for one that failed).
-  early.gallery = Promise.all((site.gallery || []).map((it) => bytes(site.galleryURL + it.file).catch(() => null)));
+  // The gallery's images for the Go program (null for one that failed),
+  // all at once once the page has been painted: each fetch() costs the
+  // page's thread a few milliseconds, and the pre-rendered page shows them
+  // with <img> already.
+  // (None when the site wrote the gallery into the page: SiteData's data.)
+  const gallery = site.gallery || [];
+  if (!gallery.length || !gallery.every((it) => it.data)) {
+    early.gallery = painted.then(() => Promise.all(gallery.map((it) => bytes(site.galleryURL + it.file, "low").catch(() => null))));
+  }
 
   window.ganomalyInitWebAssembly = async function () {
     const loader = document.getElementById("app-wasm-loader");
@@ -82,13 +118,26 @@
     const s = e.target.closest && e.target.closest("button.sample");
     if (!s) return;
     early.pick = s.dataset.file;
-    if (window.ganomalyGo) return; // mounting now: the Go program shows the note
+    answer();
+  }, true);
+
+  // answer shows the clicked sample's early verdict, or a note that it is
+  // scored once the model has loaded.
+  function answer() {
+    if (window.ganomalyGo) return; // mounting now: the Go program shows it
     const panel = document.querySelector(".result");
     if (!panel) return;
+    const html = early.results && early.results[early.pick];
+    if (html) {
+      const t = document.createElement("template");
+      t.innerHTML = html;
+      panel.replaceWith(t.content.firstElementChild);
+      return;
+    }
     const p = document.createElement("p");
     p.className = "pending";
     p.dataset.testid = "pending";
     p.textContent = site.pendingText.replace("{name}", "gallery/" + early.pick);
     panel.replaceChildren(p);
-  }, true);
+  }
 })();

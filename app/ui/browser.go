@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -129,12 +127,21 @@ func setBodyData(k, v string) {
 	app.Window().Get("document").Get("body").Call("setAttribute", "data-"+k, v)
 }
 
-// bytesToFloat32s reads a float32 slice that came through postMessage as
-// little-endian bytes.
-func bytesToFloat32s(b []byte) []float32 {
-	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+// compileWasm compiles the wasm program at url into a WebAssembly.Module,
+// streaming; servers that send it without application/wasm break streaming,
+// so then it is fetched whole and compiled.
+func compileWasm(url string) (app.Value, error) {
+	w := app.Window()
+	mod, err := await(w.Get("WebAssembly").Call("compileStreaming", w.Call("fetch", url)))
+	if err == nil {
+		return mod, nil
 	}
-	return v
+	b, err := fetchBytes(url)
+	if err != nil {
+		return nil, err
+	}
+	if mod, err = await(w.Get("WebAssembly").Call("compile", toJSBytes(b))); err != nil {
+		return nil, fmt.Errorf("compiling %s: %w", url, err)
+	}
+	return mod, nil
 }

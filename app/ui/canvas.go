@@ -167,7 +167,7 @@ func (c *Canvas) stroke(el app.Value, x, y float64) {
 // score hands the drawing to the host as a PNG file.
 func (c *Canvas) score(el app.Value) {
 	url := el.Call("toDataURL", "image/png").String()
-	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(url, "data:image/png;base64,"))
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(url, pngPrefix))
 	if err != nil {
 		err = fmt.Errorf("cannot read the drawing: %w", err)
 	}

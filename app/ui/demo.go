@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -97,9 +96,19 @@ func (d *Demo) OnInit() {
 	}
 	d.models = site.Models
 	d.modelBusy = "loading " + defaultModel(site.Models).Name + "…"
+	if app.IsClient {
+		// Before the first render, which replaces the pre-rendered page with
+		// boot.js's answer on it.
+		if e := app.Window().Get("ganomalyEarly"); e.Truthy() && e.Get("pick").Truthy() {
+			d.singleView().setPick(e.Get("pick").String())
+		}
+	}
 	d.gallery = nil
 	for _, it := range site.Gallery {
 		it.URL = "/web/gallery/" + it.File
+		if it.Data != "" {
+			it.URL = pngPrefix + it.Data
+		}
 		d.gallery = append(d.gallery, it)
 	}
 }
@@ -116,6 +125,14 @@ func (d *Demo) OnMount(ctx app.Context) {
 	app.Window().Set("ganomalyMounted", true)
 	d.started = time.Now()
 	d.mountCtx = ctx
+	if e := app.Window().Get("ganomalyEarly"); e.Truthy() && e.Get("arrived").Truthy() && !e.Get("results").Truthy() {
+		// The early verdicts arrive after the first render: show the one
+		// for a sample clicked meanwhile.
+		go func() {
+			await(e.Get("arrived"))
+			d.dispatch(func(ctx app.Context) { d.singleView().changed() })
+		}()
+	}
 	d.removePaste = app.Window().AddEventListener("paste", d.onPaste)
 	ctx.Async(func() { d.start(ctx) })
 }
@@ -138,7 +155,11 @@ func (d *Demo) dispatch(fn func(app.Context)) {
 func (d *Demo) start(ctx app.Context) {
 	fail := func(err error) {
 		slog.Error("start", "err", err)
-		d.dispatch(func(ctx app.Context) { d.startError = err.Error() })
+		d.dispatch(func(ctx app.Context) {
+			d.startError = err.Error()
+			d.singleView().takePick() // its early verdict or note would stay
+			d.singleView().changed()
+		})
 	}
 	models, items := d.models, d.gallery
 	if len(models) == 0 {
@@ -440,5 +461,3 @@ func (d *Demo) sampleBatch() (names, labels []string, srcs []batchSource) {
 }
 
 func (d *Demo) openRow(ctx app.Context, name string, b []byte, err error) { d.show(name, b, err) }
-
-func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

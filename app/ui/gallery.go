@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"slices"
@@ -24,8 +25,11 @@ type GalleryItem struct {
 	Model   string `json:"model"`  // the bundled model whose own sample this is; "" for the MNIST samples
 	Label   string `json:"label"`  // "normal" or "anomalous" for a model's own sample
 	Source  string `json:"source"` // the original file, relative to its gallery folder
-	Bytes   []byte `json:"-"`
-	URL     string `json:"-"` // data URL of the original file
+	// Data is the file itself, base64, when the site generator wrote a small
+	// gallery into the page (SiteData): then the page requests no image.
+	Data  string `json:"data,omitempty"`
+	Bytes []byte `json:"-"`
+	URL   string `json:"-"` // data URL of the original file
 }
 
 // earlyGallery returns the gallery images boot.js has fetched (nil for one
@@ -53,6 +57,19 @@ func earlyGallery(n int) [][]byte {
 // slice with Bytes and a data URL set, so that showing and scoring them needs
 // no network once the page is ready.
 func (d *Demo) loadGallery(ctx app.Context, items []GalleryItem) []GalleryItem {
+	if inPage(items) {
+		var out []GalleryItem
+		for _, it := range items {
+			b, err := base64.StdEncoding.DecodeString(it.Data)
+			if err != nil {
+				slog.Warn("gallery image", "file", it.File, "err", err)
+				continue
+			}
+			it.Bytes, it.URL = b, pngPrefix+it.Data
+			out = append(out, it)
+		}
+		return out
+	}
 	base := ctx.ResolveStaticResource("/web/gallery/")
 	if len(items) == 0 {
 		idx, err := fetchBytes(base + "index.json")
@@ -73,7 +90,7 @@ func (d *Demo) loadGallery(ctx app.Context, items []GalleryItem) []GalleryItem {
 				continue
 			}
 			it.Bytes = early[i]
-			it.URL = "data:image/png;base64," + b64(it.Bytes)
+			it.URL = pngURL(it.Bytes)
 			out = append(out, it)
 		}
 		return out
@@ -86,7 +103,7 @@ func (d *Demo) loadGallery(ctx app.Context, items []GalleryItem) []GalleryItem {
 			continue
 		}
 		it.Bytes = b
-		it.URL = "data:image/png;base64," + b64(b)
+		it.URL = pngURL(b)
 		out = append(out, it)
 	}
 	return out
@@ -193,4 +210,15 @@ func labelShort(l string) string {
 		return "anomaly"
 	}
 	return ""
+}
+
+// inPage reports whether every item carries its file (Data): a gallery
+// written into the page.
+func inPage(items []GalleryItem) bool {
+	for _, it := range items {
+		if it.Data == "" {
+			return false
+		}
+	}
+	return len(items) > 0
 }

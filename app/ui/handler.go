@@ -29,8 +29,15 @@ func Handler(prefix, version string, cache []string, site SiteData) *app.Handler
 	site.ModelURL = prefix + "/web/models/" + site.DefaultModel
 	site.GalleryURL = prefix + "/web/gallery/"
 	site.WasmURL = res.AppWASM()
+	if site.HasEarly {
+		site.EarlyURL = site.GalleryURL + "early.json"
+	}
 	site.PendingText = pendingText
 	prerendered = site
+	var styles []string
+	if site.Styles == "" {
+		styles = []string{"/web/app.css"}
+	}
 	return &app.Handler{
 		Name:        "GANomaly in your browser",
 		ShortName:   "GANomaly",
@@ -48,11 +55,11 @@ func Handler(prefix, version string, cache []string, site SiteData) *app.Handler
 		BackgroundColor:       "#f7f7f4",
 		ThemeColor:            "#1f3a5f",
 		LoadingLabel:          "Loading the engine… {progress}%",
-		Styles:                []string{"/web/app.css"},
+		Styles:                styles,
 		CacheableResources:    cache,
 		Resources:             res,
 		Version:               version,
-		RawHeaders:            siteScripts(site),
+		RawHeaders:            headElements(site),
 		ServiceWorkerTemplate: appWorkerJS,
 	}
 }

@@ -22,8 +22,14 @@ func PNGDataURL(img image.Image) string {
 	if err := preprocess.EncodePNG(&b, img); err != nil {
 		return ""
 	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
+	return pngURL(b.Bytes())
 }
+
+// pngPrefix starts the data URL of a PNG file.
+const pngPrefix = "data:image/png;base64,"
+
+// pngURL is the data URL of the PNG file b.
+func pngURL(b []byte) string { return pngPrefix + base64.StdEncoding.EncodeToString(b) }
 
 // TensorURL is the data URL of a normalised CHW tensor shown as an image.
 func TensorURL(chw []float32, m modelfile.Metadata) string {

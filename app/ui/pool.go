@@ -71,23 +71,28 @@ type poolBatch struct {
 	done func(PoolResult)
 }
 
-// StartPool compiles the worker wasm once, starts n workers and waits until
-// each has booted. workerJS and workerWasm are URLs of the site.
-func StartPool(n int, workerJS, workerWasm string) (*Pool, error) {
+// StartPool starts n workers running the page's own program (wasm/app runs
+// as the engine alone in a worker) and waits until each has booted. module is
+// the page's compiled WebAssembly.Module, or a promise of it (boot.js's);
+// when it is not a usable one, the program is compiled again from wasmURL.
+// workerJS is the URL of web/worker.js.
+func StartPool(n int, workerJS string, module app.Value, wasmURL string) (*Pool, error) {
 	w := app.Window()
 	if !w.Get("Worker").Truthy() {
 		return nil, errors.New("this browser has no Web Workers")
 	}
-	mod, err := await(w.Get("WebAssembly").Call("compileStreaming", w.Call("fetch", workerWasm)))
-	if err != nil {
-		// Servers that send the wrong MIME type break compileStreaming.
-		b, ferr := fetchBytes(workerWasm)
-		if ferr != nil {
-			return nil, ferr
+	var mod app.Value
+	if module != nil && module.Truthy() {
+		if m, err := await(w.Get("Promise").Call("resolve", module)); err == nil && m.InstanceOf(w.Get("WebAssembly").Get("Module")) {
+			mod = m
 		}
-		if mod, err = await(w.Get("WebAssembly").Call("compile", toJSBytes(b))); err != nil {
-			return nil, fmt.Errorf("compiling %s: %w", workerWasm, err)
+	}
+	if mod == nil {
+		m, err := compileWasm(wasmURL)
+		if err != nil {
+			return nil, err
 		}
+		mod = m
 	}
 	p := &Pool{}
 	for i := 0; i < n; i++ {

@@ -9,8 +9,8 @@ import (
 )
 
 // When the Web Workers start. They are needed for batches only, and
-// starting them (fetching and compiling worker.wasm, each worker loading
-// the model) costs the two cores of a small machine hundreds of
+// starting them (each worker starting the page's program and loading the
+// model) costs the two cores of a small machine hundreds of
 // milliseconds: so not before the first verdict. They start when the page
 // is idle after its first verdict (or a few seconds after data-ready when
 // nobody picks an image, and the Train view has not been opened), or at
@@ -89,11 +89,15 @@ func (d *Demo) ensurePool(ctx app.Context, then func(app.Context)) {
 	}
 	d.poolStarting = true
 	model := d.sess.Bytes
-	workerJS, workerWasm := ctx.ResolveStaticResource("/web/worker.js"), ctx.ResolveStaticResource("/web/worker.wasm")
+	workerJS, wasmURL := ctx.ResolveStaticResource("/web/worker.js"), ctx.ResolveStaticResource("/web/app.wasm")
+	var module app.Value
+	if e := app.Window().Get("ganomalyEarly"); e.Truthy() {
+		module = e.Get("module")
+	}
 	go func() {
 		n := app.Window().Get("navigator").Get("hardwareConcurrency").Int()
 		n = max(1, min(n, MaxWorkers))
-		p, err := StartPool(n, workerJS, workerWasm)
+		p, err := StartPool(n, workerJS, module, wasmURL)
 		if err == nil {
 			if err = p.Load(model); err != nil {
 				slog.Warn("workers cannot load the model", "err", err)

@@ -27,6 +27,10 @@ type SingleView struct {
 	}
 	pick string // gallery file clicked before the model was loaded, scored when it is
 
+	// early: drawn when the site is built (BuildEarlyResults), so its
+	// controls are disabled: nothing would answer them.
+	early bool
+
 	// The threshold slider. The threshold is the page's: the batch view's
 	// verdicts use it too (Threshold).
 	threshold float64
@@ -173,6 +177,9 @@ func (s *SingleView) onSample(file string) app.EventHandler {
 
 func (s *SingleView) renderResult() app.UI {
 	if s.pick != "" && s.cur == nil {
+		if h := earlyResult(s.pick); h != "" {
+			return app.Raw(h)
+		}
 		return app.Div().Class("panel result").Body(
 			app.P().Class("pending").DataSet("testid", "pending").Text(strings.ReplaceAll(pendingText, "{name}", "gallery/"+s.pick)),
 		)
@@ -207,7 +214,11 @@ func (s *SingleView) renderResult() app.UI {
 		s.images.urls = [4]string{TensorURL(a.X, m), TensorURL(a.XHat, m), PNGDataURL(HeatImage(a.Diff, m)), PNGDataURL(OverlayImage(a.X, a.Diff, m))}
 	}
 	verdict := Verdict(a.Score, s.threshold)
-	return app.Div().Class("panel result").Body(
+	panel := "panel result"
+	if s.early {
+		panel += " early"
+	}
+	return app.Div().Class(panel).Body(
 		app.H2().Body(app.Text("Result: "), app.Span().Class("name").Text(a.Name)),
 		app.Div().Class("verdict-box "+verdict).Aria("live", "polite").Body(
 			app.Span().Class("verdict").DataSet("testid", "verdict").Text(verdict),
@@ -222,18 +233,22 @@ func (s *SingleView) renderResult() app.UI {
 			figure(s.images.urls[2], "|x − x̂|: heat map"),
 			figure(s.images.urls[3], "heat map over x"),
 		),
-		app.Div().Class("row-buttons").Body(
+		app.If(!s.early, app.Div().Class("row-buttons").Body(
 			app.Button().Text("Download result card (PNG)").OnClick(s.onCard),
 			app.Button().Text("Open in the lab").OnClick(s.onOpenLab),
-		),
+		)).Else(app.P().Class("muted early-note").Text(earlyNote)),
 		app.H3().Text("Where the score falls among normal images"),
 		app.Div().Class("calib").Body(
 			app.Div().Body(app.Raw(HistogramSVG(m.Calibration, a.Score, s.threshold, lo, hi)), thresholdBox),
 			testROC,
 		),
-		app.H3().Text("The two latent vectors"),
-		app.Raw(LatentSVG(a.LatentI, a.LatentO)),
-		app.P().Class("muted").Text("The score is the mean squared distance between E1(x) and E2(x̂). For images like the training data the two codes agree; for anything else the reconstruction drifts and so does its code."),
+		// The latent vectors are left out of the early panel: they are the
+		// largest part of it and differ for every sample.
+		app.If(!s.early,
+			app.H3().Text("The two latent vectors"),
+			app.Raw(LatentSVG(a.LatentI, a.LatentO)),
+			app.P().Class("muted").Text("The score is the mean squared distance between E1(x) and E2(x̂). For images like the training data the two codes agree; for anything else the reconstruction drifts and so does its code."),
+		),
 	)
 }
 
@@ -262,7 +277,7 @@ func (s *SingleView) renderThreshold(sess *Session, lo, hi float64) (slider, tes
 	slider = app.Div().Class("threshold").Body(
 		app.Label().For("threshold").Body(app.Text("Threshold "), app.B().Text(ShortScore(s.threshold))),
 		app.Input().ID("threshold").Type("range").DataSet("testid", "threshold").
-			Min(0).Max(SliderSteps).Step(0.1).Value(ToSlider(s.threshold, lo, hi)).OnInput(s.onThreshold).
+			Min(0).Max(SliderSteps).Step(0.1).Value(ToSlider(s.threshold, lo, hi)).Disabled(s.early).OnInput(s.onThreshold).
 			Aria("valuetext", ShortScore(s.threshold)),
 		app.If(s.userSetT && sess.HasCalibration(), app.Button().Class("small").Text("back to the calibrated threshold").OnClick(s.onResetThreshold)),
 		app.Ul().Class("rates").Body(rateText...),

@@ -17,10 +17,16 @@ type SiteData struct {
 	Models       []BundledModel `json:"models"`
 	Gallery      []GalleryItem  `json:"gallery"` // file, dataset, class... (no bytes); null without web/gallery
 	DefaultModel string         `json:"defaultModel"`
+	HasEarly     bool           `json:"-"` // web/gallery/early.json exists (EarlyResults)
+	// Styles is the page's stylesheet (web/app.css), written into its head:
+	// a linked stylesheet holds up the first paint by a request. url()s in
+	// it resolve against the page. Empty: the page links /web/app.css.
+	Styles string `json:"-"`
 	// Filled in by Handler from the prefix.
 	ModelURL    string `json:"modelURL"`
 	GalleryURL  string `json:"galleryURL"`
 	WasmURL     string `json:"wasmURL"`
+	EarlyURL    string `json:"earlyURL"` // "" without early results
 	PendingText string `json:"pendingText"`
 }
 
@@ -57,18 +63,23 @@ func siteData() (SiteData, bool) {
 	return s, true
 }
 
-// siteScripts are the inline scripts of the page's <head>: the site data,
-// then boot.js. encoding/json escapes <, > and & so the data cannot end the
-// script element.
-func siteScripts(s SiteData) []string {
+// headElements are what the page's <head> holds inline: the stylesheet
+// (when the site has one), the site data, then boot.js. encoding/json
+// escapes <, > and & so the data cannot end the script element; the site
+// generator refuses a stylesheet that would end its element.
+func headElements(s SiteData) []string {
 	js, err := json.Marshal(s)
 	if err != nil {
 		panic(err) // plain structs: cannot fail
 	}
-	return []string{
-		"<script>window.ganomalySite = " + string(js) + ";</script>",
-		"<script>" + strings.ReplaceAll(bootJS, "</script", "<\\/script") + "</script>",
+	var out []string
+	if s.Styles != "" {
+		out = append(out, "<style>"+s.Styles+"</style>")
 	}
+	return append(out,
+		"<script>window.ganomalySite = "+string(js)+";</script>",
+		"<script>"+strings.ReplaceAll(bootJS, "</script", "<\\/script")+"</script>",
+	)
 }
 
 // mark records a phase of the page's start as a performance mark

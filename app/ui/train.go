@@ -155,15 +155,9 @@ func startTrainWorker(js, wasm string) (*trainWorker, error) {
 	if !w.Get("Worker").Truthy() {
 		return nil, fmt.Errorf("this browser has no Web Workers")
 	}
-	mod, err := await(w.Get("WebAssembly").Call("compileStreaming", w.Call("fetch", wasm)))
+	mod, err := compileWasm(wasm)
 	if err != nil {
-		b, ferr := fetchBytes(wasm)
-		if ferr != nil {
-			return nil, ferr
-		}
-		if mod, err = await(w.Get("WebAssembly").Call("compile", toJSBytes(b))); err != nil {
-			return nil, fmt.Errorf("compiling %s: %w", wasm, err)
-		}
+		return nil, err
 	}
 	tw := &trainWorker{msgs: make(chan app.Value, 1024)}
 	tw.onMsg = app.FuncOf(func(this app.Value, args []app.Value) any {

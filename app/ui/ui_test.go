@@ -458,7 +458,7 @@ func TestPatchAppJS(t *testing.T) {
 
 func TestSiteScriptsCannotEndTheScriptElement(t *testing.T) {
 	s := SiteData{Models: []BundledModel{{File: "m.safetensors", Name: "</script><script>alert(1)</script>"}}, DefaultModel: "m.safetensors"}
-	scripts := siteScripts(s)
+	scripts := headElements(s)
 	for _, sc := range scripts {
 		body := strings.TrimSuffix(strings.TrimPrefix(sc, "<script>"), "</script>")
 		if strings.Contains(body, "</script") {
@@ -467,6 +467,21 @@ func TestSiteScriptsCannotEndTheScriptElement(t *testing.T) {
 	}
 	if !strings.Contains(scripts[0], `"defaultModel":"m.safetensors"`) {
 		t.Errorf("site data missing: %.200s", scripts[0])
+	}
+}
+
+// The stylesheet is written into the head, before the scripts, and the
+// page then links none; without one it links web/app.css.
+func TestTheStylesheetIsInThePage(t *testing.T) {
+	s := SiteData{Models: []BundledModel{{File: "m.safetensors"}}, DefaultModel: "m.safetensors", Styles: ".verdict { color: red; }"}
+	h := Handler("", "v", nil, s)
+	if len(h.Styles) != 0 || len(h.RawHeaders) != 3 || h.RawHeaders[0] != "<style>.verdict { color: red; }</style>" ||
+		!strings.HasPrefix(h.RawHeaders[1], "<script>window.ganomalySite") {
+		t.Errorf("with a stylesheet: Styles %q, head %.80q", h.Styles, h.RawHeaders)
+	}
+	s.Styles = ""
+	if h := Handler("/p", "v", nil, s); len(h.Styles) != 1 || h.Styles[0] != "/web/app.css" || len(h.RawHeaders) != 2 {
+		t.Errorf("without one: Styles %q, %d head elements", h.Styles, len(h.RawHeaders))
 	}
 }
 

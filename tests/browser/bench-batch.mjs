@@ -75,7 +75,7 @@ try {
     const b64 = files.map((f) => fs.readFileSync(f).toString("base64"));
     const r = await page.evaluate(async ({ workers, b64, model }) => {
       const imgs = b64.map((s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0)));
-      const wasm = await WebAssembly.compileStreaming(fetch("web/worker.wasm"));
+      const wasm = await WebAssembly.compileStreaming(fetch("web/app.wasm"));
       const modelBytes = new Uint8Array(await (await fetch("web/models/" + model)).arrayBuffer());
       const ws = [];
       for (let i = 0; i < workers; i++) {

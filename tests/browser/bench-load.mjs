@@ -9,18 +9,29 @@
 //
 // One JSON line per load (times in ms since navigation start):
 //   first_paint_ms       first contentful paint
+//   seen_ms              the benchmark first found a gallery sample laid out (its
+//                        polls cost a round trip each: the click comes after)
 //   click_ms             the click (as soon as a sample could be clicked)
 //   click_answer_ms      the page shows an answer (a pending note or the verdict) to that click
 //   ready_ms             <body data-ready="true">
-//   verdict_ms           the verdict for the clicked sample is shown
+//   verdict_ms           the verdict for the clicked sample is shown (for a
+//                        gallery sample of the default model the one drawn
+//                        when the site was built, early.json, see docs/app.md)
+//   live_verdict_ms      the page's own verdict for it (its engine, once the
+//                        model has loaded)
+//   early_json           when early.json was requested, began and finished arriving
 //   marks                the page's performance.mark()s: wasm-fetched, wasm-compiled,
 //                        go-started, mounted, model-loaded, ready, first-verdict,
 //                        workers-ready
-//   before_verdict_gzip  gzip -9 bytes of the distinct files fetched before the verdict
+//   before_verdict_gzip  gzip -9 bytes of the distinct files requested before the verdict
+//   received_before_verdict_gzip  the same for those whose download had ended
+//                        by then (Resource Timing's responseEnd)
 //   fetched_gzip         the same for everything fetched during the load
 //   offline_verdict_ms   then offline (service worker): reload, click, verdict
+//   offline_live_verdict_ms  and the page's own verdict
 // then a median line ({"median": true, ...}) and the gzip size of the whole
-// site (site_gzip). BENCH_LOADS sets the number of loads (default 5).
+// site (site_gzip) and of all but what only the Train view loads
+// (site_gzip_without_train). BENCH_LOADS sets the number of loads (default 5).
 // BENCH_LOAD_TRACE=DIR writes each cold load's Chromium performance trace
 // (the DevTools timeline, V8 and wasm compilation) to DIR/load-N.json, for
 // the Performance panel or tests/browser/trace-summary.mjs; tracing slows
@@ -45,6 +56,10 @@ function gzipSize(file) {
   if (!gzCache.has(file)) gzCache.set(file, zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length);
   return gzCache.get(file);
 }
+
+// The gzip sizes are computed before the first load: computed while serving,
+// they blocked the server for the first load's app.wasm.
+for (const f of walk(siteDir)) gzipSize(f);
 
 // The server logs every request it answers with a body: when, what, and the
 // gzip -9 size of that file (what a compressing host would send).
@@ -73,7 +88,7 @@ const url = `http://127.0.0.1:${server.address().port}/`;
 
 // Installed in every page before its own scripts run.
 function probe() {
-  const b = (window.__bench = { click: null, answer: null, verdict: null, ready: null, file: null });
+  const b = (window.__bench = { seen: null, click: null, answer: null, verdict: null, live: null, ready: null, file: null });
   const check = () => {
     const now = performance.now();
     if (b.ready === null && document.body?.dataset.ready === "true") b.ready = now;
@@ -81,6 +96,8 @@ function probe() {
     if (b.answer === null && document.querySelector("[data-testid=pending], [data-testid=verdict]")) b.answer = now;
     if (b.verdict === null && document.querySelector("[data-testid=verdict]") &&
       document.querySelector(".result .name")?.textContent === "gallery/" + b.file) b.verdict = now;
+    if (b.live === null && document.querySelector(".result:not(.early) [data-testid=verdict]") &&
+      document.querySelector(".result .name")?.textContent === "gallery/" + b.file) b.live = now;
   };
   new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
   document.addEventListener("click", (e) => {
@@ -102,17 +119,19 @@ async function pickAndWait(page, navigate) {
       if (!b) return null;
       b.scrollIntoView({ block: "nearest" });
       const r = b.getBoundingClientRect();
+      if (r.width > 0 && window.__bench.seen === null) window.__bench.seen = performance.now();
       return r.width > 0 ? { x: r.x + r.width / 2, y: r.y + r.height / 2 } : null;
     }).catch(() => null); // a navigation in progress
     if (!at) continue;
     await page.mouse.click(at.x, at.y);
     if (await page.evaluate(() => window.__bench.click !== null).catch(() => false)) break;
   }
-  await page.waitForFunction(() => window.__bench.verdict !== null && window.__bench.ready !== null, null, { timeout: 60000 });
+  await page.waitForFunction(() => window.__bench.live !== null && window.__bench.ready !== null, null, { timeout: 60000 });
   return page.evaluate(() => ({
     ...window.__bench,
     paint: performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint")?.startTime ?? null,
     origin: performance.timeOrigin,
+    resources: performance.getEntriesByType("resource").map((e) => ({ path: new URL(e.name).pathname, start: e.requestStart, first: e.responseStart, end: e.responseEnd })),
     marks: Object.fromEntries(performance.getEntriesByType("mark").map((m) => [m.name, Math.round(m.startTime)])),
   }));
 }
@@ -158,6 +177,7 @@ for (let i = 0; i < loads; i++) {
     if (cdp) await stopTrace(cdp, path.join(traceDir, `load-${i + 1}.json`));
     const verdictAt = r.origin + r.verdict;
     const before = log.filter((e) => e.t <= verdictAt);
+    const received = new Set(r.resources.filter((e) => e.end > 0 && e.end <= r.verdict).map((e) => e.path));
     // Let the page finish what it does after the verdict (the workers, the
     // service worker's cache), then go offline and reload.
     await page.waitForFunction(() => performance.getEntriesByName("workers-ready").length > 0, null, { timeout: 60000 }).catch(() => {});
@@ -171,11 +191,13 @@ for (let i = 0; i < loads; i++) {
     const off = await pickAndWait(page, () => page.reload({ waitUntil: "commit" }));
     const row = {
       load: i + 1,
-      first_paint_ms: round(r.paint), click_ms: round(r.click), click_answer_ms: round(r.answer), ready_ms: round(r.ready), verdict_ms: round(r.verdict),
+      first_paint_ms: round(r.paint), seen_ms: round(r.seen), click_ms: round(r.click), click_answer_ms: round(r.answer), ready_ms: round(r.ready), verdict_ms: round(r.verdict),
+      live_verdict_ms: round(r.live),
+      early_json: r.resources.filter((e) => e.path.endsWith("/early.json")).map((e) => [e.start, e.first, e.end].map(round))[0] ?? null,
       marks: r.marks,
-      before_verdict_gzip: distinctGzip(before), fetched_gzip: fetched,
+      before_verdict_gzip: distinctGzip(before), received_before_verdict_gzip: distinctGzip(before.filter((e) => received.has(e.path))), fetched_gzip: fetched,
       fetched_before_verdict: [...new Set(before.map((e) => e.path))],
-      offline_verdict_ms: round(off.verdict), offline_ready_ms: round(off.ready),
+      offline_verdict_ms: round(off.verdict), offline_live_verdict_ms: round(off.live), offline_ready_ms: round(off.ready),
     };
     rows.push(row);
     console.log(JSON.stringify(row));
@@ -197,11 +219,13 @@ const median = (xs) => {
   return v.length ? v[(v.length - 1) >> 1] + (v.length % 2 ? 0 : (v[v.length >> 1] - v[(v.length - 1) >> 1]) / 2) : null;
 };
 const med = { median: true, loads };
-for (const k of ["first_paint_ms", "click_ms", "click_answer_ms", "ready_ms", "verdict_ms", "before_verdict_gzip", "fetched_gzip", "offline_verdict_ms", "offline_ready_ms"]) {
+for (const k of ["first_paint_ms", "seen_ms", "click_ms", "click_answer_ms", "ready_ms", "verdict_ms", "live_verdict_ms", "before_verdict_gzip", "received_before_verdict_gzip", "fetched_gzip", "offline_verdict_ms", "offline_live_verdict_ms", "offline_ready_ms"]) {
   med[k] = median(rows.map((r) => r[k]));
 }
 med.marks = {};
 for (const m of new Set(rows.flatMap((r) => Object.keys(r.marks)))) med.marks[m] = median(rows.map((r) => r.marks[m]));
 med.site_gzip = walk(siteDir).reduce((a, f) => a + gzipSize(f), 0);
-med.mib = { before_verdict: +(med.before_verdict_gzip / 2 ** 20).toFixed(2), fetched: +(med.fetched_gzip / 2 ** 20).toFixed(2), site: +(med.site_gzip / 2 ** 20).toFixed(2) };
+// What only the Train view loads (its trainer and MNIST subset) apart.
+med.site_gzip_without_train = walk(siteDir).filter((f) => !f.startsWith(path.join(siteDir, "web", "train") + path.sep)).reduce((a, f) => a + gzipSize(f), 0);
+med.mib = { before_verdict: +(med.before_verdict_gzip / 2 ** 20).toFixed(2), received_before_verdict: +(med.received_before_verdict_gzip / 2 ** 20).toFixed(2), fetched: +(med.fetched_gzip / 2 ** 20).toFixed(2), site: +(med.site_gzip / 2 ** 20).toFixed(2), site_without_train: +(med.site_gzip_without_train / 2 ** 20).toFixed(2) };
 console.log(JSON.stringify(med));

@@ -49,7 +49,7 @@ try {
   line(0, main.ms / main.n);
   for (const workers of [1, 2, 4]) {
     const ms = await page.evaluate(async ({ workers, images, model }) => {
-      const wasm = await WebAssembly.compileStreaming(fetch("web/worker.wasm"));
+      const wasm = await WebAssembly.compileStreaming(fetch("web/app.wasm"));
       const modelBytes = new Uint8Array(await (await fetch("web/models/" + model)).arrayBuffer());
       const gal = await (await fetch("web/gallery/index.json")).json();
       const img = new Uint8Array(await (await fetch("web/gallery/" + gal[0].file)).arrayBuffer());

@@ -1,5 +1,6 @@
 // How the page starts: the pre-rendered page before the Go program runs,
-// a click answered then and scored once the model is loaded, the Web
+// a click answered then (with the verdict drawn when the site was built)
+// and scored by the page once the model is loaded, the Web
 // Workers started only after the first verdict (or by a batch), and the
 // precompressed files the site ships.
 import { test, before, after } from "node:test";
@@ -27,50 +28,79 @@ test("the pre-rendered page answers a sample click before the engine runs, then 
   const requests = [];
   page.on("request", (r) => requests.push(new URL(r.url()).pathname));
   page.on("pageerror", (e) => console.error("pageerror:", e.message));
-  // Hold app.wasm back until the pre-rendered page has been checked.
-  let release;
-  const held = new Promise((r) => (release = r));
-  await page.route("**/web/app.wasm", async (route) => { await held; await route.continue(); });
+  // Hold app.wasm and the early verdicts back until the pre-rendered page
+  // has been checked.
+  const hold = () => {
+    let release;
+    const held = new Promise((r) => (release = r));
+    return { release, handler: async (route) => { await held; await route.continue(); } };
+  };
+  const wasm = hold(), early = hold();
+  await page.route("**/web/app.wasm", wasm.handler);
+  await page.route("**/web/gallery/early.json", early.handler);
   await page.goto(server.url);
   await page.waitForSelector("button.sample");
   // Nothing that needs the Go program can be used yet, and says so by being
   // disabled (or inert); the samples are the exception: they answer.
-  const live = await page.$$eval("button, input, select", (els) => els
+  const liveControls = () => page.$$eval("button, input, select", (els) => els
     .filter((e) => !e.disabled && !e.closest("[inert]") && !e.matches("button.sample"))
     .map((e) => e.outerHTML.slice(0, 80)));
-  assert.deepEqual(live, [], "controls that would silently do nothing");
+  assert.deepEqual(await liveControls(), [], "controls that would silently do nothing");
   const file = await page.$eval("button.sample", (b) => b.dataset.file);
+  const cli = [...cliScores(modelPath, [path.join(root, "web/gallery", file)]).values()][0].score;
   await page.click(`button.sample[data-file="${file}"]`);
+  // Without the early verdicts: a note.
   await page.waitForSelector("[data-testid=pending]", { timeout: 2000 });
   assert.match(await page.textContent("[data-testid=pending]"), new RegExp("gallery/" + file));
   await shot(page, "load-1-pending");
-  assert.ok(!requests.some((p) => p.endsWith("/worker.wasm")), "no worker.wasm before the engine runs");
-  release();
-  // The click is scored without another one, with the CLI's score.
-  await page.waitForFunction((f) => document.querySelector(".result .name")?.textContent === "gallery/" + f, file, { timeout: 120000 });
-  const cli = cliScores(modelPath, [path.join(root, "web/gallery", file)]);
-  assert.equal(Number(await page.textContent("[data-testid=score]")), [...cli.values()][0].score);
+  // With them: the sample's verdict, drawn when the site was built, with the
+  // CLI's score, still before the engine runs.
+  early.release();
+  await page.waitForSelector(".result.early [data-testid=verdict]", { timeout: 5000 });
+  assert.equal(await page.textContent(".result .name"), "gallery/" + file);
+  assert.equal(Number(await page.textContent("[data-testid=score]")), cli);
+  assert.deepEqual(await liveControls(), [], "controls on the early verdict that would silently do nothing");
+  // The small gallery is written into the page: no image was requested.
+  assert.deepEqual(requests.filter((p) => p.startsWith("/web/gallery/") && !p.endsWith("/early.json")), [], "gallery requests");
+  await shot(page, "load-1-early");
+  assert.equal(await page.evaluate(() => performance.getEntriesByName("workers-ready").length), 0, "no Web Workers before the engine runs");
+  // From now on the verdict never leaves the screen: the Go program's first
+  // render keeps the early panel, then draws its own.
+  await page.evaluate(() => {
+    window.__lost = false;
+    new MutationObserver(() => { if (!document.querySelector("[data-testid=verdict]")) window.__lost = true; })
+      .observe(document.body, { subtree: true, childList: true });
+  });
+  wasm.release();
+  // The click is scored by the page without another one, with the CLI's score.
+  await page.waitForSelector(".result:not(.early) [data-testid=verdict]", { timeout: 120000 });
+  assert.equal(await page.textContent(".result .name"), "gallery/" + file);
+  assert.equal(Number(await page.textContent("[data-testid=score]")), cli);
+  assert.equal(await page.evaluate(() => window.__lost), false, "the verdict left the screen while the page took over");
   const marks = await page.evaluate(() => performance.getEntriesByType("mark").map((m) => m.name));
   for (const m of ["wasm-fetched", "wasm-compiled", "go-started", "model-loaded", "ready", "first-verdict"]) {
     assert.ok(marks.includes(m), `performance mark ${m} (have ${marks})`);
   }
-  // The workers start after the first verdict, when the page is idle.
+  // The workers start after the first verdict, when the page is idle, with
+  // the page's own compiled program: app.wasm is fetched once, and there is
+  // no other wasm.
   await page.waitForSelector("body[data-workers]", { timeout: 60000 });
   assert.ok(Number(await page.getAttribute("body", "data-workers")) >= 1, "workers started");
   const readyAt = await page.evaluate(() => performance.getEntriesByName("ready")[0].startTime);
-  const workerAt = await page.evaluate(() => performance.getEntriesByType("resource").find((r) => r.name.endsWith("/worker.wasm"))?.startTime);
-  assert.ok(workerAt > readyAt, `worker.wasm requested at ${workerAt} ms, data-ready at ${readyAt} ms`);
+  const workerAt = await page.evaluate(() => performance.getEntriesByType("resource").find((r) => r.name.endsWith("/worker.js"))?.startTime);
+  assert.ok(workerAt > readyAt, `worker.js requested at ${workerAt} ms, data-ready at ${readyAt} ms`);
+  assert.deepEqual(requests.filter((p) => p.endsWith(".wasm")), ["/web/app.wasm"], "the wasm requested");
   await page.close();
 });
 
 test("a batch before the workers have started waits for them and is scored in them", async () => {
-  // A fresh profile: no service worker that would answer for worker.wasm.
+  // A fresh profile: no service worker that would answer for worker.js.
   const own = await launch();
   const page = await own.ctx.newPage();
-  // Keep the idle start from happening first: worker.wasm is held until the batch asks.
+  // Keep the idle start from happening first: worker.js is held until the batch asks.
   let release;
   const held = new Promise((r) => (release = r));
-  await page.route("**/web/worker.wasm", async (route) => { await held; await route.continue(); });
+  await page.route("**/web/worker.js", async (route) => { await held; await route.continue(); });
   await page.goto(server.url);
   await page.waitForSelector("body[data-ready=true]", { timeout: 120000 });
   await page.click("button.tab:has-text('Batch')");
@@ -83,7 +113,7 @@ test("a batch before the workers have started waits for them and is scored in th
 });
 
 test("the site ships gzip files beside the big ones, equal to the originals", () => {
-  for (const f of ["web/app.wasm", "web/worker.wasm", path.relative(siteDir, modelPath), "index.html"]) {
+  for (const f of ["web/app.wasm", path.relative(siteDir, modelPath), "index.html", "web/gallery/early.json"]) {
     const gz = path.join(siteDir, f + ".gz");
     assert.ok(fs.existsSync(gz), gz);
     assert.ok(zlib.gunzipSync(fs.readFileSync(gz)).equals(fs.readFileSync(path.join(siteDir, f))), f + ".gz differs from " + f);

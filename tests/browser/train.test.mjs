@@ -35,6 +35,18 @@ const text = async (id) => ((await page.textContent(`[data-testid=${id}]`)) || "
 const status = () => text("train-status");
 const trainNote = async () => ((await page.$("[data-testid=train-note]")) ? text("train-note") : "");
 const steps = async () => Number(await page.getAttribute("[data-testid=train-losses]", "data-points"));
+// setting types a Train view setting and commits it as the page sees it (change).
+const setting = async (id, value) => {
+  await page.fill(`[data-testid=${id}]`, value);
+  await page.dispatchEvent(`[data-testid=${id}]`, "change");
+};
+// runToEnd presses Start and waits until the run is done (or failed: then
+// the view's note says why).
+const runToEnd = async () => {
+  await page.click("[data-testid=train-start]");
+  await page.waitForFunction(() => ["done", "failed"].includes(document.querySelector("[data-testid=train-status]").textContent), null, { timeout: 180000 });
+  assert.equal(await status(), "done", await trainNote());
+};
 
 test("the first load fetches nothing of the Train view", async () => {
   await page.goto(server.url);
@@ -53,10 +65,8 @@ test("a tiny run trains in the worker: pause, step, resume, losses fall, AUROC a
   assert.equal(await page.inputValue("[data-testid=train-size]"), "16");
   assert.equal(await page.inputValue("[data-testid=train-images]"), "3000");
   await page.selectOption("[data-testid=train-size]", "8");
-  await page.fill("[data-testid=train-images]", "640");
-  await page.dispatchEvent("[data-testid=train-images]", "change");
-  await page.fill("[data-testid=train-epochs]", "1");
-  await page.dispatchEvent("[data-testid=train-epochs]", "change");
+  await setting("train-images", "640");
+  await setting("train-epochs", "1");
 
   const before = requests.length;
   await page.click("[data-testid=train-start]");
@@ -206,11 +216,8 @@ test("own images dropped on the Train view: loose files and a folder, the folder
   assert.match(await note(), /1 files skipped: own\/README\.txt: /);
   assert.equal(await page.isChecked("input[name=train-source] >> nth=1"), true, "the own-images source is chosen");
   await page.selectOption("[data-testid=train-size]", "8");
-  await page.fill("[data-testid=train-epochs]", "1");
-  await page.dispatchEvent("[data-testid=train-epochs]", "change");
-  await page.click("[data-testid=train-start]");
-  await page.waitForFunction(() => ["done", "failed"].includes(document.querySelector("[data-testid=train-status]").textContent), null, { timeout: 180000 });
-  assert.equal(await status(), "done", await trainNote());
+  await setting("train-epochs", "1");
+  await runToEnd();
   // 150 normals: 15 held out, 135 to train on, 2 batches of 64.
   assert.match(await page.textContent(".train-controls"), /Training on 135 normal images \(2 batches an epoch\); 15 held-out normals .* 20 normals and 20 anomalies/);
   assert.match(await text("train-auroc"), /^(0|1)\.\d+$/, "the labelled test set gives an AUROC");
@@ -239,13 +246,9 @@ test("offline once opened: a reload without network opens the Train view and tra
     await page.waitForSelector("[data-testid=train-start]:not([disabled])", { timeout: 120000 });
     assert.equal(await status(), "idle");
     await page.selectOption("[data-testid=train-size]", "8");
-    await page.fill("[data-testid=train-images]", "128");
-    await page.dispatchEvent("[data-testid=train-images]", "change");
-    await page.fill("[data-testid=train-epochs]", "1");
-    await page.dispatchEvent("[data-testid=train-epochs]", "change");
-    await page.click("[data-testid=train-start]");
-    await page.waitForFunction(() => ["done", "failed"].includes(document.querySelector("[data-testid=train-status]").textContent), null, { timeout: 180000 });
-    assert.equal(await status(), "done", await trainNote());
+    await setting("train-images", "128");
+    await setting("train-epochs", "1");
+    await runToEnd();
     assert.equal(await steps(), 2, "128 images in batches of 64: 2 steps");
     await shot(page, "train-offline");
   } finally {

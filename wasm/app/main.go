@@ -1,7 +1,8 @@
 // Command app is the demo page's WebAssembly program: the go-app UI of
-// package app/ui with the engine inside. scripts/site.sh builds it with
-// GOOS=js GOARCH=wasm into the site's web/app.wasm. Natively it does
-// nothing useful: the static site is written by app/cmd/site.
+// package app/ui with the engine inside, and, started in one of the page's
+// Web Workers, the engine alone (package wasm/engineworker). scripts/site.sh
+// builds it with GOOS=js GOARCH=wasm into the site's web/app.wasm. Natively
+// it does nothing useful: the static site is written by app/cmd/site.
 package main
 
 import (
@@ -10,6 +11,10 @@ import (
 )
 
 func main() {
+	if inWorker() {
+		runWorker()
+		return
+	}
 	ui.MarkGoStarted()
 	ui.Register()
 	app.RunWhenOnBrowser()

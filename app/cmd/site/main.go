@@ -4,8 +4,10 @@
 //
 // It copies web/ (styles, icons, gallery, worker.js and the bundled models in
 // web/models/*.safetensors) into OUT/web, writes OUT/web/models/index.json
-// from each model's metadata, copies the two wasm programs built by
-// scripts/site.sh (app.wasm, worker.wasm) from -wasm, runs
+// from each model's metadata, copies the wasm programs built by
+// scripts/site.sh (app.wasm, which the page's Web Workers run too, and the
+// Train view's trainer.wasm) from -wasm, writes the early verdicts
+// (web/gallery/early.json), runs
 // app.GenerateStaticWebsite, and replaces go-app's wasm_exec.js with the one
 // of the Go toolchain that built the wasm (they must match).
 //
@@ -23,6 +25,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -51,7 +54,7 @@ import (
 func main() {
 	out := flag.String("out", "build/site", "output folder (replaced)")
 	web := flag.String("web", "web", "source folder of the static assets")
-	wasmDir := flag.String("wasm", "build/wasm", "folder holding app.wasm and worker.wasm")
+	wasmDir := flag.String("wasm", "build/wasm", "folder holding app.wasm and trainer.wasm")
 	prefix := flag.String("prefix", os.Getenv("SITE_PREFIX"), "URL path prefix, e.g. /ganomaly (default $SITE_PREFIX)")
 	models := flag.String("models", "", "extra folder of model files to bundle besides WEB/models (scripts/site.sh puts a random-weight placeholder here when WEB/models has none)")
 	def := flag.String("default", "mnist.safetensors", "file name of the default model in web/models")
@@ -80,10 +83,8 @@ func main() {
 }
 
 func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galleryN int) error {
-	for _, f := range []string{"app.wasm", "worker.wasm"} {
-		if _, err := os.Stat(filepath.Join(wasmDir, f)); err != nil {
-			return fmt.Errorf("%s: %w (build it first: scripts/site.sh does)", filepath.Join(wasmDir, f), err)
-		}
+	if _, err := os.Stat(filepath.Join(wasmDir, "app.wasm")); err != nil {
+		return fmt.Errorf("%s: %w (build it first: scripts/site.sh does)", filepath.Join(wasmDir, "app.wasm"), err)
 	}
 	tmp := out + ".tmp"
 	if err := os.RemoveAll(tmp); err != nil {
@@ -92,10 +93,9 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 	if err := copyTree(web, filepath.Join(tmp, "web")); err != nil {
 		return err
 	}
-	for _, f := range []string{"app.wasm", "worker.wasm"} {
-		if err := copyFile(filepath.Join(wasmDir, f), filepath.Join(tmp, "web", f)); err != nil {
-			return err
-		}
+	// One program for the page and its Web Workers (wasm/app).
+	if err := copyFile(filepath.Join(wasmDir, "app.wasm"), filepath.Join(tmp, "web", "app.wasm")); err != nil {
+		return err
 	}
 	// The Train view's trainer, loaded only when that view is opened.
 	if err := copyFile(filepath.Join(wasmDir, "trainer.wasm"), filepath.Join(tmp, "web", "train", "trainer.wasm")); err != nil {
@@ -132,12 +132,6 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 	if err := galleries(filepath.Join(tmp, "web", "gallery"), models, modelDirs, galleryDir, galleryN, os.Stderr); err != nil {
 		return err
 	}
-	// Everything under web/ is cached by the service worker for offline
-	// use; the version is the hash of those files, so any change updates it.
-	cache, version, err := listWeb(filepath.Join(tmp, "web"))
-	if err != nil {
-		return err
-	}
 	site := ui.SiteData{Models: models, DefaultModel: def}
 	for _, m := range models {
 		if m.Default {
@@ -149,12 +143,28 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 			return fmt.Errorf("web/gallery/index.json: %w", err)
 		}
 	}
+	if err := readGallery(filepath.Join(tmp, "web"), site.Gallery); err != nil {
+		return err
+	}
+	galleryInPage(site.Gallery)
+	if site.HasEarly, err = earlyResults(filepath.Join(tmp, "web"), site); err != nil {
+		return err
+	}
+	// Everything under web/ is cached by the service worker for offline
+	// use; the version is the hash of those files, so any change updates it.
+	cache, version, err := listWeb(filepath.Join(tmp, "web"))
+	if err != nil {
+		return err
+	}
+	if site.Styles, err = pageStyles(filepath.Join(tmp, "web", "app.css")); err != nil {
+		return err
+	}
 	ui.Register()
 	h := ui.Handler(prefix, version, cache, site)
 	if err := app.GenerateStaticWebsite(tmp, h); err != nil {
 		return fmt.Errorf("generating the static website: %w", err)
 	}
-	if err := fixIndex(filepath.Join(tmp, "index.html")); err != nil {
+	if err := fixIndex(filepath.Join(tmp, "index.html"), prefix); err != nil {
 		return err
 	}
 	appJS, err := os.ReadFile(filepath.Join(tmp, "app.js"))
@@ -189,6 +199,67 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 	return os.Rename(tmp, out)
 }
 
+// maxGalleryInPage is the most gallery bytes written into the page itself
+// (30 MNIST samples are about 8 KB): then the page requests no image before
+// its first paint, where 30 requests cost the page's thread about 80 ms.
+const maxGalleryInPage = 64 << 10
+
+// readGallery sets every item's Bytes from its file under web/gallery.
+func readGallery(web string, items []ui.GalleryItem) error {
+	for i, it := range items {
+		b, err := os.ReadFile(filepath.Join(web, "gallery", filepath.FromSlash(it.File)))
+		if err != nil {
+			return fmt.Errorf("the gallery: %w", err)
+		}
+		items[i].Bytes = b
+	}
+	return nil
+}
+
+// galleryInPage sets every item's Data (its Bytes, base64) when all files
+// together are at most maxGalleryInPage bytes.
+func galleryInPage(items []ui.GalleryItem) {
+	total := 0
+	for _, it := range items {
+		total += len(it.Bytes)
+	}
+	if total > maxGalleryInPage {
+		return
+	}
+	for i := range items {
+		items[i].Data = base64.StdEncoding.EncodeToString(items[i].Bytes)
+	}
+}
+
+// earlyResults writes web/gallery/early.json: the result panels of the
+// default model's gallery samples (ui.BuildEarlyResults), which the page
+// shows for a click before its model has loaded. false when there is no
+// gallery for the default model. The items need their Bytes (readGallery).
+func earlyResults(web string, site ui.SiteData) (bool, error) {
+	if len(site.Gallery) == 0 {
+		return false, nil
+	}
+	b, err := os.ReadFile(filepath.Join(web, "models", site.DefaultModel))
+	if err != nil {
+		return false, err
+	}
+	early, err := ui.BuildEarlyResults(site.DefaultModel, b, site.Gallery)
+	if err != nil {
+		return false, fmt.Errorf("scoring the gallery with %s: %w", site.DefaultModel, err)
+	}
+	if len(early.Results) == 0 {
+		return false, nil
+	}
+	var js bytes.Buffer
+	enc := json.NewEncoder(&js)
+	enc.SetEscapeHTML(false) // HTML as it is: a third of the size of \u003c escapes
+	if err := enc.Encode(early); err != nil {
+		return false, err
+	}
+	fmt.Fprintf(os.Stderr, "early verdicts of %s: %d samples, web/gallery/early.json %d KB\n", site.DefaultModel, len(early.Results), js.Len()/1024)
+	return true, os.WriteFile(filepath.Join(web, "gallery", "early.json"), js.Bytes(), 0o644)
+}
+
 var (
 	// go-app writes a tag's attributes in no fixed order.
 	ogURL    = regexp.MustCompile(`\s*<meta (?:property="og:url" content="http://127\.0\.0\.1:[0-9]+[^"]*"|content="http://127\.0\.0\.1:[0-9]+[^"]*" property="og:url")>`)
@@ -200,16 +271,33 @@ var (
 // must be able to.
 const zoomableViewport = `<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">`
 
-// fixIndex corrects two things in the index.html GenerateStaticWebsite
+// pageStyles reads the stylesheet the page carries in its head (see
+// ui.SiteData.Styles).
+func pageStyles(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("the page's stylesheet: %w", err)
+	}
+	if bytes.Contains(bytes.ToLower(b), []byte("</style")) {
+		return "", fmt.Errorf("%s holds \"</style\", which would end the page's <style> element: take it out", path)
+	}
+	return string(b), nil
+}
+
+// fixIndex corrects three things in the index.html GenerateStaticWebsite
 // writes: its og:url is the address of the temporary local server it renders
-// through (a static site does not know its own URL: dropped), and its
-// viewport forbids zooming.
-func fixIndex(path string) error {
+// through (a static site does not know its own URL: dropped); its viewport
+// forbids zooming; and it links go-app's app.css, whose rules style only
+// go-app's own loader, which this page hides, while holding up the first
+// paint by a request (dropped; prefix is the site's URL path).
+func fixIndex(path, prefix string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
 	b = ogURL.ReplaceAll(b, nil)
+	goappCSS := regexp.MustCompile(`<link [^>]*href="` + regexp.QuoteMeta(strings.TrimSuffix(prefix, "/")+"/app.css") + `"[^>]*>\n?`)
+	b = goappCSS.ReplaceAll(b, nil)
 	switch i := bytes.Index(b, []byte("<head>")); {
 	case viewport.Match(b):
 		b = viewport.ReplaceAll(b, []byte(zoomableViewport))

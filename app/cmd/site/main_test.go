@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/base64"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -16,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/ganomaly-go/ganomaly/app/gallery"
+	"github.com/ganomaly-go/ganomaly/app/ui"
 	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 )
@@ -96,7 +98,7 @@ func TestFixIndex(t *testing.T) {
 	goApp := "<head>\n  <meta property=\"og:url\" content=\"http://127.0.0.1:41234/\">\n" +
 		"  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1, maximum-scale=1, user-scalable=0, viewport-fit=cover\">\n  <title>x</title>"
 	os.WriteFile(p, []byte(goApp), 0o644)
-	if err := fixIndex(p); err != nil {
+	if err := fixIndex(p, ""); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(p)
@@ -108,22 +110,51 @@ func TestFixIndex(t *testing.T) {
 	// writes them as often as not.
 	os.WriteFile(p, []byte("<head>\n  <meta content=\"http://127.0.0.1:41234/\" property=\"og:url\">\n"+
 		"  <meta content=\"width=device-width, initial-scale=1, maximum-scale=1, user-scalable=0, viewport-fit=cover\" name=\"viewport\">\n  <title>x</title>"), 0o644)
-	if err := fixIndex(p); err != nil {
+	if err := fixIndex(p, ""); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(p); strings.Contains(string(b), "og:url") || strings.Contains(string(b), "user-scalable") || strings.Count(string(b), `name="viewport"`) != 1 {
 		t.Errorf("attributes in the other order: got %q", b)
 	}
 	os.WriteFile(p, []byte("<html><head><title>x</title>"), 0o644)
-	if err := fixIndex(p); err != nil {
+	if err := fixIndex(p, ""); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(p); !strings.Contains(string(b), "<head>\n"+zoomableViewport+"<title>") {
 		t.Errorf("no viewport tag: ours must be added, got %q", b)
 	}
+	// go-app's app.css links go (with the site's prefix), the rest stays.
+	for _, prefix := range []string{"", "/ganomaly"} {
+		os.WriteFile(p, []byte("<head>\n<link type=\"text/css\" rel=\"preload\" href=\""+prefix+"/app.css\" as=\"style\">\n"+
+			"<link rel=\"icon\" href=\""+prefix+"/web/icon.svg\">\n<link type=\"text/css\" href=\""+prefix+"/app.css\" rel=\"stylesheet\">\n"+
+			"<link rel=\"stylesheet\" href=\""+prefix+"/web/app.css\">\n<title>x</title>"), 0o644)
+		if err := fixIndex(p, prefix); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(p)
+		if s := string(b); strings.Contains(s, `"`+prefix+`/app.css"`) || !strings.Contains(s, prefix+"/web/icon.svg") || !strings.Contains(s, prefix+"/web/app.css") {
+			t.Errorf("prefix %q: go-app's app.css must go, nothing else: %q", prefix, s)
+		}
+	}
 	os.WriteFile(p, []byte("404 page not found"), 0o644)
-	if err := fixIndex(p); err == nil || !strings.Contains(err.Error(), "404 page not found") {
+	if err := fixIndex(p, ""); err == nil || !strings.Contains(err.Error(), "404 page not found") {
 		t.Errorf("a page that is not go-app's must be reported with its start: %v", err)
+	}
+}
+
+func TestPageStyles(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "good.css"), filepath.Join(dir, "bad.css")
+	os.WriteFile(good, []byte(".a { color: red; }"), 0o644)
+	os.WriteFile(bad, []byte(".a::after { content: \"</STYLE>\"; }"), 0o644)
+	if s, err := pageStyles(good); err != nil || s != ".a { color: red; }" {
+		t.Errorf("pageStyles(good) = %q, %v", s, err)
+	}
+	if _, err := pageStyles(bad); err == nil || !strings.Contains(err.Error(), "bad.css") {
+		t.Errorf("a stylesheet that would end the element must be refused, naming the file: %v", err)
+	}
+	if _, err := pageStyles(filepath.Join(dir, "none.css")); err == nil || !strings.Contains(err.Error(), "stylesheet") {
+		t.Errorf("a missing stylesheet: %v", err)
 	}
 }
 
@@ -297,5 +328,49 @@ func TestPrecompressAndServeGzip(t *testing.T) {
 		if tc.path == "/app.wasm" && !bytes.Equal(body, big) {
 			t.Errorf("%s (Accept-Encoding %q): body differs from the file", tc.path, tc.accept)
 		}
+	}
+}
+
+func TestGalleryInPage(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		sizes  []int
+		inPage bool
+	}{
+		{"small", []int{300, 400}, true},
+		{"at the limit", []int{maxGalleryInPage / 2, maxGalleryInPage / 2}, true},
+		{"too big", []int{maxGalleryInPage, 1}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			web := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(web, "gallery", "m"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var items []ui.GalleryItem
+			for i, n := range tc.sizes {
+				f := "m/" + string(rune('a'+i)) + ".png"
+				if err := os.WriteFile(filepath.Join(web, "gallery", f), bytes.Repeat([]byte{byte(i + 1)}, n), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				items = append(items, ui.GalleryItem{File: f})
+			}
+			if err := readGallery(web, items); err != nil {
+				t.Fatal(err)
+			}
+			galleryInPage(items)
+			for i, it := range items {
+				file := bytes.Repeat([]byte{byte(i + 1)}, tc.sizes[i])
+				want := ""
+				if tc.inPage {
+					want = base64.StdEncoding.EncodeToString(file)
+				}
+				if !bytes.Equal(it.Bytes, file) || it.Data != want {
+					t.Errorf("%s: %d bytes, Data of %d chars, want %d", it.File, len(it.Bytes), len(it.Data), len(want))
+				}
+			}
+		})
+	}
+	if err := readGallery(t.TempDir(), []ui.GalleryItem{{File: "missing.png"}}); err == nil {
+		t.Error("a missing gallery file must fail")
 	}
 }

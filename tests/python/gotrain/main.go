@@ -1,19 +1,27 @@
 // Command gotrain runs the pure-Go trainer (package train) for a few steps
-// from given initial weights and batches, for the Python test that compares
-// it with the original optimize_params() in PyTorch:
+// from a given state and batches, for the Python test that compares it with
+// the original optimize_params() in PyTorch:
 //
 //	go run ./tests/python/gotrain -dir DIR -isize 32 -nc 1 -nz 100 -ngf 16
 //
 // DIR holds g_init.safetensors and d_init.safetensors (the original's state
-// dicts) and batches.safetensors (tensor "x", [steps, B, nc, isize, isize]).
-// It writes losses.json (one object per step) and g_after.safetensors,
-// d_after.safetensors.
+// dicts, BatchNorm running statistics and counters included),
+// batches.safetensors (tensor "x", [steps, B, nc, isize, isize]) and,
+// optionally, adam_g.safetensors and adam_d.safetensors: the optimisers'
+// state as train.Trainer.LoadOptimizerState reads it ("step", "exp_avg.KEY",
+// "exp_avg_sq.KEY"); without them Adam starts from zero. It runs one step per
+// batch, in order, and writes losses.json (one object per step),
+// g_after.safetensors, d_after.safetensors, adam_g_after.safetensors,
+// adam_d_after.safetensors and grads.safetensors (the last step's gradients
+// by state-dict key, flat).
 package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -75,6 +83,22 @@ func run(dir string, a modelfile.Arch) error {
 	if err := tr.LoadDiscriminator(func(n string) *modelfile.Tensor { return d[n] }); err != nil {
 		return err
 	}
+	ag, err := read(filepath.Join(dir, "adam_g.safetensors"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	ad, err := read(filepath.Join(dir, "adam_d.safetensors"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if (ag == nil) != (ad == nil) {
+		return fmt.Errorf("%s: give both adam_g.safetensors and adam_d.safetensors, or neither", dir)
+	}
+	if ag != nil {
+		if err := tr.LoadOptimizerState(func(n string) *modelfile.Tensor { return ag[n] }, func(n string) *modelfile.Tensor { return ad[n] }); err != nil {
+			return err
+		}
+	}
 	bs, err := read(filepath.Join(dir, "batches.safetensors"))
 	if err != nil {
 		return err
@@ -106,9 +130,24 @@ func run(dir string, a modelfile.Arch) error {
 	if err := tr.GeneratorFile(modelfile.Metadata{}).Save(filepath.Join(dir, "g_after.safetensors")); err != nil {
 		return err
 	}
-	df := modelfile.New(modelfile.Metadata{Kind: modelfile.KindCheckpoint, Arch: a, Norm: modelfile.DefaultNorm(a.NC), FormatVersion: modelfile.FormatVersion})
-	for _, t := range tr.DiscriminatorTensors() {
-		df.Add(t)
+	og, od := tr.OptimizerState()
+	var grads []*modelfile.Tensor
+	for k, g := range tr.Gradients() {
+		grads = append(grads, modelfile.NewF32(k, []int{len(g)}, g))
 	}
-	return df.Save(filepath.Join(dir, "d_after.safetensors"))
+	for name, ts := range map[string][]*modelfile.Tensor{
+		"d_after.safetensors":      tr.DiscriminatorTensors(),
+		"adam_g_after.safetensors": og,
+		"adam_d_after.safetensors": od,
+		"grads.safetensors":        grads,
+	} {
+		f := modelfile.New(modelfile.Metadata{Kind: modelfile.KindCheckpoint, Arch: a, Norm: modelfile.DefaultNorm(a.NC), FormatVersion: modelfile.FormatVersion})
+		for _, t := range ts {
+			f.Add(t)
+		}
+		if err := f.Save(filepath.Join(dir, name)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

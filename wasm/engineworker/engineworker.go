@@ -1,8 +1,9 @@
 //go:build js && wasm
 
-// Command worker is the engine-only WebAssembly program that runs in the demo
-// page's Web Workers (web/worker.js boots it). It holds one model and answers
-// two messages:
+// Package engineworker is what the demo page's program (wasm/app) runs when
+// it is started inside a Web Worker (web/worker.js boots it with the page's
+// own compiled module, so the site ships one wasm program for both): the
+// engine alone, holding one model and answering two messages:
 //
 //	{op: "load", bytes: Uint8Array}                -> {op: "load", ok: true} | {op: "load", error}
 //	{op: "score", id, name, bytes: Uint8Array}      -> {id, name, score, thumb: Uint8Array} | {id, name, error}
@@ -13,7 +14,7 @@
 // preprocess.ThumbSide pixels on a side (preprocess.ThumbnailPNG), for the batch view's table.
 // Decoding uses package preprocess, so a worker's pixels and scores are
 // exactly those of the page and of `ganomaly score`.
-package main
+package engineworker
 
 import (
 	"fmt"
@@ -26,7 +27,11 @@ import (
 
 var model *engine.Model
 
-func main() {
+// InWorker reports whether the program runs in a Web Worker (no document).
+func InWorker() bool { return !js.Global().Get("document").Truthy() }
+
+// Run answers the worker's messages; it never returns.
+func Run() {
 	handle := js.FuncOf(func(this js.Value, args []js.Value) any {
 		reply := handleMessage(args[0])
 		js.Global().Call("postMessage", reply)

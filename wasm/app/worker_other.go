@@ -1,0 +1,6 @@
+//go:build !(js && wasm)
+
+package main
+
+func inWorker() bool { return false }
+func runWorker()     {}
