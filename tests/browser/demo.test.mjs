@@ -336,17 +336,29 @@ test("labelled samples: normal/anomaly badges and the live ROC", async () => {
   }
   assert.ok(labels.includes("normal") && labels.includes("anomalous"), "samples carry both labels");
   await page.click("button.tab:has-text('Batch')");
+  // The table may still hold an earlier batch of the same samples, done: only
+  // the batch this click starts may be read (its start is seen by an
+  // observer, however quickly it runs).
+  await page.evaluate(() => {
+    window.__batchStarted = false;
+    const root = document.querySelector(".batch-view");
+    new MutationObserver(() => { if (root.dataset.state === "running") window.__batchStarted = true; })
+      .observe(root, { attributes: true, attributeFilter: ["data-state"] });
+  });
   await page.click("button:has-text('Score all sample images')");
   // Every sample has its row and its score (rows arrive as the workers finish,
   // so a partial table must not be read), the batch is done and the ROC box
-  // has caught up: the rows are read in the same frame as that check.
-  const rows = await (await page.waitForFunction((n) => {
+  // has caught up with every labelled row: the rows and the box are read in
+  // the same frame as that check.
+  const { rows, box } = await (await page.waitForFunction((n) => {
     const root = document.querySelector(".batch-view");
     const trs = [...document.querySelectorAll("[data-testid=batch-table] tbody tr")];
-    if (root?.dataset.state !== "done" || Number(root.dataset.done) !== n || trs.length !== n ||
+    const box = document.querySelector(".batch-view .roc-box")?.textContent ?? "";
+    const labelled = trs.filter((tr) => ["normal", "abnormal"].includes(tr.children[2].textContent)).length;
+    if (!window.__batchStarted || root?.dataset.state !== "done" || Number(root.dataset.done) !== n || trs.length !== n ||
       [...document.querySelectorAll("[data-testid=batch-table] tbody td.num")].some((td) => td.textContent === "…") ||
-      !/AUROC/.test(document.querySelector(".roc-box")?.textContent ?? "")) return false;
-    return trs.map((tr) => ({ label: tr.children[2].textContent, score: Number(tr.children[3].dataset.score) }));
+      !/AUROC/.test(box) || !box.includes(`from the ${labelled} labelled images`)) return false;
+    return { box, rows: trs.map((tr) => ({ label: tr.children[2].textContent, score: Number(tr.children[3].dataset.score) })) };
   }, labels.length, { timeout: 60000 })).jsonValue();
   assert.equal(rows.length, labels.length, "one row per sample image");
   // AUROC by pairs (ties count 1/2) must equal the page's.
@@ -354,7 +366,7 @@ test("labelled samples: normal/anomaly badges and the live ROC", async () => {
   let sum = 0;
   for (const p of pos) for (const q of neg) sum += p.score > q.score ? 1 : p.score === q.score ? 0.5 : 0;
   const auc = sum / (pos.length * neg.length);
-  assert.match(await page.textContent(".roc-box"), new RegExp("AUROC " + auc.toFixed(3).replace(".", "\\.")));
+  assert.match(box, new RegExp("AUROC " + auc.toFixed(3).replace(".", "\\.")));
   await shot(page, "8b-batch-labelled-roc");
   await page.selectOption("#model-select", defaultModel.file);
   await page.waitForFunction((f) => document.querySelector(".model-info b")?.textContent === f, defaultModel.file);
