@@ -14,43 +14,29 @@ import "unsafe"
 // an operand's end.
 
 // packA writes A (m×k) in panels of tileM rows, k-major, zero rows past m.
-func packA(ap []float32, a matrix, m, k, mp int) {
-	for i0 := 0; i0 < mp; i0 += tileM {
-		panel := ap[i0*k : (i0+tileM)*k]
-		if i0+tileM <= m {
-			packPanel(panel, a.data[i0*a.rs:], a.rs, a.cs, tileM, k)
+func packA(ap []float32, a matrix, m, k, mp int) { packRows(ap, a, m, k, mp, tileM) }
+
+// packB writes B (k×n) in panels of tileN columns, k-major, zero columns
+// past n: the rows of Bᵀ.
+func packB(bp []float32, b matrix, k, n, np int) { packRows(bp, b.t(), n, k, np, tileN) }
+
+// packRows writes the m×k matrix a in panels of w rows, k-major, zero rows
+// past m (up to mp).
+func packRows(dst []float32, a matrix, m, k, mp, w int) {
+	for i0 := 0; i0 < mp; i0 += w {
+		panel := dst[i0*k : (i0+w)*k]
+		if i0+w <= m {
+			packPanel(panel, a.data[i0*a.rs:], a.rs, a.cs, w, k)
 			continue
 		}
-		for r := 0; r < tileM; r++ {
+		for r := 0; r < w; r++ {
 			i := i0 + r
 			for p := 0; p < k; p++ {
 				v := float32(0)
 				if i < m {
 					v = a.data[i*a.rs+p*a.cs]
 				}
-				panel[p*tileM+r] = v
-			}
-		}
-	}
-}
-
-// packB writes B (k×n) in panels of tileN columns, k-major, zero columns
-// past n.
-func packB(bp []float32, b matrix, k, n, np int) {
-	for j0 := 0; j0 < np; j0 += tileN {
-		panel := bp[j0*k : (j0+tileN)*k]
-		if j0+tileN <= n {
-			packPanel(panel, b.data[j0*b.cs:], b.cs, b.rs, tileN, k)
-			continue
-		}
-		for t := 0; t < tileN; t++ {
-			j := j0 + t
-			for p := 0; p < k; p++ {
-				v := float32(0)
-				if j < n {
-					v = b.data[p*b.rs+j*b.cs]
-				}
-				panel[p*tileN+t] = v
+				panel[p*w+r] = v
 			}
 		}
 	}
