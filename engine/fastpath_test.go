@@ -243,7 +243,7 @@ func TestWinogradShapes(t *testing.T) {
 }
 
 // TestWinograd4Identity checks the F(4, 2) transforms exactly: Bᵀ and Aᵀ are
-// read back from bt5 and at5 (applied to unit vectors, which float32 does
+// read back from WinoInput4 and WinoOutput4 (applied to unit vectors, which float32 does
 // exactly), G is wino4G, and Aᵀ[(G g) ⊙ (Bᵀ d)] must equal the correlation
 // of d (5 values) with g (2 taps) for random d and g, in float64.
 func TestWinograd4Identity(t *testing.T) {
@@ -252,11 +252,11 @@ func TestWinograd4Identity(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		var e [5]float32
 		e[i] = 1
-		t0, t1, t2, t3, t4 := bt5(e[0], e[1], e[2], e[3], e[4])
+		t0, t1, t2, t3, t4 := WinoInput4(e[0], e[1], e[2], e[3], e[4])
 		for a, v := range []float32{t0, t1, t2, t3, t4} {
 			bt[a][i] = float64(v)
 		}
-		y0, y1, y2, y3 := at5(e[0], e[1], e[2], e[3], e[4])
+		y0, y1, y2, y3 := WinoOutput4(e[0], e[1], e[2], e[3], e[4])
 		for y, v := range []float32{y0, y1, y2, y3} {
 			at[y][i] = float64(v)
 		}

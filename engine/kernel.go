@@ -1,6 +1,7 @@
 package engine
 
-// The register-tiled GEMM micro-kernel and the portable tanh, exported for
+// The register-tiled GEMM micro-kernel, the portable tanh and (in
+// winograd.go) the 1-D Winograd F(4, 2) transforms, exported for
 // the pure-Go trainer (package train), so that training and inference share
 // one implementation and the same platform-independent rounding.
 

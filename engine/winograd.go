@@ -394,8 +394,9 @@ func (l *layer) winoOutput(out []float32, ws *workspace) {
 // The kernel transform runs in float64 at load time and rounds once.
 var wino4G = [5][2]float64{{1, 0}, {0.5, 0.5}, {-1.0 / 6, 1.0 / 6}, {-8.0 / 3, -4.0 / 3}, {0, 0.5}}
 
-// bt5 is the 1-D input transform Bᵀ x of F(4, 2).
-func bt5(x0, x1, x2, x3, x4 float32) (t0, t1, t2, t3, t4 float32) {
+// WinoInput4 is the 1-D input transform Bᵀ x of F(4, 2) (exported for the
+// trainer, which uses the same transforms).
+func WinoInput4(x0, x1, x2, x3, x4 float32) (t0, t1, t2, t3, t4 float32) {
 	x3x3 := x3 + x3
 	t0 = ((x0 - (x1 + x1)) - x2) + x3x3
 	t1 = (x2 - x1) + x3x3
@@ -405,8 +406,8 @@ func bt5(x0, x1, x2, x3, x4 float32) (t0, t1, t2, t3, t4 float32) {
 	return
 }
 
-// at5 is the 1-D output transform Aᵀ m of F(4, 2).
-func at5(m0, m1, m2, m3, m4 float32) (y0, y1, y2, y3 float32) {
+// WinoOutput4 is the 1-D output transform Aᵀ m of F(4, 2).
+func WinoOutput4(m0, m1, m2, m3, m4 float32) (y0, y1, y2, y3 float32) {
 	d, s := m1-m2, m1+m2
 	y0 = (m0 + s) + m3
 	y1 = d + float32(0.5*m3)
@@ -463,16 +464,16 @@ func winoInputPanels4(pad []float32, planeSize int, offs []int, tileRS, tileCS, 
 					_, _ = plane[p0+last], v[o+u+24*gs] // the bounds of every access below
 					d, w := unsafe.Pointer(&plane[p0]), unsafe.Pointer(&v[o+u])
 					// Bᵀ d column by column, then (Bᵀ d) B row by row, unrolled.
-					t00, t01, t02, t03, t04 := bt5(ld(d, r0+c0), ld(d, r1+c0), ld(d, r2+c0), ld(d, r3+c0), ld(d, r4+c0))
-					t10, t11, t12, t13, t14 := bt5(ld(d, r0+c1), ld(d, r1+c1), ld(d, r2+c1), ld(d, r3+c1), ld(d, r4+c1))
-					t20, t21, t22, t23, t24 := bt5(ld(d, r0+c2), ld(d, r1+c2), ld(d, r2+c2), ld(d, r3+c2), ld(d, r4+c2))
-					t30, t31, t32, t33, t34 := bt5(ld(d, r0+c3), ld(d, r1+c3), ld(d, r2+c3), ld(d, r3+c3), ld(d, r4+c3))
-					t40, t41, t42, t43, t44 := bt5(ld(d, r0+c4), ld(d, r1+c4), ld(d, r2+c4), ld(d, r3+c4), ld(d, r4+c4))
-					y00, y01, y02, y03, y04 := bt5(t00, t10, t20, t30, t40)
-					y10, y11, y12, y13, y14 := bt5(t01, t11, t21, t31, t41)
-					y20, y21, y22, y23, y24 := bt5(t02, t12, t22, t32, t42)
-					y30, y31, y32, y33, y34 := bt5(t03, t13, t23, t33, t43)
-					y40, y41, y42, y43, y44 := bt5(t04, t14, t24, t34, t44)
+					t00, t01, t02, t03, t04 := WinoInput4(ld(d, r0+c0), ld(d, r1+c0), ld(d, r2+c0), ld(d, r3+c0), ld(d, r4+c0))
+					t10, t11, t12, t13, t14 := WinoInput4(ld(d, r0+c1), ld(d, r1+c1), ld(d, r2+c1), ld(d, r3+c1), ld(d, r4+c1))
+					t20, t21, t22, t23, t24 := WinoInput4(ld(d, r0+c2), ld(d, r1+c2), ld(d, r2+c2), ld(d, r3+c2), ld(d, r4+c2))
+					t30, t31, t32, t33, t34 := WinoInput4(ld(d, r0+c3), ld(d, r1+c3), ld(d, r2+c3), ld(d, r3+c3), ld(d, r4+c3))
+					t40, t41, t42, t43, t44 := WinoInput4(ld(d, r0+c4), ld(d, r1+c4), ld(d, r2+c4), ld(d, r3+c4), ld(d, r4+c4))
+					y00, y01, y02, y03, y04 := WinoInput4(t00, t10, t20, t30, t40)
+					y10, y11, y12, y13, y14 := WinoInput4(t01, t11, t21, t31, t41)
+					y20, y21, y22, y23, y24 := WinoInput4(t02, t12, t22, t32, t42)
+					y30, y31, y32, y33, y34 := WinoInput4(t03, t13, t23, t33, t43)
+					y40, y41, y42, y43, y44 := WinoInput4(t04, t14, t24, t34, t44)
 					st(w, g0, y00)
 					st(w, g1, y01)
 					st(w, g2, y02)
@@ -543,93 +544,93 @@ func winoOutputPlane4(m []float32, i0, gs, tt int, dst []float32, base, tileRS, 
 			_, _ = m[i+24*gs], dst[p+3*rs+3*cs] // the bounds of every access below
 			x, r := unsafe.Pointer(&m[i]), unsafe.Pointer(&dst[p])
 			// Aᵀ M column by column, then (Aᵀ M) A row by row, unrolled.
-			t00, t01, t02, t03 := at5(ld(x, g0), ld(x, g5), ld(x, g10), ld(x, g15), ld(x, g20))
-			t10, t11, t12, t13 := at5(ld(x, g1), ld(x, g6), ld(x, g11), ld(x, g16), ld(x, g21))
-			t20, t21, t22, t23 := at5(ld(x, g2), ld(x, g7), ld(x, g12), ld(x, g17), ld(x, g22))
-			t30, t31, t32, t33 := at5(ld(x, g3), ld(x, g8), ld(x, g13), ld(x, g18), ld(x, g23))
-			t40, t41, t42, t43 := at5(ld(x, g4), ld(x, g9), ld(x, g14), ld(x, g19), ld(x, g24))
+			t00, t01, t02, t03 := WinoOutput4(ld(x, g0), ld(x, g5), ld(x, g10), ld(x, g15), ld(x, g20))
+			t10, t11, t12, t13 := WinoOutput4(ld(x, g1), ld(x, g6), ld(x, g11), ld(x, g16), ld(x, g21))
+			t20, t21, t22, t23 := WinoOutput4(ld(x, g2), ld(x, g7), ld(x, g12), ld(x, g17), ld(x, g22))
+			t30, t31, t32, t33 := WinoOutput4(ld(x, g3), ld(x, g8), ld(x, g13), ld(x, g18), ld(x, g23))
+			t40, t41, t42, t43 := WinoOutput4(ld(x, g4), ld(x, g9), ld(x, g14), ld(x, g19), ld(x, g24))
 			var y0, y1, y2, y3 float32
 			switch act { // bias and activation as the values are stored
 			case spec.LeakyReLU:
-				y0, y1, y2, y3 = at5(t00, t10, t20, t30, t40)
+				y0, y1, y2, y3 = WinoOutput4(t00, t10, t20, t30, t40)
 				st(r, r0+c0, leaky(y0+bias))
 				st(r, r0+c1, leaky(y1+bias))
 				st(r, r0+c2, leaky(y2+bias))
 				st(r, r0+c3, leaky(y3+bias))
-				y0, y1, y2, y3 = at5(t01, t11, t21, t31, t41)
+				y0, y1, y2, y3 = WinoOutput4(t01, t11, t21, t31, t41)
 				st(r, r1+c0, leaky(y0+bias))
 				st(r, r1+c1, leaky(y1+bias))
 				st(r, r1+c2, leaky(y2+bias))
 				st(r, r1+c3, leaky(y3+bias))
-				y0, y1, y2, y3 = at5(t02, t12, t22, t32, t42)
+				y0, y1, y2, y3 = WinoOutput4(t02, t12, t22, t32, t42)
 				st(r, r2+c0, leaky(y0+bias))
 				st(r, r2+c1, leaky(y1+bias))
 				st(r, r2+c2, leaky(y2+bias))
 				st(r, r2+c3, leaky(y3+bias))
-				y0, y1, y2, y3 = at5(t03, t13, t23, t33, t43)
+				y0, y1, y2, y3 = WinoOutput4(t03, t13, t23, t33, t43)
 				st(r, r3+c0, leaky(y0+bias))
 				st(r, r3+c1, leaky(y1+bias))
 				st(r, r3+c2, leaky(y2+bias))
 				st(r, r3+c3, leaky(y3+bias))
 			case spec.ReLU:
-				y0, y1, y2, y3 = at5(t00, t10, t20, t30, t40)
+				y0, y1, y2, y3 = WinoOutput4(t00, t10, t20, t30, t40)
 				st(r, r0+c0, relu(y0+bias))
 				st(r, r0+c1, relu(y1+bias))
 				st(r, r0+c2, relu(y2+bias))
 				st(r, r0+c3, relu(y3+bias))
-				y0, y1, y2, y3 = at5(t01, t11, t21, t31, t41)
+				y0, y1, y2, y3 = WinoOutput4(t01, t11, t21, t31, t41)
 				st(r, r1+c0, relu(y0+bias))
 				st(r, r1+c1, relu(y1+bias))
 				st(r, r1+c2, relu(y2+bias))
 				st(r, r1+c3, relu(y3+bias))
-				y0, y1, y2, y3 = at5(t02, t12, t22, t32, t42)
+				y0, y1, y2, y3 = WinoOutput4(t02, t12, t22, t32, t42)
 				st(r, r2+c0, relu(y0+bias))
 				st(r, r2+c1, relu(y1+bias))
 				st(r, r2+c2, relu(y2+bias))
 				st(r, r2+c3, relu(y3+bias))
-				y0, y1, y2, y3 = at5(t03, t13, t23, t33, t43)
+				y0, y1, y2, y3 = WinoOutput4(t03, t13, t23, t33, t43)
 				st(r, r3+c0, relu(y0+bias))
 				st(r, r3+c1, relu(y1+bias))
 				st(r, r3+c2, relu(y2+bias))
 				st(r, r3+c3, relu(y3+bias))
 			case spec.None:
-				y0, y1, y2, y3 = at5(t00, t10, t20, t30, t40)
+				y0, y1, y2, y3 = WinoOutput4(t00, t10, t20, t30, t40)
 				st(r, r0+c0, y0+bias)
 				st(r, r0+c1, y1+bias)
 				st(r, r0+c2, y2+bias)
 				st(r, r0+c3, y3+bias)
-				y0, y1, y2, y3 = at5(t01, t11, t21, t31, t41)
+				y0, y1, y2, y3 = WinoOutput4(t01, t11, t21, t31, t41)
 				st(r, r1+c0, y0+bias)
 				st(r, r1+c1, y1+bias)
 				st(r, r1+c2, y2+bias)
 				st(r, r1+c3, y3+bias)
-				y0, y1, y2, y3 = at5(t02, t12, t22, t32, t42)
+				y0, y1, y2, y3 = WinoOutput4(t02, t12, t22, t32, t42)
 				st(r, r2+c0, y0+bias)
 				st(r, r2+c1, y1+bias)
 				st(r, r2+c2, y2+bias)
 				st(r, r2+c3, y3+bias)
-				y0, y1, y2, y3 = at5(t03, t13, t23, t33, t43)
+				y0, y1, y2, y3 = WinoOutput4(t03, t13, t23, t33, t43)
 				st(r, r3+c0, y0+bias)
 				st(r, r3+c1, y1+bias)
 				st(r, r3+c2, y2+bias)
 				st(r, r3+c3, y3+bias)
 			default:
-				y0, y1, y2, y3 = at5(t00, t10, t20, t30, t40)
+				y0, y1, y2, y3 = WinoOutput4(t00, t10, t20, t30, t40)
 				st(r, r0+c0, y0)
 				st(r, r0+c1, y1)
 				st(r, r0+c2, y2)
 				st(r, r0+c3, y3)
-				y0, y1, y2, y3 = at5(t01, t11, t21, t31, t41)
+				y0, y1, y2, y3 = WinoOutput4(t01, t11, t21, t31, t41)
 				st(r, r1+c0, y0)
 				st(r, r1+c1, y1)
 				st(r, r1+c2, y2)
 				st(r, r1+c3, y3)
-				y0, y1, y2, y3 = at5(t02, t12, t22, t32, t42)
+				y0, y1, y2, y3 = WinoOutput4(t02, t12, t22, t32, t42)
 				st(r, r2+c0, y0)
 				st(r, r2+c1, y1)
 				st(r, r2+c2, y2)
 				st(r, r2+c3, y3)
-				y0, y1, y2, y3 = at5(t03, t13, t23, t33, t43)
+				y0, y1, y2, y3 = WinoOutput4(t03, t13, t23, t33, t43)
 				st(r, r3+c0, y0)
 				st(r, r3+c1, y1)
 				st(r, r3+c2, y2)

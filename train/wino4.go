@@ -27,18 +27,8 @@ import (
 // the integer rows grow the transformed values): TestWinograd4Error bounds
 // it against the direct sums in float64.
 
-// bt5 is the 1-D input transform Bᵀ x.
-func bt5(x0, x1, x2, x3, x4 float32) (t0, t1, t2, t3, t4 float32) {
-	x3x3 := x3 + x3
-	t0 = ((x0 - (x1 + x1)) - x2) + x3x3
-	t1 = (x2 - x1) + x3x3
-	t2 = (x1 - float32(3*x2)) + x3x3
-	t3 = x3 - x1
-	t4 = ((x1 - (x2 + x2)) - x3) + (x4 + x4)
-	return
-}
-
-// b5 is its adjoint B m (the columns of Bᵀ).
+// b5 is the adjoint B m of the input transform (engine.WinoInput4: the
+// columns of Bᵀ).
 func b5(m0, m1, m2, m3, m4 float32) (y0, y1, y2, y3, y4 float32) {
 	s := (m0 + m1) + m2
 	y0 = m0
@@ -49,17 +39,8 @@ func b5(m0, m1, m2, m3, m4 float32) (y0, y1, y2, y3, y4 float32) {
 	return
 }
 
-// at5 is the 1-D output transform Aᵀ m.
-func at5(m0, m1, m2, m3, m4 float32) (y0, y1, y2, y3 float32) {
-	d, s := m1-m2, m1+m2
-	y0 = (m0 + s) + m3
-	y1 = d + float32(0.5*m3)
-	y2 = s + float32(0.25*m3)
-	y3 = (d + float32(0.125*m3)) + m4
-	return
-}
-
-// a5 is its adjoint A s (the columns of Aᵀ).
+// a5 is the adjoint A s of the output transform (engine.WinoOutput4: the
+// columns of Aᵀ).
 func a5(s0, s1, s2, s3 float32) (y0, y1, y2, y3, y4 float32) {
 	y0 = s0
 	y1 = ((s0 + s1) + s2) + s3
@@ -270,16 +251,16 @@ func (g wgeom) bigTransform4(big, v, pad []float32) {
 						d, o := unsafe.Pointer(&img[i0]), unsafe.Pointer(&v[t0])
 						for tx := 0; tx < g.th; tx++ {
 							// Bᵀ d column by column, then (Bᵀ d) B row by row.
-							t00, t01, t02, t03, t04 := bt5(ld(d, 0), ld(d, r1), ld(d, r2), ld(d, r3), ld(d, r4))
-							t10, t11, t12, t13, t14 := bt5(ld(d, c1), ld(d, r1+c1), ld(d, r2+c1), ld(d, r3+c1), ld(d, r4+c1))
-							t20, t21, t22, t23, t24 := bt5(ld(d, c2), ld(d, r1+c2), ld(d, r2+c2), ld(d, r3+c2), ld(d, r4+c2))
-							t30, t31, t32, t33, t34 := bt5(ld(d, c3), ld(d, r1+c3), ld(d, r2+c3), ld(d, r3+c3), ld(d, r4+c3))
-							t40, t41, t42, t43, t44 := bt5(ld(d, c4), ld(d, r1+c4), ld(d, r2+c4), ld(d, r3+c4), ld(d, r4+c4))
-							y00, y01, y02, y03, y04 := bt5(t00, t10, t20, t30, t40)
-							y10, y11, y12, y13, y14 := bt5(t01, t11, t21, t31, t41)
-							y20, y21, y22, y23, y24 := bt5(t02, t12, t22, t32, t42)
-							y30, y31, y32, y33, y34 := bt5(t03, t13, t23, t33, t43)
-							y40, y41, y42, y43, y44 := bt5(t04, t14, t24, t34, t44)
+							t00, t01, t02, t03, t04 := engine.WinoInput4(ld(d, 0), ld(d, r1), ld(d, r2), ld(d, r3), ld(d, r4))
+							t10, t11, t12, t13, t14 := engine.WinoInput4(ld(d, c1), ld(d, r1+c1), ld(d, r2+c1), ld(d, r3+c1), ld(d, r4+c1))
+							t20, t21, t22, t23, t24 := engine.WinoInput4(ld(d, c2), ld(d, r1+c2), ld(d, r2+c2), ld(d, r3+c2), ld(d, r4+c2))
+							t30, t31, t32, t33, t34 := engine.WinoInput4(ld(d, c3), ld(d, r1+c3), ld(d, r2+c3), ld(d, r3+c3), ld(d, r4+c3))
+							t40, t41, t42, t43, t44 := engine.WinoInput4(ld(d, c4), ld(d, r1+c4), ld(d, r2+c4), ld(d, r3+c4), ld(d, r4+c4))
+							y00, y01, y02, y03, y04 := engine.WinoInput4(t00, t10, t20, t30, t40)
+							y10, y11, y12, y13, y14 := engine.WinoInput4(t01, t11, t21, t31, t41)
+							y20, y21, y22, y23, y24 := engine.WinoInput4(t02, t12, t22, t32, t42)
+							y30, y31, y32, y33, y34 := engine.WinoInput4(t03, t13, t23, t33, t43)
+							y40, y41, y42, y43, y44 := engine.WinoInput4(t04, t14, t24, t34, t44)
 							st(o, g0, y00)
 							st(o, g1, y01)
 							st(o, g2, y02)
@@ -537,15 +518,15 @@ func (g wgeom) smallInverse4(m, small []float32) {
 				d, w := unsafe.Pointer(&img[4*ty*h]), unsafe.Pointer(&m[t0])
 				for tx := 0; tx < g.th; tx++ {
 					// Aᵀ M column by column, then (Aᵀ M) A row by row.
-					t00, t01, t02, t03 := at5(ld(w, g0), ld(w, g5), ld(w, g10), ld(w, g15), ld(w, g20))
-					t10, t11, t12, t13 := at5(ld(w, g1), ld(w, g6), ld(w, g11), ld(w, g16), ld(w, g21))
-					t20, t21, t22, t23 := at5(ld(w, g2), ld(w, g7), ld(w, g12), ld(w, g17), ld(w, g22))
-					t30, t31, t32, t33 := at5(ld(w, g3), ld(w, g8), ld(w, g13), ld(w, g18), ld(w, g23))
-					t40, t41, t42, t43 := at5(ld(w, g4), ld(w, g9), ld(w, g14), ld(w, g19), ld(w, g24))
-					y00, y01, y02, y03 := at5(t00, t10, t20, t30, t40)
-					y10, y11, y12, y13 := at5(t01, t11, t21, t31, t41)
-					y20, y21, y22, y23 := at5(t02, t12, t22, t32, t42)
-					y30, y31, y32, y33 := at5(t03, t13, t23, t33, t43)
+					t00, t01, t02, t03 := engine.WinoOutput4(ld(w, g0), ld(w, g5), ld(w, g10), ld(w, g15), ld(w, g20))
+					t10, t11, t12, t13 := engine.WinoOutput4(ld(w, g1), ld(w, g6), ld(w, g11), ld(w, g16), ld(w, g21))
+					t20, t21, t22, t23 := engine.WinoOutput4(ld(w, g2), ld(w, g7), ld(w, g12), ld(w, g17), ld(w, g22))
+					t30, t31, t32, t33 := engine.WinoOutput4(ld(w, g3), ld(w, g8), ld(w, g13), ld(w, g18), ld(w, g23))
+					t40, t41, t42, t43 := engine.WinoOutput4(ld(w, g4), ld(w, g9), ld(w, g14), ld(w, g19), ld(w, g24))
+					y00, y01, y02, y03 := engine.WinoOutput4(t00, t10, t20, t30, t40)
+					y10, y11, y12, y13 := engine.WinoOutput4(t01, t11, t21, t31, t41)
+					y20, y21, y22, y23 := engine.WinoOutput4(t02, t12, t22, t32, t42)
+					y30, y31, y32, y33 := engine.WinoOutput4(t03, t13, t23, t33, t43)
 					st(d, 0, y00)
 					st(d, c1, y01)
 					st(d, c2, y02)
