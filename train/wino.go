@@ -227,12 +227,18 @@ func (g wgeom) bigInverse(m, big, pad []float32) {
 				}
 			}
 		}
-		dst := big[c*g.b*H*H : (c+1)*g.b*H*H]
-		for b := 0; b < g.b; b++ {
-			img := pad[b*plane : (b+1)*plane]
-			for y := 0; y < H; y++ {
-				copy(dst[(b*H+y)*H:(b*H+y+1)*H], img[(y+1)*W+1:(y+1)*W+1+H])
-			}
+		unpadPlanes(big[c*g.b*H*H:(c+1)*g.b*H*H], pad, g.b, H)
+	}
+}
+
+// unpadPlanes copies the inside of n planes padded by one on every side
+// (pad, as engine.PadPlanes lays them out) into dst, n planes of side h.
+func unpadPlanes(dst, pad []float32, n, h int) {
+	w := h + 2
+	for b := 0; b < n; b++ {
+		img := pad[b*w*w : (b+1)*w*w]
+		for y := 0; y < h; y++ {
+			copy(dst[(b*h+y)*h:(b*h+y+1)*h], img[(y+1)*w+1:(y+1)*w+1+h])
 		}
 	}
 }

@@ -385,13 +385,7 @@ func (g wgeom) bigInverse4(m, big, pad []float32) {
 				}
 			}
 		}
-		dst := big[c*g.b*H*H : (c+1)*g.b*H*H]
-		for b := 0; b < g.b; b++ {
-			img := pad[b*plane : (b+1)*plane]
-			for y := 0; y < H; y++ {
-				copy(dst[(b*H+y)*H:(b*H+y+1)*H], img[(y+1)*W+1:(y+1)*W+1+H])
-			}
-		}
+		unpadPlanes(big[c*g.b*H*H:(c+1)*g.b*H*H], pad, g.b, H)
 	}
 }
 
