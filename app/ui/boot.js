@@ -126,7 +126,16 @@
   function answer() {
     if (window.ganomalyGo) return; // mounting now: the Go program shows it
     const panel = document.querySelector(".result");
-    if (!panel) return;
+    if (!panel) {
+      // A click on a sample before the parser has reached the result panel
+      // (the page arrives in pieces and is drawn as it comes): answered as
+      // soon as the rest is here.
+      if (document.readyState === "loading" && !early.waiting) {
+        early.waiting = true;
+        document.addEventListener("DOMContentLoaded", answer, { once: true });
+      }
+      return;
+    }
     const html = early.results && early.results[early.pick];
     if (html) {
       const t = document.createElement("template");

@@ -6,6 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import zlib from "node:zlib";
 import { root, siteDir, startServer, launch, cliScores, shot } from "./lib.mjs";
@@ -91,6 +92,54 @@ test("the pre-rendered page answers a sample click before the engine runs, then 
   assert.ok(workerAt > readyAt, `worker.js requested at ${workerAt} ms, data-ready at ${readyAt} ms`);
   assert.deepEqual(requests.filter((p) => p.endsWith(".wasm")), ["/web/app.wasm"], "the wasm requested");
   await page.close();
+});
+
+test("a click on a sample before the rest of the page has arrived is answered when it arrives", async () => {
+  // The page in two pieces: up to the gallery at once, the rest (the result
+  // panel among it) only after the click; the early verdicts never come.
+  const html = fs.readFileSync(path.join(siteDir, "index.html"), "utf8");
+  const cut = html.indexOf('<div class="panel result"');
+  assert.ok(cut > html.indexOf('class="sample"'), "the result panel comes after the gallery");
+  let rest;
+  const restReady = new Promise((r) => (rest = r));
+  const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml" };
+  const split = http.createServer(async (req, res) => {
+    const p = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    if (p === "/" || p === "/index.html") {
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+      res.write(html.slice(0, cut) + " ".repeat(4096)); // past the parser's first chunk
+      await restReady;
+      res.end(html.slice(cut));
+      return;
+    }
+    const f = path.join(siteDir, path.normalize(p));
+    if (!f.startsWith(siteDir) || !fs.existsSync(f) || !fs.statSync(f).isFile()) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { "Content-Type": types[path.extname(f)] || "application/octet-stream" });
+    fs.createReadStream(f).pipe(res);
+  });
+  await new Promise((r) => split.listen(0, "127.0.0.1", r));
+  const own = await launch();
+  try {
+    const page = await own.ctx.newPage();
+    page.on("pageerror", (e) => console.error("pageerror:", e.message));
+    await page.route("**/web/gallery/early.json", () => {}); // never answered
+    await page.route("**/web/app.wasm", () => {});
+    await page.goto(`http://127.0.0.1:${split.address().port}/`, { waitUntil: "commit" });
+    await page.waitForSelector("button.sample");
+    assert.equal(await page.$(".result"), null, "the result panel is not there yet");
+    const file = await page.$eval("button.sample", (b) => b.dataset.file);
+    await page.click(`button.sample[data-file="${file}"]`);
+    rest();
+    await page.waitForSelector("[data-testid=pending]", { timeout: 5000 });
+    assert.match(await page.textContent("[data-testid=pending]"), new RegExp("gallery/" + file));
+  } finally {
+    await own.close();
+    split.close();
+  }
 });
 
 test("a batch before the workers have started waits for them and is scored in them", async () => {
