@@ -29,6 +29,10 @@
 //   fetched_gzip         the same for everything fetched during the load
 //   offline_verdict_ms   then offline (service worker): reload, click, verdict
 //   offline_live_verdict_ms  and the page's own verdict
+//   floor_click_ms       then, in another fresh browser, click_ms for a page that
+//                        holds one button and nothing else (served and clicked the
+//                        same way): what a cold browser, a navigation and this
+//                        benchmark's round trips cost on the machine at that time
 // then a median line ({"median": true, ...}) and the gzip size of the whole
 // site (site_gzip) and of all but what only the Train view loads
 // (site_gzip_without_train). BENCH_LOADS sets the number of loads (default 5).
@@ -61,11 +65,25 @@ function gzipSize(file) {
 // they blocked the server for the first load's app.wasm.
 for (const f of walk(siteDir)) gzipSize(f);
 
+// The floor: a page with one gallery-like button and nothing else, served
+// by the same server and clicked by the same code, each load in its own
+// fresh browser right after the site's. What it measures is the cost of a
+// cold browser, a navigation and the benchmark's own round trips on this
+// machine at that moment, which no page can go below.
+const floorPath = "/__bench-floor.html";
+const floorPage = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>floor</title></head>' +
+  '<body><button class="sample" data-file="floor">a sample</button></body></html>';
+
 // The server logs every request it answers with a body: when, what, and the
 // gzip -9 size of that file (what a compressing host would send).
 let log = [];
 const server = http.createServer((req, res) => {
   let p = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  if (p === floorPath) {
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache" });
+    res.end(floorPage);
+    return;
+  }
   if (p.endsWith("/")) p += "index.html";
   const file = path.join(siteDir, path.normalize(p));
   if (!file.startsWith(siteDir) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
@@ -108,7 +126,7 @@ function probe() {
 
 // pickAndWait navigates, clicks the first sample as soon as it can be clicked
 // and waits for its verdict; returns the page's numbers.
-async function pickAndWait(page, navigate) {
+async function pickAndWait(page, navigate, { verdict = true } = {}) {
   await navigate();
   // A real mouse click at the first sample as soon as it is on screen (not
   // page.click, whose actionability checks wait for the layout to settle).
@@ -126,7 +144,7 @@ async function pickAndWait(page, navigate) {
     await page.mouse.click(at.x, at.y);
     if (await page.evaluate(() => window.__bench.click !== null).catch(() => false)) break;
   }
-  await page.waitForFunction(() => window.__bench.live !== null && window.__bench.ready !== null, null, { timeout: 60000 });
+  if (verdict) await page.waitForFunction(() => window.__bench.live !== null && window.__bench.ready !== null, null, { timeout: 60000 });
   return page.evaluate(() => ({
     ...window.__bench,
     paint: performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint")?.startTime ?? null,
@@ -200,10 +218,21 @@ for (let i = 0; i < loads; i++) {
       offline_verdict_ms: round(off.verdict), offline_live_verdict_ms: round(off.live), offline_ready_ms: round(off.ready),
     };
     rows.push(row);
-    console.log(JSON.stringify(row));
   } finally {
     await browser.close();
   }
+  {
+    const b = await launch();
+    try {
+      const page = b.ctx.pages()[0] || (await b.ctx.newPage());
+      await page.addInitScript(probe);
+      const f = await pickAndWait(page, () => page.goto(url + floorPath.slice(1), { waitUntil: "commit" }), { verdict: false });
+      rows[rows.length - 1].floor_click_ms = round(f.click);
+    } finally {
+      await b.close();
+    }
+  }
+  console.log(JSON.stringify(rows[rows.length - 1]));
 }
 server.close();
 
@@ -219,7 +248,7 @@ const median = (xs) => {
   return v.length ? v[(v.length - 1) >> 1] + (v.length % 2 ? 0 : (v[v.length >> 1] - v[(v.length - 1) >> 1]) / 2) : null;
 };
 const med = { median: true, loads };
-for (const k of ["first_paint_ms", "seen_ms", "click_ms", "click_answer_ms", "ready_ms", "verdict_ms", "live_verdict_ms", "before_verdict_gzip", "received_before_verdict_gzip", "fetched_gzip", "offline_verdict_ms", "offline_live_verdict_ms", "offline_ready_ms"]) {
+for (const k of ["first_paint_ms", "seen_ms", "click_ms", "click_answer_ms", "floor_click_ms", "ready_ms", "verdict_ms", "live_verdict_ms", "before_verdict_gzip", "received_before_verdict_gzip", "fetched_gzip", "offline_verdict_ms", "offline_live_verdict_ms", "offline_ready_ms"]) {
   med[k] = median(rows.map((r) => r[k]));
 }
 med.marks = {};
