@@ -129,10 +129,11 @@
     if (!panel) {
       // A click on a sample before the parser has reached the result panel
       // (the page arrives in pieces and is drawn as it comes): answered as
-      // soon as the rest is here.
+      // soon as the rest is parsed ("interactive" comes before the deferred
+      // scripts run and DOMContentLoaded).
       if (document.readyState === "loading" && !early.waiting) {
         early.waiting = true;
-        document.addEventListener("DOMContentLoaded", answer, { once: true });
+        document.addEventListener("readystatechange", answer, { once: true });
       }
       return;
     }
