@@ -2,6 +2,7 @@ package gan
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -19,13 +20,7 @@ import (
 func TestThePureGoTrainerMatches(t *testing.T) {
 	const trainStepRTol = 1e-5
 	opt := small(11)
-	m := newModel(t, opt)
-	gopt := train.DefaultOptions(opt.Arch)
-	gopt.NDF, gopt.Seed = opt.NDF, opt.Seed
-	g, err := train.New(gopt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, g, _ := bothTrainers(t, opt)
 	ours, err := m.G.tensors("")
 	if err != nil {
 		t.Fatal(err)
@@ -52,30 +47,7 @@ func TestThePureGoTrainerMatches(t *testing.T) {
 	}
 	const n = 16
 	a := opt.Arch
-	vals := randomValues(21, n*a.NC*a.ISize*a.ISize)
-	x, err := FromFloat32(vals, []int64{n, int64(a.NC), int64(a.ISize), int64(a.ISize)}, gotch.CPU)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want Losses
-	OnTorchThread(func() { want, err = m.Step(x, 0) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := g.Step(vals)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		name      string
-		got, want float64
-	}{{"errG", got.ErrG, want.ErrG}, {"errG adv", got.ErrGAdv, want.ErrGAdv}, {"errG con", got.ErrGCon, want.ErrGCon},
-		{"errG enc", got.ErrGEnc, want.ErrGEnc}, {"errD", got.ErrD, want.ErrD}, {"errD real", got.ErrDReal, want.ErrDReal},
-		{"errD fake", got.ErrDFake, want.ErrDFake}} {
-		if r := math.Abs(c.got-c.want) / math.Max(math.Abs(c.want), 1e-12); r > trainStepRTol {
-			t.Errorf("%s: pure Go %v, libtorch %v (relative %.3g > %g)", c.name, c.got, c.want, r, trainStepRTol)
-		}
-	}
+	stepBoth(t, m, g, randomValues(21, n*a.NC*a.ISize*a.ISize), 0, trainStepRTol, "")
 }
 
 // TestFiveStepsMatchThePureGoTrainer compares the two trainers step by
@@ -112,13 +84,7 @@ func TestFiveStepsMatchThePureGoTrainer(t *testing.T) {
 		n         = 16
 	)
 	opt := small(13)
-	m := newModel(t, opt)
-	gopt := train.DefaultOptions(opt.Arch)
-	gopt.NDF, gopt.Seed = opt.NDF, opt.Seed
-	g, err := train.New(gopt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, g, gopt := bothTrainers(t, opt)
 	a := opt.Arch
 	f32 := func(tn *modelfile.Tensor) []float32 {
 		v, err := tn.Float32s()
@@ -162,31 +128,7 @@ func TestFiveStepsMatchThePureGoTrainer(t *testing.T) {
 			t.Fatalf("step %d: loading the pure-Go state: %v", step, err)
 		}
 		vals := randomValues(uint64(40+step), n*a.NC*a.ISize*a.ISize)
-		x, err := FromFloat32(vals, []int64{n, int64(a.NC), int64(a.ISize), int64(a.ISize)}, gotch.CPU)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want Losses
-		OnTorchThread(func() { want, err = m.Step(x, int64(step)) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := g.Step(vals)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range []struct {
-			name      string
-			got, want float64
-		}{{"errG", got.ErrG, want.ErrG}, {"errG adv", got.ErrGAdv, want.ErrGAdv}, {"errG con", got.ErrGCon, want.ErrGCon},
-			{"errG enc", got.ErrGEnc, want.ErrGEnc}, {"errD", got.ErrD, want.ErrD}, {"errD real", got.ErrDReal, want.ErrDReal},
-			{"errD fake", got.ErrDFake, want.ErrDFake}} {
-			r := math.Abs(c.got-c.want) / math.Max(math.Abs(c.want), 1e-12)
-			worstLoss = math.Max(worstLoss, r)
-			if r > stepRTol {
-				t.Errorf("step %d: %s: pure Go %v, libtorch %v (relative %.3g > %g)", step, c.name, c.got, c.want, r, stepRTol)
-			}
-		}
+		worstLoss = math.Max(worstLoss, stepBoth(t, m, g, vals, int64(step), stepRTol, fmt.Sprintf("step %d: ", step)))
 
 		// After the step.
 		var theirs []*modelfile.Tensor
@@ -286,6 +228,56 @@ func TestFiveStepsMatchThePureGoTrainer(t *testing.T) {
 	}
 	t.Logf("largest differences over %d steps: losses %.3g relative, gradients %.3g in norm, decided weights %.3g absolute",
 		steps, worstLoss, worstGrad, worstWeight)
+}
+
+// bothTrainers builds the libtorch trainer and the pure-Go trainer from the
+// same options and seed.
+func bothTrainers(t *testing.T, opt Options) (*Model, *train.Trainer, train.Options) {
+	t.Helper()
+	m := newModel(t, opt)
+	gopt := train.DefaultOptions(opt.Arch)
+	gopt.NDF, gopt.Seed = opt.NDF, opt.Seed
+	g, err := train.New(gopt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, g, gopt
+}
+
+// stepBoth takes one step of the libtorch trainer m and the pure-Go trainer
+// g on the same batch and checks their seven losses against each other to
+// rtol (relative); it returns the largest relative difference.
+func stepBoth(t *testing.T, m *Model, g *train.Trainer, vals []float32, seedStep int64, rtol float64, what string) float64 {
+	t.Helper()
+	a := m.Opt.Arch
+	n := len(vals) / (a.NC * a.ISize * a.ISize)
+	x, err := FromFloat32(vals, []int64{int64(n), int64(a.NC), int64(a.ISize), int64(a.ISize)}, gotch.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want Losses
+	OnTorchThread(func() { want, err = m.Step(x, seedStep) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := g.Step(vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var worst float64
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{{"errG", got.ErrG, want.ErrG}, {"errG adv", got.ErrGAdv, want.ErrGAdv}, {"errG con", got.ErrGCon, want.ErrGCon},
+		{"errG enc", got.ErrGEnc, want.ErrGEnc}, {"errD", got.ErrD, want.ErrD}, {"errD real", got.ErrDReal, want.ErrDReal},
+		{"errD fake", got.ErrDFake, want.ErrDFake}} {
+		r := math.Abs(c.got-c.want) / math.Max(math.Abs(c.want), 1e-12)
+		worst = math.Max(worst, r)
+		if r > rtol {
+			t.Errorf("%s%s: pure Go %v, libtorch %v (relative %.3g > %g)", what, c.name, c.got, c.want, r, rtol)
+		}
+	}
+	return worst
 }
 
 // OnTorchThread2 is OnTorchThread for a function that returns an error.
