@@ -44,17 +44,13 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import zlib from "node:zlib";
-import { siteDir, launch } from "./lib.mjs";
+import { siteDir, launch, contentTypes, siteFile } from "./lib.mjs";
 
 const loads = Number(process.env.BENCH_LOADS || 5);
 const gzipServe = process.env.BENCH_LOAD_GZIP === "1";
 const traceDir = process.env.BENCH_LOAD_TRACE || "";
 if (traceDir) fs.mkdirSync(traceDir, { recursive: true });
 
-const types = {
-  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json",
-  ".wasm": "application/wasm", ".png": "image/png", ".svg": "image/svg+xml", ".webmanifest": "application/manifest+json",
-};
 const gzCache = new Map();
 function gzipSize(file) {
   if (!gzCache.has(file)) gzCache.set(file, zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length);
@@ -84,14 +80,14 @@ const server = http.createServer((req, res) => {
     res.end(floorPage);
     return;
   }
-  if (p.endsWith("/")) p += "index.html";
-  const file = path.join(siteDir, path.normalize(p));
-  if (!file.startsWith(siteDir) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+  const file = siteFile(siteDir, p);
+  if (!file) {
     res.writeHead(404);
     res.end("not found");
     return;
   }
-  const headers = { "Content-Type": types[path.extname(file)] || "application/octet-stream", "Cache-Control": "no-cache" };
+  if (p.endsWith("/")) p += "index.html";
+  const headers = { "Content-Type": contentTypes[path.extname(file)] || "application/octet-stream", "Cache-Control": "no-cache" };
   let body = file;
   if (gzipServe && /\bgzip\b/.test(req.headers["accept-encoding"] || "") && fs.existsSync(file + ".gz")) {
     body = file + ".gz";

@@ -17,6 +17,21 @@ export const siteDir = process.env.SITE_DIR || path.join(root, "build/site");
 export const artifacts = process.env.ARTIFACTS || path.join(root, "build/test-artifacts");
 fs.mkdirSync(artifacts, { recursive: true });
 
+// contentTypes are the Content-Types a static host sends the site's files with.
+export const contentTypes = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json",
+  ".wasm": "application/wasm", ".png": "image/png", ".svg": "image/svg+xml", ".webmanifest": "application/manifest+json",
+};
+
+// siteFile is the file under dir that the URL path p names (index.html for a
+// folder), or null when there is none or p would leave dir. For the tests'
+// own small servers in node, which need hooks the project's server lacks.
+export function siteFile(dir, p) {
+  if (p.endsWith("/")) p += "index.html";
+  const file = path.join(dir, path.normalize(p));
+  return file.startsWith(dir) && fs.existsSync(file) && fs.statSync(file).isFile() ? file : null;
+}
+
 // startServer serves the built site with the project's own static server
 // (app/cmd/site -serve) on a free port and resolves to its URL.
 export function startServer(prefix = "", dir = siteDir) {

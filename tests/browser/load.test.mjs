@@ -9,7 +9,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import zlib from "node:zlib";
-import { root, siteDir, startServer, launch, cliScores, shot } from "./lib.mjs";
+import { root, siteDir, startServer, launch, cliScores, shot, contentTypes, siteFile } from "./lib.mjs";
 
 const models = JSON.parse(fs.readFileSync(path.join(siteDir, "web/models/index.json")));
 const modelPath = path.join(siteDir, "web/models", (models.find((m) => m.default) || models[0]).file);
@@ -102,7 +102,6 @@ test("a click on a sample before the rest of the page has arrived is answered wh
   assert.ok(cut > html.indexOf('class="sample"'), "the result panel comes after the gallery");
   let rest;
   const restReady = new Promise((r) => (rest = r));
-  const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml" };
   const split = http.createServer(async (req, res) => {
     const p = decodeURIComponent(new URL(req.url, "http://x").pathname);
     if (p === "/" || p === "/index.html") {
@@ -112,13 +111,13 @@ test("a click on a sample before the rest of the page has arrived is answered wh
       res.end(html.slice(cut));
       return;
     }
-    const f = path.join(siteDir, path.normalize(p));
-    if (!f.startsWith(siteDir) || !fs.existsSync(f) || !fs.statSync(f).isFile()) {
+    const f = siteFile(siteDir, p);
+    if (!f) {
       res.writeHead(404);
       res.end();
       return;
     }
-    res.writeHead(200, { "Content-Type": types[path.extname(f)] || "application/octet-stream" });
+    res.writeHead(200, { "Content-Type": contentTypes[path.extname(f)] || "application/octet-stream" });
     fs.createReadStream(f).pipe(res);
   });
   await new Promise((r) => split.listen(0, "127.0.0.1", r));
