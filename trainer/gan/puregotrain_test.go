@@ -115,16 +115,20 @@ func TestFiveStepsMatchThePureGoTrainer(t *testing.T) {
 			step   *int64
 		}{{og, PrefixOptG, &stepG}, {od, PrefixOptD, &stepD}} {
 			for _, tn := range o.ts {
-				if tn.Name == "step" {
-					v := f32(tn)
-					*o.step = int64(v[0])
+				if tn.Name == train.AdamStep {
+					*o.step = int64(f32(tn)[0])
 					continue
 				}
-				kind, key, _ := strings.Cut(tn.Name, ".") // exp_avg.KEY, exp_avg_sq.KEY
-				state = append(state, &modelfile.Tensor{Name: o.prefix + key + "." + kind, DType: tn.DType, Shape: tn.Shape, Data: tn.Data})
-				if kind == "exp_avg" {
-					prev[key] = f32(tn)
+				// train.AdamExpAvg+KEY → PREFIX KEY.exp_avg, and so for exp_avg_sq
+				name := ""
+				if key, ok := strings.CutPrefix(tn.Name, train.AdamExpAvg); ok {
+					name, prev[key] = key+".exp_avg", f32(tn)
+				} else if key, ok := strings.CutPrefix(tn.Name, train.AdamExpAvgSq); ok {
+					name = key + ".exp_avg_sq"
+				} else {
+					t.Fatalf("unexpected optimiser tensor %q", tn.Name)
 				}
+				state = append(state, &modelfile.Tensor{Name: o.prefix + name, DType: tn.DType, Shape: tn.Shape, Data: tn.Data})
 			}
 		}
 		if err := OnTorchThread2(func() error { return m.LoadState(state, stepG, stepD) }); err != nil {
