@@ -31,12 +31,25 @@ const tileM = 3 // rows of A per register tile
 // 28 loads of a step still costs an address add. After a panel's last step
 // the pointers point one element past it, so ap and bp must have at least
 // one element of capacity beyond mp·k and np·k (gemmSlack; checked).
+//
+// Built with the wasmsimd tag, gemm first offers the product to the
+// JavaScript host's SIMD kernel (host_wasm.go), which sums in the same
+// order: four times the multiply-adds per instruction, the same bits.
 func gemm(ap, bp, c []float32, mp, k, np int) {
 	if mp <= 0 || np <= 0 || k <= 0 {
 		return
 	}
 	// The pointers below stay inside these (the capacity included).
 	ap, bp, c = ap[:mp*k+1], bp[:np*k+1], c[:mp*np]
+	if hostGEMM(&ap[0], &bp[0], &c[0], int32(mp), int32(k), int32(np)) != 0 {
+		hostKernels = true
+		return
+	}
+	gemmGo(ap, bp, c, mp, k, np)
+}
+
+// gemmGo is gemm in Go, for operands that gemm has checked.
+func gemmGo(ap, bp, c []float32, mp, k, np int) {
 	k4 := k &^ 3
 	for i0 := 0; i0 < mp; i0 += tileM {
 		for j0 := 0; j0 < np; j0 += tileN {

@@ -28,3 +28,12 @@ func GEMM(ap, bp, c []float32, mp, k, np int) { gemm(ap, bp, c, mp, k, np) }
 
 // Tanh is tanh for float32, identical on every platform.
 func Tanh(x float32) float32 { return tanh32(x) }
+
+// hostKernels records that the JavaScript host's SIMD kernel has computed
+// a product (WebAssembly builds with the wasmsimd tag; see host_wasm.go).
+var hostKernels bool
+
+// HostKernels reports whether the matrix products so far ran in the host's
+// WebAssembly SIMD kernel rather than in Go (false natively, and before the
+// first product).
+func HostKernels() bool { return hostKernels }

@@ -3,7 +3,8 @@
 # the engine alone in the page's Web Workers) and the Train view's trainer
 # (wasm/trainworker) compiled to WebAssembly, then the static site in
 # build/site (app/cmd/site: copies web/, indexes web/models/*.safetensors,
-# app.GenerateStaticWebsite, Go's own wasm_exec.js).
+# app.GenerateStaticWebsite, Go's own wasm_exec.js followed by the loader of
+# the SIMD kernels, engine/wasmsimd).
 #
 #   scripts/site.sh build    write build/site/            (make site)
 #   scripts/site.sh serve    build, then serve on localhost (make demo)
@@ -23,9 +24,12 @@ out="${SITE_OUT:-build/site}"
 case "$mode" in build|serve) ;; *) echo "usage: scripts/site.sh build|serve" >&2; exit 2 ;; esac
 mkdir -p build/wasm
 echo "building wasm (app + trainer)…" >&2
-GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/wasm/app.wasm ./wasm/app
+# Tag wasmsimd: the matrix products go to the WebAssembly SIMD kernels that
+# the site's wasm_exec.js provides (engine/wasmsimd; the Go code where the
+# browser has no SIMD).
+GOOS=js GOARCH=wasm go build -tags wasmsimd -trimpath -ldflags="-s -w" -o build/wasm/app.wasm ./wasm/app
 # The Train view's trainer: loaded only when that view opens (web/train/).
-GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/wasm/trainer.wasm ./wasm/trainworker
+GOOS=js GOARCH=wasm go build -tags wasmsimd -trimpath -ldflags="-s -w" -o build/wasm/trainer.wasm ./wasm/trainworker
 extra=()
 if [ -n "${SITE_MODELS:-}" ]; then
   compgen -G "$SITE_MODELS/*.safetensors" >/dev/null ||

@@ -188,6 +188,9 @@ type Progress struct {
 	Elapsed                               float64
 	ErrG, ErrGAdv, ErrGCon, ErrGEnc, ErrD float64
 	Note                                  string `json:",omitempty"` // why it stopped or failed
+	// SIMD: the matrix products ran in the WebAssembly SIMD kernels
+	// (engine.HostKernels), not in Go.
+	SIMD bool `json:",omitempty"`
 }
 
 // Eval is an evaluation of the eval-mode model; AUROC and Threshold are nil

@@ -200,7 +200,10 @@ func (d *Demo) renderTrainControls(running, canUse bool) app.UI {
 			app.Span().Body(app.Text("status "), app.B().DataSet("testid", "train-status").Text(t.status)),
 			app.Span().Body(app.Text("epochs done "), app.B().DataSet("testid", "train-epoch").Text(strconv.Itoa(p.Epoch)), app.Text(fmt.Sprintf(" of %d", t.st.Epochs))),
 			app.Span().Body(app.Text("step "), app.B().Text(strconv.Itoa(p.Steps))),
-			app.Span().Body(app.B().DataSet("testid", "train-images-per-s").Text(fmt.Sprintf("%.0f", p.ImagesPerS)), app.Text(" images/s")),
+			app.Span().Body(app.B().DataSet("testid", "train-images-per-s").Text(fmt.Sprintf("%.0f", p.ImagesPerS)), app.Text(" images/s"),
+				app.If(p.Steps > 0, app.Text(" "), app.Span().Class("muted").DataSet("testid", "train-kernels").
+					Title("where the matrix products run: the WebAssembly SIMD kernels (four multiply-adds per instruction), or Go's scalar code where this browser has no SIMD; the numbers are the same bits either way").
+					Text(kernelsLabel(p.SIMD)))),
 			app.Span().Body(app.Text("time left "), app.B().Text(fmtDuration(left))),
 			app.Span().Body(app.Text("AUROC "), app.B().DataSet("testid", "train-auroc").Text(auroc)),
 			app.Span().Body(app.Text("threshold "), app.B().DataSet("testid", "train-threshold").Text(threshold)),
@@ -476,4 +479,12 @@ func trainHistSVG(ev *trainspec.Eval) string {
 	}
 	sb.WriteString("</svg>")
 	return sb.String()
+}
+
+// kernelsLabel names where the trainer's matrix products run.
+func kernelsLabel(simd bool) string {
+	if simd {
+		return "(SIMD)"
+	}
+	return "(no SIMD)"
 }

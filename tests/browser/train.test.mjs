@@ -95,6 +95,9 @@ test("a tiny run trains in the worker: pause, step, resume, losses fall, AUROC a
   assert.equal(await steps(), 10, "640 images in batches of 64: 10 steps");
   assert.equal(await text("train-epoch"), "1");
   assert.ok(Number(await text("train-images-per-s")) > 0, "images/s shown");
+  // Chromium has WebAssembly SIMD: the site's wasm_exec.js gave the worker
+  // the kernels (engine/wasmsimd), and the Go trainer used them.
+  assert.equal(await text("train-kernels"), "(SIMD)", "the products ran in the SIMD kernels");
   const first = Number(await page.getAttribute("[data-testid=train-losses]", "data-con-first"));
   const last = Number(await page.getAttribute("[data-testid=train-losses]", "data-con-last"));
   assert.ok(last < first, `the reconstruction loss fell: ${first} then ${last}`);

@@ -27,6 +27,7 @@ import (
 
 	"github.com/ganomaly-go/ganomaly/app/trainjob"
 	"github.com/ganomaly-go/ganomaly/app/trainspec"
+	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/train"
 )
 
@@ -250,7 +251,8 @@ func (w *worker) progress() {
 	st := j.Settings()
 	p := trainspec.Progress{Status: w.status, Epoch: j.Epoch(), Steps: j.Steps(), Images: j.Images(),
 		Total: st.Epochs * j.StepsPerEpoch() * st.Batch, ImagesPerS: ips, Elapsed: time.Since(w.started).Seconds(),
-		ErrG: w.last.ErrG, ErrGAdv: w.last.ErrGAdv, ErrGCon: w.last.ErrGCon, ErrGEnc: w.last.ErrGEnc, ErrD: w.last.ErrD, Note: w.note}
+		ErrG: w.last.ErrG, ErrGAdv: w.last.ErrGAdv, ErrGCon: w.last.ErrGCon, ErrGEnc: w.last.ErrGEnc, ErrD: w.last.ErrD, Note: w.note,
+		SIMD: engine.HostKernels()}
 	for _, v := range []*float64{&p.ErrG, &p.ErrGAdv, &p.ErrGCon, &p.ErrGEnc, &p.ErrD} {
 		if math.IsNaN(*v) || math.IsInf(*v, 0) {
 			*v = 0 // JSON has no NaN; a diverged step is reported by Status and Note

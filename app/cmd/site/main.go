@@ -9,7 +9,8 @@
 // Train view's trainer.wasm) from -wasm, writes the early verdicts
 // (web/gallery/early.json), runs
 // app.GenerateStaticWebsite, and replaces go-app's wasm_exec.js with the one
-// of the Go toolchain that built the wasm (they must match).
+// of the Go toolchain that built the wasm (they must match), followed by the
+// loader of the engine's WebAssembly SIMD kernels (engine/wasmsimd).
 //
 // -gallery DIR makes the labelled folder DIR (0.normal/, 1.abnormal/) the
 // default model's gallery, and a bundled NAME.safetensors with a folder
@@ -47,6 +48,7 @@ import (
 
 	"github.com/ganomaly-go/ganomaly/app/gallery"
 	"github.com/ganomaly-go/ganomaly/app/ui"
+	"github.com/ganomaly-go/ganomaly/engine/wasmsimd"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
 )
@@ -187,8 +189,16 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 	if _, err := os.Stat(src); err != nil {
 		src = filepath.Join(goroot, "misc", "wasm", "wasm_exec.js")
 	}
-	if err := copyFile(src, filepath.Join(tmp, "wasm_exec.js")); err != nil {
-		return fmt.Errorf("copying Go's wasm_exec.js: %w", err)
+	goJS, err := os.ReadFile(src)
+	if err != nil {
+		return fmt.Errorf("reading Go's wasm_exec.js: %w", err)
+	}
+	// Then the loader of the SIMD kernels that app.wasm and trainer.wasm
+	// import (built with the wasmsimd tag): every page and worker that
+	// loads wasm_exec.js has them, go-app's own loader included.
+	goJS = append(append(goJS, '\n'), wasmsimd.LoaderJS()...)
+	if err := os.WriteFile(filepath.Join(tmp, "wasm_exec.js"), goJS, 0o644); err != nil {
+		return fmt.Errorf("writing wasm_exec.js: %w", err)
 	}
 	if err := precompress(tmp); err != nil {
 		return err

@@ -1,0 +1,26 @@
+package wasmsimd
+
+import (
+	_ "embed"
+	"encoding/base64"
+	"strings"
+)
+
+// Module returns the kernels' WebAssembly module: it imports its memory
+// as env.mem (the Go program's) and exports gemm(ap, bp, c, mp, k, np) → 1.
+func Module() []byte {
+	tiles := []*fn{tileFn(1), tileFn(2), tileFn(3)}
+	fns := append(tiles, gemmFn([]uint32{0, 1, 2}))
+	return module(fns)
+}
+
+//go:embed loader.js
+var loaderJS string
+
+// LoaderJS returns the script that installs the kernels: run after Go's
+// wasm_exec.js (which defines Go), it makes every new Go() provide the
+// engine's imports, backed by the kernels where the host has WebAssembly
+// SIMD and by "not done" (the Go code) where it has not.
+func LoaderJS() string {
+	return strings.Replace(loaderJS, "MODULE_BASE64", base64.StdEncoding.EncodeToString(Module()), 1)
+}
