@@ -14,3 +14,33 @@ package engine
 //
 //go:wasmimport ganomaly gemm
 func hostGEMM(ap, bp, c *float32, mp, k, np int32) int32
+
+// The Winograd F(4×4, 2×2) transforms of package train (wasmsimd's
+// wino.go): n tiles at the byte offsets tiles[0…n) of the tiled plane, the
+// 25 transformed planes gs bytes apart, rows rs bytes apart.
+//
+//go:wasmimport ganomaly smallTransform4
+func hostSmallTransform4(src, dst *float32, tiles *int32, n, gs, rs int32) int32
+
+//go:wasmimport ganomaly smallInverse4
+func hostSmallInverse4(src, dst *float32, tiles *int32, n, gs, rs int32) int32
+
+//go:wasmimport ganomaly bigTransform4
+func hostBigTransform4(src, dst *float32, tiles *int32, n, gs, rs int32) int32
+
+//go:wasmimport ganomaly bigInverse4
+func hostBigInverse4(src, dst *float32, tiles *int32, n, gs, rs int32) int32
+
+func hostWino4(op WinoOp, src, dst *float32, tiles *int32, n, gs, rs int32) int32 {
+	switch op {
+	case WinoSmallTransform4:
+		return hostSmallTransform4(src, dst, tiles, n, gs, rs)
+	case WinoSmallInverse4:
+		return hostSmallInverse4(src, dst, tiles, n, gs, rs)
+	case WinoBigTransform4:
+		return hostBigTransform4(src, dst, tiles, n, gs, rs)
+	case WinoBigInverse4:
+		return hostBigInverse4(src, dst, tiles, n, gs, rs)
+	}
+	return 0
+}

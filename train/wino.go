@@ -312,6 +312,9 @@ type winoBuffers struct {
 	s     []float32 // [9][O][T]: transform of the small side
 	m     []float32 // [9][max(O, 4C)][T]: products
 	pad   []float32 // B padded planes of the big side
+	// F(4×4, 2×2): the tiles' byte offsets in the small side's planes and
+	// in pad, for the host's SIMD transforms.
+	smallTiles, bigTiles []int32
 }
 
 func (g wgeom) floats() (u, v, s, m, pad int) {
@@ -325,6 +328,9 @@ func (wb *winoBuffers) reserve(g wgeom) {
 	wb.u, wb.du = make([]float32, u), make([]float32, u)
 	wb.v, wb.s, wb.m = make([]float32, v), make([]float32, s), make([]float32, m)
 	wb.pad = make([]float32, pad)
+	if g.m == 4 {
+		wb.smallTiles, wb.bigTiles = g.smallTiles4(), g.bigTiles4()
+	}
 }
 
 // weights writes U (wb.u) from the layer's weights w.
@@ -339,7 +345,7 @@ func (g wgeom) weights(w []float32, wb *winoBuffers) {
 // transformBig writes V (wb.v) of the big side.
 func (g wgeom) transformBig(big []float32, wb *winoBuffers) {
 	if g.m == 4 {
-		g.bigTransform4(big, wb.v, wb.pad)
+		g.bigTransform4(big, wb.v, wb.pad, wb.bigTiles)
 		return
 	}
 	g.bigTransform(big, wb.v, wb.pad)
@@ -348,7 +354,7 @@ func (g wgeom) transformBig(big []float32, wb *winoBuffers) {
 // transformSmall writes S (wb.s) of the small side.
 func (g wgeom) transformSmall(small []float32, wb *winoBuffers) {
 	if g.m == 4 {
-		g.smallTransform4(small, wb.s)
+		g.smallTransform4(small, wb.s, wb.smallTiles)
 		return
 	}
 	g.smallTransform(small, wb.s)
@@ -361,7 +367,7 @@ func (g wgeom) lmap(wb *winoBuffers, small []float32, gm *gemmer) {
 		gm.mulSpill(rowMajor(wb.u[xi*g.o*kc:], kc), rowMajor(wb.v[xi*kc*T:], T), g.o, kc, T, wb.m[xi*g.o*T:])
 	}
 	if g.m == 4 {
-		g.smallInverse4(wb.m, small)
+		g.smallInverse4(wb.m, small, wb.smallTiles)
 		return
 	}
 	g.smallInverse(wb.m, small)
@@ -374,7 +380,7 @@ func (g wgeom) lmapT(wb *winoBuffers, big []float32, gm *gemmer) {
 		gm.mulSpill(rowMajor(wb.u[xi*g.o*kc:], kc).t(), rowMajor(wb.s[xi*g.o*T:], T), kc, g.o, T, wb.m[xi*kc*T:])
 	}
 	if g.m == 4 {
-		g.bigInverse4(wb.m, big, wb.pad)
+		g.bigInverse4(wb.m, big, wb.pad, wb.bigTiles)
 		return
 	}
 	g.bigInverse(wb.m, big, wb.pad)

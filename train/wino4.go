@@ -203,7 +203,7 @@ func (g wgeom) winoWeightGrad4(du, dw []float32) {
 
 // bigTransform4 writes V = Bᵀ d B of every 5×5 phase tile of big
 // ([C][B][H][H]) into v ([25][4C][T]); pad is scratch of B·(H+2)² values.
-func (g wgeom) bigTransform4(big, v, pad []float32) {
+func (g wgeom) bigTransform4(big, v, pad []float32, tiles []int32) {
 	H, W := 2*g.h, 2*g.h+2
 	kc, T := g.kc(), g.t
 	plane := W * W
@@ -241,6 +241,9 @@ func (g wgeom) bigTransform4(big, v, pad []float32) {
 		for q := 0; q < 2; q++ {
 			for r := 0; r < 2; r++ {
 				cp := c*4 + q*2 + r
+				if engine.HostWino4(engine.WinoBigTransform4, pad[q*W+r:g.b*plane], v[cp*T:], tiles, gs, r1) {
+					continue
+				}
 				for b := 0; b < g.b; b++ {
 					img := pad[b*plane : (b+1)*plane]
 					for ty := 0; ty < g.th; ty++ {
@@ -298,7 +301,7 @@ func (g wgeom) bigTransform4(big, v, pad []float32) {
 // bigInverse4 writes big ([C][B][H][H]) = Σ over tiles of B M Bᵀ, the
 // adjoint of bigTransform4, from m ([25][4C][T]); pad is scratch of
 // B·(H+2)² values.
-func (g wgeom) bigInverse4(m, big, pad []float32) {
+func (g wgeom) bigInverse4(m, big, pad []float32, tiles []int32) {
 	H, W := 2*g.h, 2*g.h+2
 	kc, T := g.kc(), g.t
 	plane := W * W
@@ -335,6 +338,9 @@ func (g wgeom) bigInverse4(m, big, pad []float32) {
 		for q := 0; q < 2; q++ {
 			for r := 0; r < 2; r++ {
 				cp := c*4 + q*2 + r
+				if engine.HostWino4(engine.WinoBigInverse4, m[cp*T:], pad[q*W+r:g.b*plane], tiles, gs, r1) {
+					continue
+				}
 				for b := 0; b < g.b; b++ {
 					img := pad[b*plane : (b+1)*plane]
 					for ty := 0; ty < g.th; ty++ {
@@ -391,7 +397,7 @@ func (g wgeom) bigInverse4(m, big, pad []float32) {
 
 // smallTransform4 writes S = A s Aᵀ of every 4×4 tile of small
 // ([O][B][h][h]) into s ([25][O][T]).
-func (g wgeom) smallTransform4(small, s []float32) {
+func (g wgeom) smallTransform4(small, s []float32, tiles []int32) {
 	h, T := g.h, g.t
 	gs := 4 * g.o * T
 	g0 := 0 * gs
@@ -422,6 +428,9 @@ func (g wgeom) smallTransform4(small, s []float32) {
 	r1, r2, r3 := 4*h, 8*h, 12*h
 	const c1, c2, c3 = 4, 8, 12
 	for o := 0; o < g.o; o++ {
+		if engine.HostWino4(engine.WinoSmallTransform4, small[o*g.b*h*h:(o+1)*g.b*h*h], s[o*T:], tiles, gs, r1) {
+			continue
+		}
 		for b := 0; b < g.b; b++ {
 			img := small[(o*g.b+b)*h*h : (o*g.b+b+1)*h*h]
 			for ty := 0; ty < g.th; ty++ {
@@ -473,7 +482,7 @@ func (g wgeom) smallTransform4(small, s []float32) {
 
 // smallInverse4 writes small ([O][B][h][h]) = Aᵀ M A of every tile from m
 // ([25][O][T]).
-func (g wgeom) smallInverse4(m, small []float32) {
+func (g wgeom) smallInverse4(m, small []float32, tiles []int32) {
 	h, T := g.h, g.t
 	gs := 4 * g.o * T
 	g0 := 0 * gs
@@ -504,6 +513,9 @@ func (g wgeom) smallInverse4(m, small []float32) {
 	r1, r2, r3 := 4*h, 8*h, 12*h
 	const c1, c2, c3 = 4, 8, 12
 	for o := 0; o < g.o; o++ {
+		if engine.HostWino4(engine.WinoSmallInverse4, m[o*T:], small[o*g.b*h*h:(o+1)*g.b*h*h], tiles, gs, r1) {
+			continue
+		}
 		for b := 0; b < g.b; b++ {
 			img := small[(o*g.b+b)*h*h : (o*g.b+b+1)*h*h]
 			for ty := 0; ty < g.th; ty++ {
@@ -542,4 +554,34 @@ func (g wgeom) smallInverse4(m, small []float32) {
 			}
 		}
 	}
+}
+
+// smallTiles4 and bigTiles4 are the byte offsets of every tile t =
+// (b·th + ty)·th + tx of the small side's planes ([B][h][h]) and of the
+// padded big side's (pad, [B][H+2][H+2], phase (0, 0)), for the host's
+// SIMD transforms (engine.HostWino4).
+func (g wgeom) smallTiles4() []int32 {
+	h := g.h
+	tiles := make([]int32, 0, g.t)
+	for b := 0; b < g.b; b++ {
+		for ty := 0; ty < g.th; ty++ {
+			for tx := 0; tx < g.th; tx++ {
+				tiles = append(tiles, int32(4*(b*h*h+4*ty*h+4*tx)))
+			}
+		}
+	}
+	return tiles
+}
+
+func (g wgeom) bigTiles4() []int32 {
+	W := 2*g.h + 2
+	tiles := make([]int32, 0, g.t)
+	for b := 0; b < g.b; b++ {
+		for ty := 0; ty < g.th; ty++ {
+			for tx := 0; tx < g.th; tx++ {
+				tiles = append(tiles, int32(4*(b*W*W+8*ty*W+8*tx)))
+			}
+		}
+	}
+	return tiles
 }

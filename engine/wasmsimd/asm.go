@@ -1,6 +1,9 @@
 package wasmsimd
 
-import "bytes"
+import (
+	"bytes"
+	"math"
+)
 
 // A minimal WebAssembly binary writer: the value types, opcodes and
 // sections that the kernels below use, nothing else (the instruction
@@ -213,3 +216,43 @@ func sleb(v int64) []byte {
 		b = append(b, c|0x80)
 	}
 }
+
+func (f *fn) f32x4Sub() { f.simd(0xe5) }
+
+// v128Const pushes the f32x4 constant with every lane v.
+func (f *fn) v128Const(v float32) {
+	f.simd(0x0c)
+	b := math.Float32bits(v)
+	for range 4 {
+		f.op(byte(b), byte(b>>8), byte(b>>16), byte(b>>24))
+	}
+}
+
+// shuffle is i8x16.shuffle picking the float32 lanes l (0–3 of the first
+// operand, 4–7 of the second).
+func (f *fn) shuffle(l [4]int) {
+	f.simd(0x0d)
+	for _, x := range l {
+		f.op(byte(4*x), byte(4*x+1), byte(4*x+2), byte(4*x+3))
+	}
+}
+
+func (f *fn) extractLane(l int) {
+	f.simd(0x1f)
+	f.op(byte(l))
+}
+
+func (f *fn) store32Lane(off, l int) {
+	f.simd(0x5a)
+	f.mem(2, off)
+	f.op(byte(l))
+}
+
+func (f *fn) i32Load(off int)  { f.op(0x28); f.mem(2, off) }
+func (f *fn) f32Load(off int)  { f.op(0x2a); f.mem(2, off) }
+func (f *fn) f32Store(off int) { f.op(0x38); f.mem(2, off) }
+func (f *fn) f32Add()          { f.op(0x92) }
+func (f *fn) i32LtU()          { f.op(0x49) }
+func (f *fn) selectOp()        { f.op(0x1b) }
+func (f *fn) ifOp()            { f.op(0x04, 0x40) }
+func (f *fn) elseOp()          { f.op(0x05) }

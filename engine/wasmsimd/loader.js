@@ -21,16 +21,19 @@
   class Go extends Base {
     constructor() {
       super();
-      let gemm = null;
-      this.importObject.ganomaly = {
-        gemm: (ap, bp, c, mp, k, np) => (gemm === null ? 0 : gemm(ap, bp, c, mp, k, np)),
-      };
+      // Until the kernels have started (and without them) every import
+      // answers 0: not done.
+      let kernels = null;
+      const imports = (this.importObject.ganomaly = {});
+      for (const name of EXPORT_NAMES) {
+        imports[name] = (...args) => (kernels === null ? 0 : kernels[name](...args));
+      }
       const run = this.run;
       this.run = async (instance) => {
         if (compiled) {
           try {
-            const kernels = await WebAssembly.instantiate(await compiled, { env: { mem: instance.exports.mem } });
-            gemm = kernels.exports.gemm;
+            const inst = await WebAssembly.instantiate(await compiled, { env: { mem: instance.exports.mem } });
+            kernels = inst.exports;
           } catch (err) {
             console.warn("ganomaly: the WebAssembly SIMD kernels could not start (" + String(err) + "); the Go code does their work");
           }

@@ -3,14 +3,19 @@ package wasmsimd
 import (
 	_ "embed"
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 )
 
 // Module returns the kernels' WebAssembly module: it imports its memory
-// as env.mem (the Go program's) and exports gemm(ap, bp, c, mp, k, np) → 1.
+// as env.mem (the Go program's) and exports gemm(ap, bp, c, mp, k, np) → 1
+// and the four Winograd transforms of wino.go.
 func Module() []byte {
 	tiles := []*fn{tileFn(1), tileFn(2), tileFn(3)}
 	fns := append(tiles, gemmFn([]uint32{0, 1, 2}))
+	for k := range winoExports {
+		fns = append(fns, winoFn(winoKind(k)))
+	}
 	return module(fns)
 }
 
@@ -22,5 +27,13 @@ var loaderJS string
 // engine's imports, backed by the kernels where the host has WebAssembly
 // SIMD and by "not done" (the Go code) where it has not.
 func LoaderJS() string {
-	return strings.Replace(loaderJS, "MODULE_BASE64", base64.StdEncoding.EncodeToString(Module()), 1)
+	names, _ := json.Marshal(Exports())
+	js := strings.Replace(loaderJS, "MODULE_BASE64", base64.StdEncoding.EncodeToString(Module()), 1)
+	return strings.Replace(js, "EXPORT_NAMES", string(names), 1)
+}
+
+// Exports are the module's functions: the names under which the Go
+// program imports them from the module "ganomaly".
+func Exports() []string {
+	return append([]string{"gemm"}, winoExports...)
 }

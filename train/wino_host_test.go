@@ -1,0 +1,65 @@
+//go:build wasm && wasmsimd
+
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/ganomaly-go/ganomaly/engine"
+)
+
+// TestHostWinoMatchesGo: the host's SIMD transforms (engine.HostWino4; the
+// kernels scripts/wasm/exec.js installs under node) give the Go code's
+// bits for every F(4×4, 2×2) geometry of GANomaly's pyramid (small side 4,
+// 8 and 16: one, two and four tiles per row) and for batches whose tile
+// count is not a multiple of the four lanes (the short last group).
+// bigInverse4's 5×5 tiles overlap, so the order of its adds is checked
+// too. With GANOMALY_SIMD=0 the host declines every transform.
+func TestHostWinoMatchesGo(t *testing.T) {
+	want := os.Getenv("GANOMALY_SIMD") != "0"
+	for _, sz := range []struct{ c, o, h, b int }{{1, 4, 16, 1}, {2, 3, 8, 3}, {3, 2, 4, 5}, {2, 2, 4, 2}, {1, 2, 8, 1}, {4, 8, 4, 64}} {
+		t.Run(fmt.Sprintf("c%d-o%d-h%d-b%d", sz.c, sz.o, sz.h, sz.b), func(t *testing.T) {
+			g := wgeom{c: sz.c, o: sz.o, h: sz.h, b: sz.b, m: 4, th: sz.h / 4, t: sz.b * (sz.h / 4) * (sz.h / 4)}
+			rng := rand.New(rand.NewPCG(uint64(sz.h), uint64(sz.b)))
+			var wb winoBuffers
+			wb.reserve(g)
+			H := 2 * g.h
+			big := randSlice(rng, g.c*g.b*H*H, 0, 1)
+			small := randSlice(rng, g.o*g.b*g.h*g.h, 0, 1)
+			mBig := randSlice(rng, 25*g.kc()*g.t+4, 0, 1)
+			mSmall := randSlice(rng, 25*g.o*g.t+4, 0, 1)
+			run := func(tiles func(*winoBuffers) ([]int32, []int32)) (v, s, sm, bg []float32) {
+				st, bt := tiles(&wb)
+				v, s = make([]float32, len(wb.v)), make([]float32, len(wb.s))
+				g.bigTransform4(big, v, wb.pad, bt)
+				g.smallTransform4(small, s, st)
+				sm = make([]float32, len(small))
+				g.smallInverse4(mSmall, sm, st)
+				bg = make([]float32, len(big))
+				g.bigInverse4(mBig, bg, wb.pad, bt)
+				return
+			}
+			hv, hs, hsm, hbg := run(func(wb *winoBuffers) ([]int32, []int32) { return wb.smallTiles, wb.bigTiles })
+			gv, gs, gsm, gbg := run(func(*winoBuffers) ([]int32, []int32) { return nil, nil })
+			for _, c := range []struct {
+				name      string
+				host, goc []float32
+			}{{"bigTransform4", hv, gv}, {"smallTransform4", hs, gs}, {"smallInverse4", hsm, gsm}, {"bigInverse4", hbg, gbg}} {
+				for i := range c.host {
+					if math.Float32bits(c.host[i]) != math.Float32bits(c.goc[i]) {
+						t.Fatalf("%s: element %d = %v, Go code %v", c.name, i, c.host[i], c.goc[i])
+					}
+				}
+			}
+			// Did the host run them? (One call with the tables.)
+			ran := engine.HostWino4(engine.WinoSmallTransform4, small[:g.b*g.h*g.h], make([]float32, len(wb.s)), wb.smallTiles, 4*g.o*g.t, 4*g.h)
+			if ran != want {
+				t.Fatalf("host transform ran: %v, want %v (GANOMALY_SIMD=%q)", ran, want, os.Getenv("GANOMALY_SIMD"))
+			}
+		})
+	}
+}
