@@ -31,3 +31,22 @@ func HostWino4(op WinoOp, src, dst []float32, tiles []int32, gs, rs int) bool {
 	hostKernels = true
 	return true
 }
+
+// HostPack packs the m×k matrix src (element (i, p) at src[i·rs + p·cs])
+// into panels of w rows, k-major (element (i, p) at dst[(i/w)·w·k + p·w +
+// i%w]) in the host's SIMD kernel, for m a multiple of w, and reports
+// whether it did: false natively, without the kernels, or for a layout the
+// kernel leaves to Go (it packs row-major operands, cs = 1, with w 3 or 4,
+// and transposed ones, rs = 1, with w 4). It checks that both slices hold
+// what it touches.
+func HostPack(dst, src []float32, rs, cs, w, m, k int) bool {
+	if m <= 0 || k <= 0 || m%w != 0 {
+		return false
+	}
+	_, _ = dst[m*k-1], src[(m-1)*rs+(k-1)*cs]
+	if hostPack(&dst[0], &src[0], int32(rs), int32(cs), int32(w), int32(m), int32(k)) == 0 {
+		return false
+	}
+	hostKernels = true
+	return true
+}

@@ -44,3 +44,9 @@ func hostWino4(op WinoOp, src, dst *float32, tiles *int32, n, gs, rs int32) int3
 	}
 	return 0
 }
+
+// hostPack is train's packRows for whole panels (wasmsimd's pack.go), or 0
+// for a layout it leaves to Go.
+//
+//go:wasmimport ganomaly pack
+func hostPack(dst, src *float32, rs, cs, w, m, k int32) int32

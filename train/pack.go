@@ -1,6 +1,10 @@
 package train
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/ganomaly-go/ganomaly/engine"
+)
 
 // Packing of the GEMM's operands into the engine's panel layout. A panel
 // holds w rows of A (or columns of B) k-major; both operands reach the
@@ -23,7 +27,13 @@ func packB(bp []float32, b matrix, k, n, np int) { packRows(bp, b.t(), n, k, np,
 // packRows writes the m×k matrix a in panels of w rows, k-major, zero rows
 // past m (up to mp).
 func packRows(dst []float32, a matrix, m, k, mp, w int) {
-	for i0 := 0; i0 < mp; i0 += w {
+	i0 := 0
+	// The full panels in the host's SIMD kernel where there is one (the
+	// same bits; engine.HostPack).
+	if full := m / w * w; engine.HostPack(dst, a.data, a.rs, a.cs, w, full, k) {
+		i0 = full
+	}
+	for ; i0 < mp; i0 += w {
 		panel := dst[i0*k : (i0+w)*k]
 		if i0+w <= m {
 			packPanel(panel, a.data[i0*a.rs:], a.rs, a.cs, w, k)

@@ -256,3 +256,7 @@ func (f *fn) i32LtU()          { f.op(0x49) }
 func (f *fn) selectOp()        { f.op(0x1b) }
 func (f *fn) ifOp()            { f.op(0x04, 0x40) }
 func (f *fn) elseOp()          { f.op(0x05) }
+
+func (f *fn) i32Eq()  { f.op(0x46) }
+func (f *fn) i32And() { f.op(0x71) }
+func (f *fn) ret()    { f.op(0x0f) }

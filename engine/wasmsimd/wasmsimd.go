@@ -9,13 +9,14 @@ import (
 
 // Module returns the kernels' WebAssembly module: it imports its memory
 // as env.mem (the Go program's) and exports gemm(ap, bp, c, mp, k, np) → 1
-// and the four Winograd transforms of wino.go.
+// the four Winograd transforms of wino.go and pack (pack.go).
 func Module() []byte {
 	tiles := []*fn{tileFn(1), tileFn(2), tileFn(3)}
 	fns := append(tiles, gemmFn([]uint32{0, 1, 2}))
 	for k := range winoExports {
 		fns = append(fns, winoFn(winoKind(k)))
 	}
+	fns = append(fns, packFn())
 	return module(fns)
 }
 
@@ -35,5 +36,5 @@ func LoaderJS() string {
 // Exports are the module's functions: the names under which the Go
 // program imports them from the module "ganomaly".
 func Exports() []string {
-	return append([]string{"gemm"}, winoExports...)
+	return append(append([]string{"gemm"}, winoExports...), "pack")
 }

@@ -63,3 +63,51 @@ func TestHostWinoMatchesGo(t *testing.T) {
 		})
 	}
 }
+
+// TestHostPackMatchesGo: packRows with the host's SIMD packing gives the
+// panel layout element for element, for the layouts the kernel takes
+// (row-major with 3- and 4-row panels, transposed with 4) and one it
+// leaves to Go, with k not a multiple of 4 and a partial last panel.
+func TestHostPackMatchesGo(t *testing.T) {
+	want := os.Getenv("GANOMALY_SIMD") != "0"
+	for _, c := range []struct {
+		name       string
+		m, k, w    int
+		transposed bool
+		host       bool
+	}{
+		{"row-major-w4", 8, 13, 4, false, true},
+		{"row-major-w3", 9, 16, 3, false, true},
+		{"row-major-w3-partial", 7, 5, 3, false, true},
+		{"transposed-w4", 12, 7, 4, true, true},
+		{"transposed-w4-partial", 6, 9, 4, true, true},
+		{"transposed-w3", 6, 9, 3, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(c.m), uint64(c.k)))
+			data := randSlice(rng, c.m*c.k, 0, 1)
+			a := rowMajor(data, c.k)
+			if c.transposed {
+				a = rowMajor(data, c.m).t()
+			}
+			mp := roundUp(c.m, c.w)
+			dst := make([]float32, mp*c.k)
+			packRows(dst, a, c.m, c.k, mp, c.w)
+			for i := 0; i < mp; i++ {
+				for p := 0; p < c.k; p++ {
+					var v float32
+					if i < c.m {
+						v = a.data[i*a.rs+p*a.cs]
+					}
+					if got := dst[(i/c.w)*c.w*c.k+p*c.w+i%c.w]; math.Float32bits(got) != math.Float32bits(v) {
+						t.Fatalf("element (%d, %d) packed as %v, want %v", i, p, got, v)
+					}
+				}
+			}
+			full := c.m / c.w * c.w
+			if ran := engine.HostPack(make([]float32, full*c.k), a.data, a.rs, a.cs, c.w, full, c.k); ran != (want && c.host) {
+				t.Fatalf("host packing ran: %v, want %v", ran, want && c.host)
+			}
+		})
+	}
+}
