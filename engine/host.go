@@ -50,3 +50,54 @@ func HostPack(dst, src []float32, rs, cs, w, m, k int) bool {
 	hostKernels = true
 	return true
 }
+
+// The activations HostBNApply applies after BatchNorm.
+const (
+	BNNone      = 0
+	BNLeakyReLU = 1 // slope·x below 0, in the branch-free form of train's act.go
+	BNReLU      = 2
+)
+
+// HostBNApply writes out[i] = act(float32(float32(z[i]−mean)·a) + bb) for
+// every i in the host's SIMD kernel (train's batchNorm), with act BNNone,
+// BNLeakyReLU (negative slope slope) or BNReLU, and reports whether it did.
+func HostBNApply(act int, z, out []float32, mean, a, bb, slope float32) bool {
+	if len(z) == 0 || len(out) < len(z) {
+		return false
+	}
+	if hostBN(act, &z[0], &out[0], int32(len(z)), mean, a, bb, slope) == 0 {
+		return false
+	}
+	hostKernels = true
+	return true
+}
+
+// HostBNBackApply writes d[i] = float32(k·((d[i]−my) − float32(xh·mx)))
+// with xh = float32(float32(z[i]−mean)·istd) in the host's SIMD kernel
+// (the last pass of train's batchNormBackward), and reports whether it did.
+func HostBNBackApply(d, z []float32, mean, istd, k, my, mx float32) bool {
+	if len(d) == 0 || len(z) < len(d) {
+		return false
+	}
+	if hostBNBackApply(&d[0], &z[0], int32(len(d)), mean, istd, k, my, mx) == 0 {
+		return false
+	}
+	hostKernels = true
+	return true
+}
+
+// HostAdam is the loop of train's Adam update for one tensor in the host's
+// SIMD kernel: the first moment m by torch.lerp with weight w (largeW: the
+// form for w ≥ 0.5, with omw = 1 − w), the second moment v, and val, with
+// the constants of that step; it reports whether it ran.
+func HostAdam(largeW bool, val, g, m, v []float32, w, omw, b2, c2, eps, stepSize, bc2Sqrt float32) bool {
+	n := len(val)
+	if n == 0 || len(g) < n || len(m) < n || len(v) < n {
+		return false
+	}
+	if hostAdam(largeW, &val[0], &g[0], &m[0], &v[0], int32(n), w, omw, b2, c2, eps, stepSize, bc2Sqrt) == 0 {
+		return false
+	}
+	hostKernels = true
+	return true
+}

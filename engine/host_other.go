@@ -5,3 +5,11 @@ package engine
 func hostWino4(op WinoOp, src, dst *float32, tiles *int32, n, gs, rs int32) int32 { return 0 }
 
 func hostPack(dst, src *float32, rs, cs, w, m, k int32) int32 { return 0 }
+
+func hostBN(act int, z, out *float32, n int32, mean, a, bb, slope float32) int32 { return 0 }
+
+func hostBNBackApply(d, z *float32, n int32, mean, istd, k, my, mx float32) int32 { return 0 }
+
+func hostAdam(largeW bool, val, g, m, v *float32, n int32, w, omw, b2, c2, eps, stepSize, bc2Sqrt float32) int32 {
+	return 0
+}

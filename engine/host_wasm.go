@@ -50,3 +50,40 @@ func hostWino4(op WinoOp, src, dst *float32, tiles *int32, n, gs, rs int32) int3
 //
 //go:wasmimport ganomaly pack
 func hostPack(dst, src *float32, rs, cs, w, m, k int32) int32
+
+// The trainer's elementwise passes (wasmsimd's elem.go).
+//
+//go:wasmimport ganomaly bnApply
+func hostBNApply(z, out *float32, n int32, mean, a, bb, slope, half float32) int32
+
+//go:wasmimport ganomaly bnApplyLeaky
+func hostBNApplyLeaky(z, out *float32, n int32, mean, a, bb, slope, half float32) int32
+
+//go:wasmimport ganomaly bnApplyReLU
+func hostBNApplyReLU(z, out *float32, n int32, mean, a, bb, slope, half float32) int32
+
+//go:wasmimport ganomaly bnBackApply
+func hostBNBackApply(d, z *float32, n int32, mean, istd, k, my, mx float32) int32
+
+//go:wasmimport ganomaly adamSmallW
+func hostAdamSmallW(val, g, m, v *float32, n int32, w, omw, b2, c2, eps, stepSize, bc2Sqrt float32) int32
+
+//go:wasmimport ganomaly adamLargeW
+func hostAdamLargeW(val, g, m, v *float32, n int32, w, omw, b2, c2, eps, stepSize, bc2Sqrt float32) int32
+
+func hostBN(act int, z, out *float32, n int32, mean, a, bb, slope float32) int32 {
+	switch act {
+	case BNLeakyReLU:
+		return hostBNApplyLeaky(z, out, n, mean, a, bb, slope, 0.5)
+	case BNReLU:
+		return hostBNApplyReLU(z, out, n, mean, a, bb, slope, 0.5)
+	}
+	return hostBNApply(z, out, n, mean, a, bb, slope, 0.5)
+}
+
+func hostAdam(largeW bool, val, g, m, v *float32, n int32, w, omw, b2, c2, eps, stepSize, bc2Sqrt float32) int32 {
+	if largeW {
+		return hostAdamLargeW(val, g, m, v, n, w, omw, b2, c2, eps, stepSize, bc2Sqrt)
+	}
+	return hostAdamSmallW(val, g, m, v, n, w, omw, b2, c2, eps, stepSize, bc2Sqrt)
+}

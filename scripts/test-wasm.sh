@@ -17,4 +17,4 @@ simd=(./engine ./train)
 echo "# with the SIMD kernels (wasmsimd)" >&2
 PATH="$PWD/scripts/wasm:$gopath:$PATH" GOOS=js GOARCH=wasm go test -count=1 -tags wasmsimd "${simd[@]}"
 echo "# with the SIMD kernels declined (GANOMALY_SIMD=0)" >&2
-GANOMALY_SIMD=0 PATH="$PWD/scripts/wasm:$gopath:$PATH" GOOS=js GOARCH=wasm go test -count=1 -tags wasmsimd ./engine
+GANOMALY_SIMD=0 PATH="$PWD/scripts/wasm:$gopath:$PATH" GOOS=js GOARCH=wasm go test -count=1 -tags wasmsimd "${simd[@]}"

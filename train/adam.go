@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/modelfile"
 )
 
@@ -43,18 +44,27 @@ func (a *adam) update() {
 	for i, p := range a.params {
 		m, v, g := a.m[i], a.v[i][:len(p.val)], p.grad[:len(p.val)]
 		m = m[:len(p.val)]
-		for j, x := range p.val {
-			gj := g[j]
-			// torch.lerp: weight ≥ 0.5 takes end − (end − start)·(1 − weight)
-			if w < 0.5 {
-				m[j] += float32(w * (gj - m[j]))
-			} else {
-				m[j] = gj - float32((gj-m[j])*(1-w))
-			}
-			v[j] = float32(v[j]*b2) + float32(float32(c2*gj)*gj)
-			den := float32(float32(math.Sqrt(float64(v[j])))/bc2Sqrt) + eps
-			p.val[j] = x + float32(stepSize*m[j])/den
+		if !engine.HostAdam(w >= 0.5, p.val, g, m, v, w, 1-w, b2, c2, eps, stepSize, bc2Sqrt) {
+			adamTensor(p.val, g, m, v, w, b2, c2, eps, stepSize, bc2Sqrt)
 		}
+	}
+}
+
+// adamTensor is one tensor's Adam update with the step's constants.
+// engine.HostAdam gives the same bits in WebAssembly SIMD.
+func adamTensor(val, g, m, v []float32, w, b2, c2, eps, stepSize, bc2Sqrt float32) {
+	g, m, v = g[:len(val)], m[:len(val)], v[:len(val)]
+	for j, x := range val {
+		gj := g[j]
+		// torch.lerp: weight ≥ 0.5 takes end − (end − start)·(1 − weight)
+		if w < 0.5 {
+			m[j] += float32(w * (gj - m[j]))
+		} else {
+			m[j] = gj - float32((gj-m[j])*(1-w))
+		}
+		v[j] = float32(v[j]*b2) + float32(float32(c2*gj)*gj)
+		den := float32(float32(math.Sqrt(float64(v[j])))/bc2Sqrt) + eps
+		val[j] = x + float32(stepSize*m[j])/den
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ganomaly-go/ganomaly/engine"
+	"github.com/ganomaly-go/ganomaly/spec"
 )
 
 // TestHostWinoMatchesGo: the host's SIMD transforms (engine.HostWino4; the
@@ -109,5 +110,57 @@ func TestHostPackMatchesGo(t *testing.T) {
 				t.Fatalf("host packing ran: %v, want %v", ran, want && c.host)
 			}
 		})
+	}
+}
+
+// TestHostElementwiseMatchesGo: BatchNorm's normalisation with each fused
+// activation, its backward pass and both forms of Adam's update give the
+// Go code's bits in the host's SIMD kernels, for lengths with a scalar
+// tail (not a multiple of four) and without.
+func TestHostElementwiseMatchesGo(t *testing.T) {
+	want := os.Getenv("GANOMALY_SIMD") != "0"
+	same := func(t *testing.T, what string, host, goc []float32) {
+		t.Helper()
+		for i := range host {
+			if math.Float32bits(host[i]) != math.Float32bits(goc[i]) {
+				t.Fatalf("%s: element %d = %v, Go code %v", what, i, host[i], goc[i])
+			}
+		}
+	}
+	for _, n := range []int{1, 3, 4, 7, 64, 1023} {
+		rng := rand.New(rand.NewPCG(uint64(n), 9))
+		z := randSlice(rng, n, 0.1, 1)
+		for _, act := range []spec.Act{spec.None, spec.LeakyReLU, spec.ReLU} {
+			host, goc := make([]float32, n), make([]float32, n)
+			ran := engine.HostBNApply(hostAct(act), z, host, 0.07, 1.3, -0.02, spec.LeakySlope)
+			if ran != want {
+				t.Fatalf("HostBNApply ran: %v, want %v", ran, want)
+			}
+			if !ran {
+				continue
+			}
+			bnApply(act, z, goc, 0.07, 1.3, -0.02)
+			same(t, fmt.Sprintf("bnApply %v n %d", act, n), host, goc)
+		}
+		d := randSlice(rng, n, 0, 1)
+		host, goc := append([]float32(nil), d...), append([]float32(nil), d...)
+		if engine.HostBNBackApply(host, z, 0.07, 2.1, 0.9, 0.013, -0.2) {
+			bnBackApply(goc, z, 0.07, 2.1, 0.9, 0.013, -0.2)
+			same(t, fmt.Sprintf("bnBackApply n %d", n), host, goc)
+		}
+		for _, w := range []float32{0.1, 0.5, 0.9} {
+			g := randSlice(rng, n, 0, 1)
+			val, m, v := randSlice(rng, n, 0, 1), randSlice(rng, n, 0, 0.1), randSlice(rng, n, 0.5, 0.1)
+			for i := range v {
+				v[i] *= v[i]
+			}
+			hv, hm, hvv := append([]float32(nil), val...), append([]float32(nil), m...), append([]float32(nil), v...)
+			if engine.HostAdam(w >= 0.5, hv, g, hm, hvv, w, 1-w, 0.999, 1-0.999, 1e-8, -2e-4/0.5, 0.0447) {
+				adamTensor(val, g, m, v, w, 0.999, 1-0.999, 1e-8, -2e-4/0.5, 0.0447)
+				same(t, fmt.Sprintf("adam w %v n %d: m", w, n), hm, m)
+				same(t, fmt.Sprintf("adam w %v n %d: v", w, n), hvv, v)
+				same(t, fmt.Sprintf("adam w %v n %d: val", w, n), hv, val)
+			}
+		}
 	}
 }

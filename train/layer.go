@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 
+	"github.com/ganomaly-go/ganomaly/engine"
 	"github.com/ganomaly-go/ganomaly/spec"
 )
 
@@ -159,6 +160,18 @@ func (l *layer) forward(p *pass, in []float32, b int, mode Mode, g *gemmer) []fl
 	return p.out
 }
 
+// hostAct is the engine's name of a fused activation (engine.HostBNApply):
+// BNNone for one applied after BatchNorm's pass.
+func hostAct(act spec.Act) int {
+	switch act {
+	case spec.LeakyReLU:
+		return engine.BNLeakyReLU
+	case spec.ReLU:
+		return engine.BNReLU
+	}
+	return engine.BNNone
+}
+
 // fused reports an activation that BatchNorm's passes apply inline.
 func fused(act spec.Act) bool { return act == spec.LeakyReLU || act == spec.ReLU || act == spec.None }
 
@@ -198,19 +211,8 @@ func (l *layer) batchNorm(p *pass, n int, mode Mode, act spec.Act) {
 		p.mean[c], p.istd[c] = mean, istd
 		a := float32(istd * l.gamma[c])
 		bb := l.beta[c]
-		switch act {
-		case spec.LeakyReLU:
-			for i, v := range z {
-				out[i] = leakyReLU(float32(float32(v-mean)*a) + bb)
-			}
-		case spec.ReLU:
-			for i, v := range z {
-				out[i] = relu(float32(float32(v-mean)*a) + bb)
-			}
-		default:
-			for i, v := range z {
-				out[i] = float32(float32(v-mean)*a) + bb
-			}
+		if !engine.HostBNApply(hostAct(act), z, out, mean, a, bb, spec.LeakySlope) {
+			bnApply(act, z, out, mean, a, bb)
 		}
 	}
 	if !fused(act) {
@@ -325,10 +327,41 @@ func (l *layer) batchNormBackward(p *pass, dz, dout []float32, act spec.Act, n i
 		}
 		k := float32(l.gamma[c] * istd)
 		my, mx := float32(sdy/float64(n)), float32(sdyx/float64(n))
-		for i, v := range d {
-			xh := float32(float32(z[i]-mean) * istd)
-			d[i] = float32(k * (v - my - float32(xh*mx)))
+		if !engine.HostBNBackApply(d, z, mean, istd, k, my, mx) {
+			bnBackApply(d, z, mean, istd, k, my, mx)
 		}
+	}
+}
+
+// bnApply is BatchNorm's normalisation of one channel with its fused
+// activation (or none): out = act(float32(float32(z − mean)·a) + bb).
+// engine.HostBNApply gives the same bits in WebAssembly SIMD.
+func bnApply(act spec.Act, z, out []float32, mean, a, bb float32) {
+	out = out[:len(z)]
+	switch act {
+	case spec.LeakyReLU:
+		for i, v := range z {
+			out[i] = leakyReLU(float32(float32(v-mean)*a) + bb)
+		}
+	case spec.ReLU:
+		for i, v := range z {
+			out[i] = relu(float32(float32(v-mean)*a) + bb)
+		}
+	default:
+		for i, v := range z {
+			out[i] = float32(float32(v-mean)*a) + bb
+		}
+	}
+}
+
+// bnBackApply is the last pass of batchNormBackward over one channel:
+// d = k·(d − my − x̂·mx), x̂ = (z − mean)·istd. engine.HostBNBackApply gives
+// the same bits in WebAssembly SIMD.
+func bnBackApply(d, z []float32, mean, istd, k, my, mx float32) {
+	z = z[:len(d)]
+	for i, v := range d {
+		xh := float32(float32(z[i]-mean) * istd)
+		d[i] = float32(k * (v - my - float32(xh*mx)))
 	}
 }
 

@@ -14,6 +14,7 @@ type valType byte
 
 const (
 	i32  valType = 0x7f
+	f32  valType = 0x7d
 	v128 valType = 0x7b
 )
 
@@ -37,6 +38,15 @@ func newFn(name string, export bool, result []valType, params ...string) *fn {
 		f.params = append(f.params, i32)
 	}
 	return f
+}
+
+// paramF32 adds a float32 parameter (before any local is declared).
+func (f *fn) paramF32(name string) {
+	if len(f.locals) > 0 {
+		panic("wasmsimd: parameter " + name + " after locals") // a bug in a generator
+	}
+	f.names[name] = uint32(len(f.params))
+	f.params = append(f.params, f32)
 }
 
 // local declares a local of type t (or returns the one of that name).

@@ -25,8 +25,11 @@
       // answers 0: not done.
       let kernels = null;
       const imports = (this.importObject.ganomaly = {});
+      // (A fixed arity, the most any kernel takes: no arguments array per
+      // call; WebAssembly ignores the extra ones.)
       for (const name of EXPORT_NAMES) {
-        imports[name] = (...args) => (kernels === null ? 0 : kernels[name](...args));
+        imports[name] = (a, b, c, d, e, f, g, h, i, j, k, l) =>
+          kernels === null ? 0 : kernels[name](a, b, c, d, e, f, g, h, i, j, k, l);
       }
       const run = this.run;
       this.run = async (instance) => {

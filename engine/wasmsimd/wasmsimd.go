@@ -8,16 +8,24 @@ import (
 )
 
 // Module returns the kernels' WebAssembly module: it imports its memory
-// as env.mem (the Go program's) and exports gemm(ap, bp, c, mp, k, np) → 1
-// the four Winograd transforms of wino.go and pack (pack.go).
-func Module() []byte {
+// as env.mem (the Go program's) and exports the functions named by
+// Exports: gemm(ap, bp, c, mp, k, np) → 1 (gemm.go), the four Winograd
+// transforms (wino.go), pack (pack.go) and the trainer's elementwise
+// passes (elem.go).
+func Module() []byte { return module(functions()) }
+
+// functions are the module's functions, in index order: the GEMM's tiles
+// first (gemmFn calls them by index).
+func functions() []*fn {
 	tiles := []*fn{tileFn(1), tileFn(2), tileFn(3)}
 	fns := append(tiles, gemmFn([]uint32{0, 1, 2}))
 	for k := range winoExports {
 		fns = append(fns, winoFn(winoKind(k)))
 	}
 	fns = append(fns, packFn())
-	return module(fns)
+	fns = append(fns, bnApplyFns()...)
+	fns = append(fns, bnBackApplyFn())
+	return append(fns, adamFns()...)
 }
 
 //go:embed loader.js
@@ -36,5 +44,6 @@ func LoaderJS() string {
 // Exports are the module's functions: the names under which the Go
 // program imports them from the module "ganomaly".
 func Exports() []string {
-	return append(append([]string{"gemm"}, winoExports...), "pack")
+	names := append([]string{"gemm"}, winoExports...)
+	return append(names, "pack", "bnApply", "bnApplyLeaky", "bnApplyReLU", "bnBackApply", "adamSmallW", "adamLargeW")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"regexp"
+	"slices"
 	"testing"
 )
 
@@ -72,5 +73,23 @@ func TestLEB(t *testing.T) {
 		if got := sleb(c.s); !bytes.Equal(got, c.want) {
 			t.Errorf("sleb(%d) = % x, want % x", c.s, got, c.want)
 		}
+	}
+}
+
+// TestExportsAreTheModules: Exports names exactly the module's exported
+// functions (the loader makes an import of each, and calls it with at most
+// 12 arguments).
+func TestExportsAreTheModules(t *testing.T) {
+	var got []string
+	for _, f := range functions() {
+		if f.export {
+			got = append(got, f.name)
+			if len(f.params) > 12 {
+				t.Errorf("%s takes %d parameters; the loader passes 12", f.name, len(f.params))
+			}
+		}
+	}
+	if want := Exports(); !slices.Equal(got, want) {
+		t.Fatalf("module exports %v, Exports() %v", got, want)
 	}
 }
