@@ -5,8 +5,8 @@
 #     engine/baseline_test.go; BenchmarkSpeedup alternates it with the engine
 #     image by image, so the ratio holds even when the machine's load changes;
 #   - a plain direct convolution (BenchmarkDirect).
-# The wasm benchmarks run under node and, when chromium is installed, in
-# headless Chromium too. Then native throughput with one goroutine per core
+# The wasm benchmarks run under node (with and without the SIMD kernels)
+# and, when chromium is installed, in headless Chromium too. Then native throughput with one goroutine per core
 # (BenchmarkThroughput).
 # BENCHTIME (default 3s) sets go test's -benchtime; SPEEDUP_N (default 100)
 # the images per model in BenchmarkSpeedup.
@@ -24,6 +24,11 @@ run() { # label, then env for go test
 }
 run "native-$(go env GOARCH)-$(go env GOAMD64 2>/dev/null || true)"
 run "wasm-node$(node --version)" GOOS=js GOARCH=wasm
+# As the site builds it (tag wasmsimd): the products in the WebAssembly SIMD
+# kernel of engine/wasmsimd, the same bits.
+mkdir -p build/wasm
+go run ./engine/wasmsimd/writeloader build/wasm/wasmsimd-loader.js
+run "wasm-node$(node --version)-simd" GOOS=js GOARCH=wasm GOFLAGS=-tags=wasmsimd PATH="$PWD/scripts/wasm:$PATH"
 # The same wasm test binary in headless Chromium (skipped when chromium is
 # missing; CHROMIUM=path overrides): the browser's V8 rather than node's.
 chromium_bin="${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}"
