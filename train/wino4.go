@@ -560,26 +560,18 @@ func (g wgeom) smallInverse4(m, small []float32, tiles []int32) {
 // (b·th + ty)·th + tx of the small side's planes ([B][h][h]) and of the
 // padded big side's (pad, [B][H+2][H+2], phase (0, 0)), for the host's
 // SIMD transforms (engine.HostWino4).
-func (g wgeom) smallTiles4() []int32 {
-	h := g.h
-	tiles := make([]int32, 0, g.t)
-	for b := 0; b < g.b; b++ {
-		for ty := 0; ty < g.th; ty++ {
-			for tx := 0; tx < g.th; tx++ {
-				tiles = append(tiles, int32(4*(b*h*h+4*ty*h+4*tx)))
-			}
-		}
-	}
-	return tiles
-}
+func (g wgeom) smallTiles4() []int32 { return g.tileOffsets(g.h, 4) }
 
-func (g wgeom) bigTiles4() []int32 {
-	W := 2*g.h + 2
+func (g wgeom) bigTiles4() []int32 { return g.tileOffsets(2*g.h+2, 8) }
+
+// tileOffsets lists the tiles of planes of side w, each tile step
+// elements after the one before it in both directions.
+func (g wgeom) tileOffsets(w, step int) []int32 {
 	tiles := make([]int32, 0, g.t)
 	for b := 0; b < g.b; b++ {
 		for ty := 0; ty < g.th; ty++ {
 			for tx := 0; tx < g.th; tx++ {
-				tiles = append(tiles, int32(4*(b*W*W+8*ty*W+8*tx)))
+				tiles = append(tiles, int32(4*(b*w*w+step*ty*w+step*tx)))
 			}
 		}
 	}

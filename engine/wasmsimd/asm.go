@@ -270,3 +270,36 @@ func (f *fn) elseOp()          { f.op(0x05) }
 func (f *fn) i32Eq()  { f.op(0x46) }
 func (f *fn) i32And() { f.op(0x71) }
 func (f *fn) ret()    { f.op(0x0f) }
+
+// until writes a loop that runs body until exit (which pushes an i32) is
+// true: block, loop, br_if out, body, br back.
+func (f *fn) until(exit, body func()) {
+	f.block()
+	f.loop()
+	exit()
+	f.brIf(1)
+	body()
+	f.br(0)
+	f.end()
+	f.end()
+}
+
+// when writes if cond { body } (cond pushes an i32).
+func (f *fn) when(cond, body func()) {
+	cond()
+	f.ifOp()
+	body()
+	f.end()
+}
+
+// scaled sets the local dst to base + i·stride (locals; i a constant).
+func (f *fn) scaled(dst, base, stride string, i int) {
+	f.get(base)
+	if i != 0 {
+		f.get(stride)
+		f.i32c(int32(i))
+		f.i32Mul()
+		f.i32Add()
+	}
+	f.set(dst)
+}

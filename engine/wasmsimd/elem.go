@@ -97,26 +97,17 @@ func elemFn(name string, ptrs, scalars []string, body func(e *ew, s map[string]s
 			e.n = 10000 // names apart from the vector pass's
 		}
 		// while i + step <= n
-		f.block()
-		f.loop()
-		f.get("i")
-		f.i32c(int32(step))
-		f.i32Add()
-		f.get("n")
-		f.i32GtU()
-		f.brIf(1)
-		if vec {
-			body(e, splat)
-		} else {
-			body(e, same)
-		}
-		for _, p := range ptrs {
-			f.addTo(p, int32(4*step))
-		}
-		f.addTo("i", int32(step))
-		f.br(0)
-		f.end()
-		f.end()
+		f.until(func() { f.get("i"); f.i32c(int32(step)); f.i32Add(); f.get("n"); f.i32GtU() }, func() {
+			if vec {
+				body(e, splat)
+			} else {
+				body(e, same)
+			}
+			for _, p := range ptrs {
+				f.addTo(p, int32(4*step))
+			}
+			f.addTo("i", int32(step))
+		})
 	}
 	pass(true, 4)
 	pass(false, 1)

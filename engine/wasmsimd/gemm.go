@@ -47,15 +47,7 @@ func tileFn(cols int) *fn {
 		}
 	}
 	for y := range cols {
-		// pb_y = pb + y·sb
-		f.get("pb")
-		if y > 0 {
-			f.get("sb")
-			f.i32c(int32(y))
-			f.i32Mul()
-			f.i32Add()
-		}
-		f.set(pb(y))
+		f.scaled(pb(y), "pb", "sb", y)
 	}
 	// step writes s steps of k: the sums of step u before those of u+1.
 	step := func(s int) {
@@ -86,39 +78,17 @@ func tileFn(cols int) *fn {
 	}
 	f.get("k")
 	f.set("n")
-	// while n >= unroll { unroll steps; n -= unroll }
-	f.block()
-	f.loop()
-	f.get("n")
-	f.i32c(unroll)
-	f.i32LtS()
-	f.brIf(1)
-	step(unroll)
-	f.addTo("n", -unroll)
-	f.br(0)
-	f.end()
-	f.end()
-	// while n != 0 { one step; n-- }
-	f.block()
-	f.loop()
-	f.get("n")
-	f.i32Eqz()
-	f.brIf(1)
-	step(1)
-	f.addTo("n", -1)
-	f.br(0)
-	f.end()
-	f.end()
+	// while n >= unroll { unroll steps; n -= unroll }, then one at a time
+	f.until(func() { f.get("n"); f.i32c(unroll); f.i32LtS() }, func() {
+		step(unroll)
+		f.addTo("n", -unroll)
+	})
+	f.until(func() { f.get("n"); f.i32Eqz() }, func() {
+		step(1)
+		f.addTo("n", -1)
+	})
 	for i := range tileM {
-		// row = c + i·rs
-		f.get("c")
-		if i > 0 {
-			f.get("rs")
-			f.i32c(int32(i))
-			f.i32Mul()
-			f.i32Add()
-		}
-		f.set("row")
+		f.scaled("row", "c", "rs", i)
 		for y := range cols {
 			f.get("row")
 			f.get(acc(i, y))
@@ -153,64 +123,47 @@ func gemmFn(tiles []uint32) *fn {
 	f.i32DivU()
 	f.set("cp")
 	// for p := 0; p < rp; p++
-	f.block()
-	f.loop()
-	f.get("p")
-	f.get("rp")
-	f.i32LtS()
-	f.i32Eqz()
-	f.brIf(1)
-	// pa = ap + p·sa; crow = c + p·3·rs; q = 0
-	f.get("ap")
-	f.get("p")
-	f.get("sa")
-	f.i32Mul()
-	f.i32Add()
-	f.set("pa")
-	f.get("c")
-	f.get("p")
-	f.i32c(tileM)
-	f.i32Mul()
-	f.get("rs")
-	f.i32Mul()
-	f.i32Add()
-	f.set("crow")
-	f.i32c(0)
-	f.set("q")
-	for cols := len(tiles); cols >= 1; cols-- {
-		// while q + cols <= cp { tile_cols; q += cols }
-		f.block()
-		f.loop()
-		f.get("q")
-		f.i32c(int32(cols))
-		f.i32Add()
-		f.get("cp")
-		f.i32GtU()
-		f.brIf(1)
-		f.get("pa")
-		f.get("bp") // pb = bp + q·sb
-		f.get("q")
-		f.get("sb")
+	f.until(func() { f.get("p"); f.get("rp"); f.i32LtS(); f.i32Eqz() }, func() {
+		// pa = ap + p·sa; crow = c + p·3·rs; q = 0
+		f.get("ap")
+		f.get("p")
+		f.get("sa")
 		f.i32Mul()
 		f.i32Add()
-		f.get("sb")
-		f.get("crow") // c = crow + q·16
-		f.get("q")
-		f.i32c(4 * tileN)
+		f.set("pa")
+		f.get("c")
+		f.get("p")
+		f.i32c(tileM)
 		f.i32Mul()
-		f.i32Add()
 		f.get("rs")
-		f.get("k")
-		f.call(tiles[cols-1])
-		f.addTo("q", int32(cols))
-		f.br(0)
-		f.end()
-		f.end()
-	}
-	f.addTo("p", 1)
-	f.br(0)
-	f.end()
-	f.end()
+		f.i32Mul()
+		f.i32Add()
+		f.set("crow")
+		f.i32c(0)
+		f.set("q")
+		for cols := len(tiles); cols >= 1; cols-- {
+			// while q + cols <= cp { tile_cols; q += cols }
+			f.until(func() { f.get("q"); f.i32c(int32(cols)); f.i32Add(); f.get("cp"); f.i32GtU() }, func() {
+				f.get("pa")
+				f.get("bp") // pb = bp + q·sb
+				f.get("q")
+				f.get("sb")
+				f.i32Mul()
+				f.i32Add()
+				f.get("sb")
+				f.get("crow") // c = crow + q·16
+				f.get("q")
+				f.i32c(4 * tileN)
+				f.i32Mul()
+				f.i32Add()
+				f.get("rs")
+				f.get("k")
+				f.call(tiles[cols-1])
+				f.addTo("q", int32(cols))
+			})
+		}
+		f.addTo("p", 1)
+	})
 	f.i32c(1)
 	return f
 }

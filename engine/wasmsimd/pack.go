@@ -34,54 +34,37 @@ func packFn() *fn {
 	panels := func(w int, body func()) {
 		f.i32c(0)
 		f.set("i")
-		f.block()
-		f.loop()
-		f.get("i")
-		f.get("m")
-		f.i32LtU()
-		f.i32Eqz()
-		f.brIf(1)
-		f.get("dst")
-		f.get("i")
-		f.get("k")
-		f.i32Mul()
-		f.i32c(4)
-		f.i32Mul()
-		f.i32Add()
-		f.set("d")
-		for r := range w {
-			f.get("src")
+		f.until(func() { f.get("i"); f.get("m"); f.i32LtU(); f.i32Eqz() }, func() {
+			f.get("dst")
 			f.get("i")
-			if r > 0 {
-				f.i32c(int32(r))
-				f.i32Add()
-			}
-			f.get("rsb")
+			f.get("k")
+			f.i32Mul()
+			f.i32c(4)
 			f.i32Mul()
 			f.i32Add()
-			f.set(s(r))
-		}
-		body()
-		f.addTo("i", int32(w))
-		f.br(0)
-		f.end()
-		f.end()
+			f.set("d")
+			for r := range w {
+				f.get("src")
+				f.get("i")
+				if r > 0 {
+					f.i32c(int32(r))
+					f.i32Add()
+				}
+				f.get("rsb")
+				f.i32Mul()
+				f.i32Add()
+				f.set(s(r))
+			}
+			body()
+			f.addTo("i", int32(w))
+		})
 	}
 	// loopP writes: for p < k in steps of `step` while p+step <= k { body }.
 	loopP := func(step int, body func()) {
-		f.block()
-		f.loop()
-		f.get("p")
-		f.i32c(int32(step))
-		f.i32Add()
-		f.get("k")
-		f.i32GtU()
-		f.brIf(1)
-		body()
-		f.addTo("p", int32(step))
-		f.br(0)
-		f.end()
-		f.end()
+		f.until(func() { f.get("p"); f.i32c(int32(step)); f.i32Add(); f.get("k"); f.i32GtU() }, func() {
+			body()
+			f.addTo("p", int32(step))
+		})
 	}
 	// at pushes base + 4·p·scale bytes.
 	at := func(base string, scale int) {
@@ -134,59 +117,42 @@ func packFn() *fn {
 			})
 		})
 	}
-	// cs == 1 && w == 4
-	f.get("cs")
-	f.i32c(1)
-	f.i32Eq()
-	f.get("w")
-	f.i32c(4)
-	f.i32Eq()
-	f.i32And()
-	f.ifOp()
-	transposed(4)
-	f.i32c(1)
-	f.ret()
-	f.end()
-	// cs == 1 && w == 3
-	f.get("cs")
-	f.i32c(1)
-	f.i32Eq()
-	f.get("w")
-	f.i32c(3)
-	f.i32Eq()
-	f.i32And()
-	f.ifOp()
-	transposed(3)
-	f.i32c(1)
-	f.ret()
-	f.end()
-	// rs == 1 && w == 4
-	f.get("rs")
-	f.i32c(1)
-	f.i32Eq()
-	f.get("w")
-	f.i32c(4)
-	f.i32Eq()
-	f.i32And()
-	f.ifOp()
-	panels(4, func() {
-		f.i32c(0)
-		f.set("p")
-		loopP(1, func() {
-			at("d", 4)
-			// s0 + p·csb
-			f.get("s0")
-			f.get("p")
-			f.get("csb")
-			f.i32Mul()
-			f.i32Add()
-			f.v128Load(0)
-			f.v128Store(0)
+	// layout runs body, then returns 1, when the stride named (cs or rs)
+	// is 1 and the panels have w rows.
+	layout := func(stride string, w int, body func()) {
+		f.when(func() {
+			f.get(stride)
+			f.i32c(1)
+			f.i32Eq()
+			f.get("w")
+			f.i32c(int32(w))
+			f.i32Eq()
+			f.i32And()
+		}, func() {
+			body()
+			f.i32c(1)
+			f.ret()
+		})
+	}
+	layout("cs", 4, func() { transposed(4) })
+	layout("cs", 3, func() { transposed(3) })
+	layout("rs", 4, func() {
+		panels(4, func() {
+			f.i32c(0)
+			f.set("p")
+			loopP(1, func() {
+				at("d", 4)
+				// s0 + p·csb
+				f.get("s0")
+				f.get("p")
+				f.get("csb")
+				f.i32Mul()
+				f.i32Add()
+				f.v128Load(0)
+				f.v128Store(0)
+			})
 		})
 	})
-	f.i32c(1)
-	f.ret()
-	f.end()
 	f.i32c(0)
 	return f
 }

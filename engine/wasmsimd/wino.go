@@ -143,17 +143,12 @@ func winoFn(kind winoKind) *fn {
 	base := func(l int) string { return f.local(fmt.Sprintf("b%d", l), i32) }
 	row := func(i int) string { return f.local(fmt.Sprintf("r%d", i), i32) }
 	g := func(i int) string { return f.local(fmt.Sprintf("g%d", i), i32) }
-	for i := 1; i <= 4; i++ { // r_i = i·rs
-		f.get("rs")
-		f.i32c(int32(i))
-		f.i32Mul()
-		f.set(row(i))
+	zero := f.local("zero", i32)
+	for i := 1; i <= 4; i++ {
+		f.scaled(row(i), zero, "rs", i) // r_i = i·rs
 	}
-	for i := range 25 { // g_i = i·gs
-		f.get("gs")
-		f.i32c(int32(i))
-		f.i32Mul()
-		f.set(g(i))
+	for i := range 25 {
+		f.scaled(g(i), zero, "gs", i) // g_i = i·gs
 	}
 	tiled := "src"
 	if kind == smallInverse4 || kind == bigInverse4 {
@@ -179,200 +174,183 @@ func winoFn(kind winoKind) *fn {
 			f.i32Add()
 		}
 	}
-	f.block()
-	f.loop()
-	f.get("t")
-	f.get("n")
-	f.i32LtU()
-	f.i32Eqz()
-	f.brIf(1)
-	for l := range 4 {
-		// b_l = tiled + tiles[min(t+l, n-1)]: the last tile stands in for
-		// missing ones (read, never written).
-		f.get(tiled)
+	// perLane writes body for each lane, those past n skipped (lane 0
+	// always holds a tile).
+	perLane := func(body func(l int)) {
+		body(0)
+		for l := 1; l < 4; l++ {
+			f.when(func() { laneValid(l) }, func() { body(l) })
+		}
+	}
+	f.until(func() { f.get("t"); f.get("n"); f.i32LtU(); f.i32Eqz() }, func() {
+		for l := range 4 {
+			// b_l = tiled + tiles[min(t+l, n-1)]: the last tile stands in for
+			// missing ones (read, never written).
+			f.get(tiled)
+			f.get("t")
+			f.i32c(int32(l))
+			f.i32Add()
+			f.get("n")
+			f.i32c(-1)
+			f.i32Add()
+			laneValid(l)
+			f.selectOp()
+			f.i32c(4)
+			f.i32Mul()
+			f.get("tiles")
+			f.i32Add()
+			f.i32Load(0)
+			f.i32Add()
+			f.set(base(l))
+		}
+		f.get(planes)
 		f.get("t")
-		f.i32c(int32(l))
-		f.i32Add()
-		f.get("n")
-		f.i32c(-1)
-		f.i32Add()
-		laneValid(l)
-		f.selectOp()
 		f.i32c(4)
 		f.i32Mul()
-		f.get("tiles")
 		f.i32Add()
-		f.i32Load(0)
-		f.i32Add()
-		f.set(base(l))
-	}
-	f.get(planes)
-	f.get("t")
-	f.i32c(4)
-	f.i32Mul()
-	f.i32Add()
-	f.set("o")
-	// loadPlanes returns the 25 planes' vectors of this group.
-	loadPlanes := func() (m [25]string) {
-		for i := range 25 {
-			m[i] = x.tmp()
-			f.get("o")
-			f.get(g(i))
-			f.i32Add()
-			f.v128Load(0)
-			f.set(m[i])
+		f.set("o")
+		// loadPlanes returns the 25 planes' vectors of this group.
+		loadPlanes := func() (m [25]string) {
+			for i := range 25 {
+				m[i] = x.tmp()
+				f.get("o")
+				f.get(g(i))
+				f.i32Add()
+				f.v128Load(0)
+				f.set(m[i])
+			}
+			return m
 		}
-		return m
-	}
-	// storePlanes writes y[k][l] to plane 5k+l: whole vectors when the
-	// group is full, lane by lane for the last, short one.
-	storePlanes := func(y [5][5]string) {
-		store := func(lane int) {
-			for k := range 5 {
-				for l := range 5 {
-					f.get("o")
-					f.get(g(5*k + l))
-					f.i32Add()
-					f.get(y[k][l])
-					if lane < 0 {
-						f.v128Store(0)
-					} else {
-						f.store32Lane(4*lane, lane)
+		// storePlanes writes y[k][l] to plane 5k+l: whole vectors when the
+		// group is full, lane by lane for the last, short one.
+		storePlanes := func(y [5][5]string) {
+			store := func(lane int) {
+				for k := range 5 {
+					for l := range 5 {
+						f.get("o")
+						f.get(g(5*k + l))
+						f.i32Add()
+						f.get(y[k][l])
+						if lane < 0 {
+							f.v128Store(0)
+						} else {
+							f.store32Lane(4*lane, lane)
+						}
 					}
 				}
 			}
-		}
-		laneValid(3)
-		f.ifOp()
-		store(-1)
-		f.elseOp()
-		for l := range 3 {
-			laneValid(l)
+			laneValid(3)
 			f.ifOp()
-			store(l)
+			store(-1)
+			f.elseOp()
+			for l := range 3 {
+				f.when(func() { laneValid(l) }, func() { store(l) })
+			}
 			f.end()
 		}
-		f.end()
-	}
-	switch kind {
-	case smallTransform4:
-		var c [4][4]string // c[i][j]: row i, column j of the four tiles
-		for i := range 4 {
-			var r [4]string
-			for l := range 4 {
-				r[l] = x.tmp()
-				addr(l, i)
-				f.v128Load(0)
-				f.set(r[l])
-			}
-			c[i] = x.transpose(r)
-		}
-		var t [4][5]string
-		for j := range 4 {
-			t[j] = x.a5([4]string{c[0][j], c[1][j], c[2][j], c[3][j]})
-		}
-		var y [5][5]string
-		for k := range 5 {
-			y[k] = x.a5([4]string{t[0][k], t[1][k], t[2][k], t[3][k]})
-		}
-		storePlanes(y)
-	case bigTransform4:
-		var c [5][5]string
-		for i := range 5 {
-			var a, b, e [4]string
-			for l := range 4 {
-				a[l], b[l], e[l] = x.tmp(), x.tmp(), x.tmp()
-				addr(l, i)
-				f.v128Load(0)
-				f.set(a[l])
-				addr(l, i)
-				f.v128Load(16)
-				f.set(b[l])
-				addr(l, i)
-				f.v128Load32Splat(32)
-				f.set(e[l])
-			}
-			// Elements 0, 2 | 4, 6 | 8 of each tile's row.
-			u, w := x.shuf(a[0], a[1], [4]int{0, 4, 2, 6}), x.shuf(a[2], a[3], [4]int{0, 4, 2, 6})
-			c[i][0], c[i][1] = x.shuf(u, w, [4]int{0, 1, 4, 5}), x.shuf(u, w, [4]int{2, 3, 6, 7})
-			u, w = x.shuf(b[0], b[1], [4]int{0, 4, 2, 6}), x.shuf(b[2], b[3], [4]int{0, 4, 2, 6})
-			c[i][2], c[i][3] = x.shuf(u, w, [4]int{0, 1, 4, 5}), x.shuf(u, w, [4]int{2, 3, 6, 7})
-			u, w = x.shuf(e[0], e[1], [4]int{0, 4, 0, 4}), x.shuf(e[2], e[3], [4]int{0, 4, 0, 4})
-			c[i][4] = x.shuf(u, w, [4]int{0, 1, 4, 5})
-		}
-		var t [5][5]string
-		for j := range 5 {
-			t[j] = x.winoInput4([5]string{c[0][j], c[1][j], c[2][j], c[3][j], c[4][j]})
-		}
-		var y [5][5]string
-		for k := range 5 {
-			y[k] = x.winoInput4([5]string{t[0][k], t[1][k], t[2][k], t[3][k], t[4][k]})
-		}
-		storePlanes(y)
-	case smallInverse4:
-		m := loadPlanes()
-		var t [5][4]string
-		for j := range 5 {
-			t[j] = x.winoOutput4([5]string{m[j], m[j+5], m[j+10], m[j+15], m[j+20]})
-		}
-		var rows [4][4]string // rows[k][l]: tile l's row k
-		for k := range 4 {
-			y := x.winoOutput4([5]string{t[0][k], t[1][k], t[2][k], t[3][k], t[4][k]})
-			rows[k] = x.transpose(y)
-		}
-		for l := range 4 {
-			if l > 0 {
-				laneValid(l)
-				f.ifOp()
-			}
-			for k := range 4 {
-				addr(l, k)
-				f.get(rows[k][l])
-				f.v128Store(0)
-			}
-			if l > 0 {
-				f.end()
-			}
-		}
-	case bigInverse4:
-		m := loadPlanes()
-		var n [5][5]string
-		for j := range 5 {
-			n[j] = x.b5([5]string{m[j], m[j+5], m[j+10], m[j+15], m[j+20]})
-		}
-		var y [5][5]string
-		for k := range 5 {
-			y[k] = x.b5([5]string{n[0][k], n[1][k], n[2][k], n[3][k], n[4][k]})
-		}
-		a := f.local("a", i32)
-		for l := range 4 {
-			if l > 0 {
-				laneValid(l)
-				f.ifOp()
-			}
-			for k := range 5 {
-				addr(l, k)
-				f.set(a)
-				for j := range 5 {
-					// d[k][j] += y[k][j] of this tile
-					f.get(a)
-					f.get(a)
-					f.f32Load(8 * j)
-					f.get(y[k][j])
-					f.extractLane(l)
-					f.f32Add()
-					f.f32Store(8 * j)
+		switch kind {
+		case smallTransform4:
+			var c [4][4]string // c[i][j]: row i, column j of the four tiles
+			for i := range 4 {
+				var r [4]string
+				for l := range 4 {
+					r[l] = x.tmp()
+					addr(l, i)
+					f.v128Load(0)
+					f.set(r[l])
 				}
+				c[i] = x.transpose(r)
 			}
-			if l > 0 {
-				f.end()
+			var t [4][5]string
+			for j := range 4 {
+				t[j] = x.a5([4]string{c[0][j], c[1][j], c[2][j], c[3][j]})
 			}
+			var y [5][5]string
+			for k := range 5 {
+				y[k] = x.a5([4]string{t[0][k], t[1][k], t[2][k], t[3][k]})
+			}
+			storePlanes(y)
+		case bigTransform4:
+			var c [5][5]string
+			for i := range 5 {
+				var a, b, e [4]string
+				for l := range 4 {
+					a[l], b[l], e[l] = x.tmp(), x.tmp(), x.tmp()
+					addr(l, i)
+					f.v128Load(0)
+					f.set(a[l])
+					addr(l, i)
+					f.v128Load(16)
+					f.set(b[l])
+					addr(l, i)
+					f.v128Load32Splat(32)
+					f.set(e[l])
+				}
+				// Elements 0, 2 | 4, 6 | 8 of each tile's row.
+				u, w := x.shuf(a[0], a[1], [4]int{0, 4, 2, 6}), x.shuf(a[2], a[3], [4]int{0, 4, 2, 6})
+				c[i][0], c[i][1] = x.shuf(u, w, [4]int{0, 1, 4, 5}), x.shuf(u, w, [4]int{2, 3, 6, 7})
+				u, w = x.shuf(b[0], b[1], [4]int{0, 4, 2, 6}), x.shuf(b[2], b[3], [4]int{0, 4, 2, 6})
+				c[i][2], c[i][3] = x.shuf(u, w, [4]int{0, 1, 4, 5}), x.shuf(u, w, [4]int{2, 3, 6, 7})
+				u, w = x.shuf(e[0], e[1], [4]int{0, 4, 0, 4}), x.shuf(e[2], e[3], [4]int{0, 4, 0, 4})
+				c[i][4] = x.shuf(u, w, [4]int{0, 1, 4, 5})
+			}
+			var t [5][5]string
+			for j := range 5 {
+				t[j] = x.winoInput4([5]string{c[0][j], c[1][j], c[2][j], c[3][j], c[4][j]})
+			}
+			var y [5][5]string
+			for k := range 5 {
+				y[k] = x.winoInput4([5]string{t[0][k], t[1][k], t[2][k], t[3][k], t[4][k]})
+			}
+			storePlanes(y)
+		case smallInverse4:
+			m := loadPlanes()
+			var t [5][4]string
+			for j := range 5 {
+				t[j] = x.winoOutput4([5]string{m[j], m[j+5], m[j+10], m[j+15], m[j+20]})
+			}
+			var rows [4][4]string // rows[k][l]: tile l's row k
+			for k := range 4 {
+				y := x.winoOutput4([5]string{t[0][k], t[1][k], t[2][k], t[3][k], t[4][k]})
+				rows[k] = x.transpose(y)
+			}
+			perLane(func(l int) {
+				for k := range 4 {
+					addr(l, k)
+					f.get(rows[k][l])
+					f.v128Store(0)
+				}
+			})
+		case bigInverse4:
+			m := loadPlanes()
+			var n [5][5]string
+			for j := range 5 {
+				n[j] = x.b5([5]string{m[j], m[j+5], m[j+10], m[j+15], m[j+20]})
+			}
+			var y [5][5]string
+			for k := range 5 {
+				y[k] = x.b5([5]string{n[0][k], n[1][k], n[2][k], n[3][k], n[4][k]})
+			}
+			a := f.local("a", i32)
+			perLane(func(l int) {
+				for k := range 5 {
+					addr(l, k)
+					f.set(a)
+					for j := range 5 {
+						// d[k][j] += y[k][j] of this tile
+						f.get(a)
+						f.get(a)
+						f.f32Load(8 * j)
+						f.get(y[k][j])
+						f.extractLane(l)
+						f.f32Add()
+						f.f32Store(8 * j)
+					}
+				}
+			})
 		}
-	}
-	f.addTo("t", 4)
-	f.br(0)
-	f.end()
-	f.end()
+		f.addTo("t", 4)
+	})
 	f.i32c(1)
 	return f
 }

@@ -1,6 +1,12 @@
-//go:build !wasm
+//go:build !wasm || !wasmsimd
 
 package engine
+
+// Without the wasmsimd tag (and natively) there are no host kernels: every
+// host* function answers 0 and the callers run their Go code (see
+// host_wasm.go).
+
+func hostGEMM(ap, bp, c *float32, mp, k, np int32) int32 { return 0 }
 
 func hostWino4(op WinoOp, src, dst *float32, tiles *int32, n, gs, rs int32) int32 { return 0 }
 
