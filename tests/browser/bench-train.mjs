@@ -75,7 +75,10 @@ async function classDemo(page) {
       // Where the time to the goal went: the training steps at the median
       // speed, the rest (evaluations, the strip, messages, start-up).
       const trainS = reached && median ? (reached.steps * size.batch) / median : null;
-      console.log(JSON.stringify({ bench: "train", runtime: "chromium-wasm (pure-Go trainer, Train view worker)", workers: 1, ...size, images_per_s: median }));
+      // Where the products ran: "(SIMD)", the WebAssembly SIMD kernels of
+      // engine/wasmsimd, or "(no SIMD)", the Go code.
+      const kernels = await page.evaluate(() => document.querySelector("[data-testid=train-kernels]")?.textContent.trim() ?? null);
+      console.log(JSON.stringify({ bench: "train", runtime: "chromium-wasm (pure-Go trainer, Train view worker)", workers: 1, ...size, images_per_s: median, kernels }));
       console.log(JSON.stringify({ bench: "class-demo", settings: "default (MNIST digit 2 abnormal, ngf 16, 3000 images, 5 epochs, seed 1)",
         goal_auroc: goal, seconds_to_goal: reached ? Number(reached.seconds.toFixed(1)) : null, auroc_at_goal: reached?.auroc ?? null,
         seconds_to_first_step: firstStep && +firstStep.toFixed(1), steps_to_goal: reached?.steps ?? null, evaluations_to_goal: reached?.evals ?? null,
