@@ -2,13 +2,14 @@
 
 package engine
 
-// Built with the wasmsimd tag, the engine asks its JavaScript host for the
-// matrix product first: the WebAssembly SIMD kernel of package
-// engine/wasmsimd, which the script wasmsimd.LoaderJS provides (the site
-// appends it to wasm_exec.js; scripts/wasm-exec.js loads it under node).
-// The host answers 0 where it has no SIMD, and gemm then runs the Go
-// kernel; the bits are the same either way. Without the tag there is no
-// import, and any host that runs Go's WebAssembly runs the engine.
+// Built with the wasmsimd tag, the engine (and through engine.Host*, the
+// trainer) asks its JavaScript host first for its hot loops: the
+// WebAssembly SIMD kernels of package engine/wasmsimd, which the script
+// wasmsimd.LoaderJS provides (the site appends it to wasm_exec.js;
+// scripts/wasm/exec.js loads it under node). The host answers 0 where it
+// has no SIMD, and the caller runs its Go code; the bits are the same
+// either way. Without the tag there is no import (nohost.go), and any host
+// that runs Go's WebAssembly runs the engine.
 
 // hostGEMM is gemm's product by the host's kernel, or 0 if it has none.
 //
