@@ -55,9 +55,10 @@ export function startServer(prefix = "", dir = siteDir) {
 }
 
 // launch opens a fresh Chromium profile with the flags CI needs.
-export async function launch() {
+export async function launch(opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ganomaly-chromium-"));
   const ctx = await chromium.launchPersistentContext(dir, {
+    ...opts,
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
     acceptDownloads: true,

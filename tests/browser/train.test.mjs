@@ -3,6 +3,7 @@
 // and resumed; the losses fall, the histogram and the eval-mode AUROC
 // appear; the model is used in the single-image view and downloaded, and
 // `ganomaly score` gives the page's scores for the gallery with that file.
+// Without the WebAssembly SIMD kernels the same run gives the same weights.
 // Own images dropped on the view (loose files and a folder) follow the
 // folder rules, too few are said plainly, and a dropped folder trains.
 // Nothing of the Train view loads before it is opened, training makes no
@@ -133,6 +134,56 @@ test("use the trained model in the single-image view; the download scores the sa
     assert.equal(pageScores[s.file].verdict, rec.verdict);
   }
   fs.writeFileSync(path.join(artifacts, "train-scores.json"), JSON.stringify(pageScores, null, 1));
+});
+
+// tensors maps a safetensors file's tensor names to their bytes (the
+// header's metadata, which says when and how the file was made, left out).
+function tensors(file) {
+  const b = fs.readFileSync(file);
+  const n = Number(b.readBigUInt64LE(0));
+  const header = JSON.parse(b.subarray(8, 8 + n).toString());
+  const out = new Map();
+  for (const [name, t] of Object.entries(header)) {
+    if (name !== "__metadata__") out.set(name, b.subarray(8 + n + t.data_offsets[0], 8 + n + t.data_offsets[1]));
+  }
+  return out;
+}
+
+test("without WebAssembly SIMD the worker trains the same bits with the Go code, and says so", async () => {
+  // A browser whose wasm_exec.js declines the kernels, as one without SIMD
+  // would (engine/wasmsimd's loader: globalThis.ganomalyNoSIMD); no service
+  // worker, so that every request meets the route.
+  const b = await launch({ serviceWorkers: "block" });
+  try {
+    await b.ctx.route("**/wasm_exec.js", async (route) => {
+      const r = await route.fetch();
+      await route.fulfill({ response: r, body: "globalThis.ganomalyNoSIMD = true;\n" + (await r.text()) });
+    });
+    const p = b.ctx.pages()[0] || (await b.ctx.newPage());
+    p.on("pageerror", (e) => console.error("pageerror (no SIMD):", e.message));
+    await p.goto(server.url);
+    await p.waitForSelector("body[data-ready=true]", { timeout: 120000 });
+    await p.click("[data-testid=train-tab]");
+    await p.waitForSelector("[data-testid=train-start]:not([disabled])", { timeout: 120000 });
+    // The tiny run of the tests above: tiny model, 640 images, one epoch.
+    await p.selectOption("[data-testid=train-size]", "8");
+    for (const [id, v] of [["train-images", "640"], ["train-epochs", "1"]]) {
+      await p.fill(`[data-testid=${id}]`, v);
+      await p.dispatchEvent(`[data-testid=${id}]`, "change");
+    }
+    await p.click("[data-testid=train-start]");
+    await p.waitForFunction(() => ["done", "failed"].includes(document.querySelector("[data-testid=train-status]").textContent), null, { timeout: 300000 });
+    assert.equal((await p.textContent("[data-testid=train-status]")).trim(), "done");
+    assert.equal((await p.textContent("[data-testid=train-kernels]")).trim(), "(no SIMD)", "the Go code did the work");
+    const [dl] = await Promise.all([p.waitForEvent("download"), p.click("[data-testid=train-download]")]);
+    const file = path.join(artifacts, "trained-in-page-no-simd.safetensors");
+    await dl.saveAs(file);
+    const simd = tensors(path.join(artifacts, "trained-in-page.safetensors")), plain = tensors(file);
+    assert.deepEqual([...plain.keys()].sort(), [...simd.keys()].sort());
+    for (const [name, data] of simd) assert.ok(data.equals(plain.get(name)), `${name}: the weights differ with and without the SIMD kernels`);
+  } finally {
+    await b.close();
+  }
 });
 
 // dropFiles drops files on the Train view: loose files as a DataTransfer
