@@ -41,11 +41,9 @@ func gemm(ap, bp, c []float32, mp, k, np int) {
 	}
 	// The pointers below stay inside these (the capacity included).
 	ap, bp, c = ap[:mp*k+1], bp[:np*k+1], c[:mp*np]
-	if hostGEMM(&ap[0], &bp[0], &c[0], int32(mp), int32(k), int32(np)) != 0 {
-		hostKernels = true
-		return
+	if !ran(hostGEMM(&ap[0], &bp[0], &c[0], int32(mp), int32(k), int32(np))) {
+		gemmGo(ap, bp, c, mp, k, np)
 	}
-	gemmGo(ap, bp, c, mp, k, np)
 }
 
 // gemmGo is gemm in Go, for operands that gemm has checked.

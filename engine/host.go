@@ -19,17 +19,13 @@ const (
 // rows rs bytes apart, with the same float32 operations in the same order
 // as train's Go code. It returns false where there is no such kernel
 // (natively; in WebAssembly without the wasmsimd tag, or without SIMD):
-// then the caller runs its Go code (as it does for no tiles). The caller vouches that every element
-// the transform touches lies inside src and dst.
+// then the caller runs its Go code (as it does for no tiles). The caller
+// vouches that every element the transform touches lies inside src and dst.
 func HostWino4(op WinoOp, src, dst []float32, tiles []int32, gs, rs int) bool {
 	if len(tiles) == 0 {
 		return false
 	}
-	if hostWino4(op, &src[0], &dst[0], &tiles[0], int32(len(tiles)), int32(gs), int32(rs)) == 0 {
-		return false
-	}
-	hostKernels = true
-	return true
+	return ran(hostWino4(op, &src[0], &dst[0], &tiles[0], int32(len(tiles)), int32(gs), int32(rs)))
 }
 
 // HostPack packs the m×k matrix src (element (i, p) at src[i·rs + p·cs])
@@ -44,11 +40,7 @@ func HostPack(dst, src []float32, rs, cs, w, m, k int) bool {
 		return false
 	}
 	_, _ = dst[m*k-1], src[(m-1)*rs+(k-1)*cs]
-	if hostPack(&dst[0], &src[0], int32(rs), int32(cs), int32(w), int32(m), int32(k)) == 0 {
-		return false
-	}
-	hostKernels = true
-	return true
+	return ran(hostPack(&dst[0], &src[0], int32(rs), int32(cs), int32(w), int32(m), int32(k)))
 }
 
 // The activations HostBNApply applies after BatchNorm.
@@ -65,11 +57,7 @@ func HostBNApply(act int, z, out []float32, mean, a, bb, slope float32) bool {
 	if len(z) == 0 || len(out) < len(z) {
 		return false
 	}
-	if hostBN(act, &z[0], &out[0], int32(len(z)), mean, a, bb, slope) == 0 {
-		return false
-	}
-	hostKernels = true
-	return true
+	return ran(hostBN(act, &z[0], &out[0], int32(len(z)), mean, a, bb, slope))
 }
 
 // HostBNBackApply writes d[i] = float32(k·((d[i]−my) − float32(xh·mx)))
@@ -79,11 +67,7 @@ func HostBNBackApply(d, z []float32, mean, istd, k, my, mx float32) bool {
 	if len(d) == 0 || len(z) < len(d) {
 		return false
 	}
-	if hostBNBackApply(&d[0], &z[0], int32(len(d)), mean, istd, k, my, mx) == 0 {
-		return false
-	}
-	hostKernels = true
-	return true
+	return ran(hostBNBackApply(&d[0], &z[0], int32(len(d)), mean, istd, k, my, mx))
 }
 
 // HostAdam is the loop of train's Adam update for one tensor in the host's
@@ -95,7 +79,13 @@ func HostAdam(largeW bool, val, g, m, v []float32, w, omw, b2, c2, eps, stepSize
 	if n == 0 || len(g) < n || len(m) < n || len(v) < n {
 		return false
 	}
-	if hostAdam(largeW, &val[0], &g[0], &m[0], &v[0], int32(n), w, omw, b2, c2, eps, stepSize, bc2Sqrt) == 0 {
+	return ran(hostAdam(largeW, &val[0], &g[0], &m[0], &v[0], int32(n), w, omw, b2, c2, eps, stepSize, bc2Sqrt))
+}
+
+// ran reports whether a host kernel answered r ≠ 0 (it did the work), and
+// records it for HostKernels.
+func ran(r int32) bool {
+	if r == 0 {
 		return false
 	}
 	hostKernels = true

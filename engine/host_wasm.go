@@ -55,13 +55,13 @@ func hostPack(dst, src *float32, rs, cs, w, m, k int32) int32
 // The trainer's elementwise passes (wasmsimd's elem.go).
 //
 //go:wasmimport ganomaly bnApply
-func hostBNApply(z, out *float32, n int32, mean, a, bb, slope, half float32) int32
+func hostBNApply(z, out *float32, n int32, mean, a, bb, slope float32) int32
 
 //go:wasmimport ganomaly bnApplyLeaky
-func hostBNApplyLeaky(z, out *float32, n int32, mean, a, bb, slope, half float32) int32
+func hostBNApplyLeaky(z, out *float32, n int32, mean, a, bb, slope float32) int32
 
 //go:wasmimport ganomaly bnApplyReLU
-func hostBNApplyReLU(z, out *float32, n int32, mean, a, bb, slope, half float32) int32
+func hostBNApplyReLU(z, out *float32, n int32, mean, a, bb, slope float32) int32
 
 //go:wasmimport ganomaly bnBackApply
 func hostBNBackApply(d, z *float32, n int32, mean, istd, k, my, mx float32) int32
@@ -75,11 +75,11 @@ func hostAdamLargeW(val, g, m, v *float32, n int32, w, omw, b2, c2, eps, stepSiz
 func hostBN(act int, z, out *float32, n int32, mean, a, bb, slope float32) int32 {
 	switch act {
 	case BNLeakyReLU:
-		return hostBNApplyLeaky(z, out, n, mean, a, bb, slope, 0.5)
+		return hostBNApplyLeaky(z, out, n, mean, a, bb, slope)
 	case BNReLU:
-		return hostBNApplyReLU(z, out, n, mean, a, bb, slope, 0.5)
+		return hostBNApplyReLU(z, out, n, mean, a, bb, slope)
 	}
-	return hostBNApply(z, out, n, mean, a, bb, slope, 0.5)
+	return hostBNApply(z, out, n, mean, a, bb, slope)
 }
 
 func hostAdam(largeW bool, val, g, m, v *float32, n int32, w, omw, b2, c2, eps, stepSize, bc2Sqrt float32) int32 {

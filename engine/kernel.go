@@ -29,11 +29,11 @@ func GEMM(ap, bp, c []float32, mp, k, np int) { gemm(ap, bp, c, mp, k, np) }
 // Tanh is tanh for float32, identical on every platform.
 func Tanh(x float32) float32 { return tanh32(x) }
 
-// hostKernels records that the JavaScript host's SIMD kernel has computed
-// a product (WebAssembly builds with the wasmsimd tag; see host_wasm.go).
+// hostKernels records that one of the JavaScript host's SIMD kernels has
+// done its work (WebAssembly builds with the wasmsimd tag; see host.go).
 var hostKernels bool
 
-// HostKernels reports whether the matrix products so far ran in the host's
-// WebAssembly SIMD kernel rather than in Go (false natively, and before the
-// first product).
+// HostKernels reports whether the host's WebAssembly SIMD kernels have run
+// (the matrix products, and the trainer's loops of host.go) rather than the
+// Go code: false natively, without the kernels, and before the first one.
 func HostKernels() bool { return hostKernels }

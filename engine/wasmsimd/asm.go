@@ -76,7 +76,6 @@ func (f *fn) mem(align, off int) { f.u(uint32(align)); f.u(uint32(off)) }
 
 // The instructions, named as in the text format.
 func (f *fn) i32Add()  { f.op(0x6a) }
-func (f *fn) i32Sub()  { f.op(0x6b) }
 func (f *fn) i32Mul()  { f.op(0x6c) }
 func (f *fn) i32DivU() { f.op(0x6e) }
 func (f *fn) i32Eqz()  { f.op(0x45) }
@@ -98,13 +97,14 @@ func (f *fn) call(idx uint32) {
 	f.u(idx)
 }
 
-// v128.load and v128.store (alignment 2^2: the operands are float32
-// arrays), v128.load32_splat, f32x4.add and f32x4.mul.
+// Memory accesses give alignment 2^2 (the operands are float32 arrays)
+// and a constant offset.
 func (f *fn) v128Load(off int)        { f.simd(0x00); f.mem(2, off) }
 func (f *fn) v128Load32Splat(off int) { f.simd(0x09); f.mem(2, off) }
 func (f *fn) v128Store(off int)       { f.simd(0x0b); f.mem(2, off) }
 func (f *fn) f32x4Add()               { f.simd(0xe4) }
 func (f *fn) f32x4Mul()               { f.simd(0xe6) }
+func (f *fn) f32x4Sub()               { f.simd(0xe5) }
 
 // addTo sets local name to name + v.
 func (f *fn) addTo(name string, v int32) {
@@ -112,6 +112,96 @@ func (f *fn) addTo(name string, v int32) {
 	f.i32c(v)
 	f.i32Add()
 	f.set(name)
+}
+
+// v128Const pushes the f32x4 constant with every lane v.
+func (f *fn) v128Const(v float32) {
+	f.simd(0x0c)
+	b := math.Float32bits(v)
+	for range 4 {
+		f.op(byte(b), byte(b>>8), byte(b>>16), byte(b>>24))
+	}
+}
+
+// f32Const pushes the float32 constant v.
+func (f *fn) f32Const(v float32) {
+	f.op(0x43)
+	b := math.Float32bits(v)
+	f.op(byte(b), byte(b>>8), byte(b>>16), byte(b>>24))
+}
+
+// shuffle is i8x16.shuffle picking the float32 lanes l (0–3 of the first
+// operand, 4–7 of the second).
+func (f *fn) shuffle(l [4]int) {
+	f.simd(0x0d)
+	for _, x := range l {
+		f.op(byte(4*x), byte(4*x+1), byte(4*x+2), byte(4*x+3))
+	}
+}
+
+func (f *fn) extractLane(l int) {
+	f.simd(0x1f)
+	f.op(byte(l))
+}
+
+func (f *fn) store32Lane(off, l int) {
+	f.simd(0x5a)
+	f.mem(2, off)
+	f.op(byte(l))
+}
+
+func (f *fn) i32Load(off int)  { f.op(0x28); f.mem(2, off) }
+func (f *fn) f32Load(off int)  { f.op(0x2a); f.mem(2, off) }
+func (f *fn) f32Store(off int) { f.op(0x38); f.mem(2, off) }
+func (f *fn) f32Add()          { f.op(0x92) }
+func (f *fn) i32LtU()          { f.op(0x49) }
+func (f *fn) selectOp()        { f.op(0x1b) }
+func (f *fn) ifOp()            { f.op(0x04, 0x40) }
+func (f *fn) elseOp()          { f.op(0x05) }
+
+func (f *fn) i32Eq()  { f.op(0x46) }
+func (f *fn) i32And() { f.op(0x71) }
+func (f *fn) ret()    { f.op(0x0f) }
+
+// until writes a loop that runs body until exit (which pushes an i32) is
+// true: block, loop, br_if out, body, br back.
+func (f *fn) until(exit, body func()) {
+	f.block()
+	f.loop()
+	exit()
+	f.brIf(1)
+	body()
+	f.br(0)
+	f.end()
+	f.end()
+}
+
+// when writes if cond { body } (cond pushes an i32).
+func (f *fn) when(cond, body func()) {
+	cond()
+	f.ifOp()
+	body()
+	f.end()
+}
+
+// scaled sets the local dst to base + i·stride (locals; i a constant).
+func (f *fn) scaled(dst, base, stride string, i int) {
+	f.get(base)
+	if i != 0 {
+		f.get(stride)
+		f.i32c(int32(i))
+		f.i32Mul()
+		f.i32Add()
+	}
+	f.set(dst)
+}
+
+// mulConst sets the local dst to src·c.
+func (f *fn) mulConst(dst, src string, c int32) {
+	f.get(src)
+	f.i32c(c)
+	f.i32Mul()
+	f.set(dst)
 }
 
 // module writes a module that imports its memory as env.mem and holds the
@@ -225,81 +315,4 @@ func sleb(v int64) []byte {
 		}
 		b = append(b, c|0x80)
 	}
-}
-
-func (f *fn) f32x4Sub() { f.simd(0xe5) }
-
-// v128Const pushes the f32x4 constant with every lane v.
-func (f *fn) v128Const(v float32) {
-	f.simd(0x0c)
-	b := math.Float32bits(v)
-	for range 4 {
-		f.op(byte(b), byte(b>>8), byte(b>>16), byte(b>>24))
-	}
-}
-
-// shuffle is i8x16.shuffle picking the float32 lanes l (0–3 of the first
-// operand, 4–7 of the second).
-func (f *fn) shuffle(l [4]int) {
-	f.simd(0x0d)
-	for _, x := range l {
-		f.op(byte(4*x), byte(4*x+1), byte(4*x+2), byte(4*x+3))
-	}
-}
-
-func (f *fn) extractLane(l int) {
-	f.simd(0x1f)
-	f.op(byte(l))
-}
-
-func (f *fn) store32Lane(off, l int) {
-	f.simd(0x5a)
-	f.mem(2, off)
-	f.op(byte(l))
-}
-
-func (f *fn) i32Load(off int)  { f.op(0x28); f.mem(2, off) }
-func (f *fn) f32Load(off int)  { f.op(0x2a); f.mem(2, off) }
-func (f *fn) f32Store(off int) { f.op(0x38); f.mem(2, off) }
-func (f *fn) f32Add()          { f.op(0x92) }
-func (f *fn) i32LtU()          { f.op(0x49) }
-func (f *fn) selectOp()        { f.op(0x1b) }
-func (f *fn) ifOp()            { f.op(0x04, 0x40) }
-func (f *fn) elseOp()          { f.op(0x05) }
-
-func (f *fn) i32Eq()  { f.op(0x46) }
-func (f *fn) i32And() { f.op(0x71) }
-func (f *fn) ret()    { f.op(0x0f) }
-
-// until writes a loop that runs body until exit (which pushes an i32) is
-// true: block, loop, br_if out, body, br back.
-func (f *fn) until(exit, body func()) {
-	f.block()
-	f.loop()
-	exit()
-	f.brIf(1)
-	body()
-	f.br(0)
-	f.end()
-	f.end()
-}
-
-// when writes if cond { body } (cond pushes an i32).
-func (f *fn) when(cond, body func()) {
-	cond()
-	f.ifOp()
-	body()
-	f.end()
-}
-
-// scaled sets the local dst to base + i·stride (locals; i a constant).
-func (f *fn) scaled(dst, base, stride string, i int) {
-	f.get(base)
-	if i != 0 {
-		f.get(stride)
-		f.i32c(int32(i))
-		f.i32Mul()
-		f.i32Add()
-	}
-	f.set(dst)
 }

@@ -20,11 +20,22 @@ type ew struct {
 
 func (e *ew) tmp() string {
 	e.n++
-	t := f32
 	if e.vec {
-		t = v128
+		return e.f.local(fmt.Sprintf("v%d", e.n), v128)
 	}
-	return e.f.local(fmt.Sprintf("e%d", e.n), t)
+	return e.f.local(fmt.Sprintf("s%d", e.n), f32)
+}
+
+// konst is the constant c (in every lane).
+func (e *ew) konst(c float32) string {
+	r := e.tmp()
+	if e.vec {
+		e.f.v128Const(c)
+	} else {
+		e.f.f32Const(c)
+	}
+	e.f.set(r)
+	return r
 }
 
 func (e *ew) op(vecCode uint32, scalar byte, args ...string) string {
@@ -92,10 +103,7 @@ func elemFn(name string, ptrs, scalars []string, body func(e *ew, s map[string]s
 		same[s] = s
 	}
 	pass := func(vec bool, step int) {
-		e := &ew{f: f, vec: vec, n: 0}
-		if !vec {
-			e.n = 10000 // names apart from the vector pass's
-		}
+		e := &ew{f: f, vec: vec}
 		// while i + step <= n
 		f.until(func() { f.get("i"); f.i32c(int32(step)); f.i32Add(); f.get("n"); f.i32GtU() }, func() {
 			if vec {
@@ -120,14 +128,14 @@ func elemFn(name string, ptrs, scalars []string, body func(e *ew, s map[string]s
 func bnApplyFns() []*fn {
 	var fns []*fn
 	for act, name := range []string{"bnApply", "bnApplyLeaky", "bnApplyReLU"} {
-		fns = append(fns, elemFn(name, []string{"z", "out"}, []string{"mean", "a", "bb", "slope", "half"}, func(e *ew, s map[string]string) {
+		fns = append(fns, elemFn(name, []string{"z", "out"}, []string{"mean", "a", "bb", "slope"}, func(e *ew, s map[string]string) {
 			v := e.add(e.mul(e.sub(e.load("z"), s["mean"]), s["a"]), s["bb"])
 			switch act {
 			case 1: // float32(0.5·(v+|v|)) + float32(slope·float32(0.5·(v−|v|)))
-				a := e.abs(v)
-				v = e.add(e.mul(s["half"], e.add(v, a)), e.mul(s["slope"], e.mul(s["half"], e.sub(v, a))))
+				a, half := e.abs(v), e.konst(0.5)
+				v = e.add(e.mul(half, e.add(v, a)), e.mul(s["slope"], e.mul(half, e.sub(v, a))))
 			case 2: // float32(0.5·(v+|v|))
-				v = e.mul(s["half"], e.add(v, e.abs(v)))
+				v = e.mul(e.konst(0.5), e.add(v, e.abs(v)))
 			}
 			e.store("out", v)
 		}))

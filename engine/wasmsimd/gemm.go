@@ -105,15 +105,9 @@ func gemmFn(tiles []uint32) *fn {
 	for _, l := range []string{"sa", "sb", "rs", "rp", "cp", "p", "q", "pa", "crow"} {
 		f.local(l, i32)
 	}
-	mulc := func(dst, src string, v int32) {
-		f.get(src)
-		f.i32c(v)
-		f.i32Mul()
-		f.set(dst)
-	}
-	mulc("sa", "k", 4*tileM) // bytes per A panel
-	mulc("sb", "k", 4*tileN) // bytes per B panel
-	mulc("rs", "np", 4)      // bytes per output row
+	f.mulConst("sa", "k", 4*tileM) // bytes per A panel
+	f.mulConst("sb", "k", 4*tileN) // bytes per B panel
+	f.mulConst("rs", "np", 4)      // bytes per output row
 	f.get("mp")
 	f.i32c(tileM)
 	f.i32DivU()

@@ -20,15 +20,8 @@ func packFn() *fn {
 		f.local(l, i32)
 	}
 	s := func(r int) string { return []string{"s0", "s1", "s2", "s3"}[r] }
-	// rsb, csb: the strides in bytes.
-	f.get("rs")
-	f.i32c(4)
-	f.i32Mul()
-	f.set("rsb")
-	f.get("cs")
-	f.i32c(4)
-	f.i32Mul()
-	f.set("csb")
+	f.mulConst("rsb", "rs", 4) // the strides in bytes
+	f.mulConst("csb", "cs", 4)
 	// panels writes: for i := 0; i < m; i += w { d = dst + 4·i·k; s_r =
 	// src + (i+r)·rsb; body }.
 	panels := func(w int, body func()) {

@@ -143,20 +143,15 @@ func winoFn(kind winoKind) *fn {
 	base := func(l int) string { return f.local(fmt.Sprintf("b%d", l), i32) }
 	row := func(i int) string { return f.local(fmt.Sprintf("r%d", i), i32) }
 	g := func(i int) string { return f.local(fmt.Sprintf("g%d", i), i32) }
-	zero := f.local("zero", i32)
 	for i := 1; i <= 4; i++ {
-		f.scaled(row(i), zero, "rs", i) // r_i = i·rs
+		f.mulConst(row(i), "rs", int32(i)) // r_i = i·rs
 	}
 	for i := range 25 {
-		f.scaled(g(i), zero, "gs", i) // g_i = i·gs
+		f.mulConst(g(i), "gs", int32(i)) // g_i = i·gs
 	}
-	tiled := "src"
+	tiled, planes := "src", "dst"
 	if kind == smallInverse4 || kind == bigInverse4 {
-		tiled = "dst"
-	}
-	planes := "dst"
-	if tiled == "dst" {
-		planes = "src"
+		tiled, planes = "dst", "src"
 	}
 	// laneValid pushes t + l < n.
 	laneValid := func(l int) {
