@@ -202,7 +202,7 @@ func (d *Demo) renderTrainControls(running, canUse bool) app.UI {
 			app.Span().Body(app.Text("step "), app.B().Text(strconv.Itoa(p.Steps))),
 			app.Span().Body(app.B().DataSet("testid", "train-images-per-s").Text(fmt.Sprintf("%.0f", p.ImagesPerS)), app.Text(" images/s"),
 				app.If(p.Steps > 0, app.Text(" "), app.Span().Class("muted").DataSet("testid", "train-kernels").
-					Title("where the matrix products run: the WebAssembly SIMD kernels (four multiply-adds per instruction), or Go's scalar code where this browser has no SIMD; the numbers are the same bits either way").
+					Title("where the trainer's hot loops (its matrix products, transforms, BatchNorm, Adam) run: the WebAssembly SIMD kernels, four values per instruction, or Go's scalar code where this browser has no SIMD; the numbers are the same bits either way").
 					Text(kernelsLabel(p.SIMD)))),
 			app.Span().Body(app.Text("time left "), app.B().Text(fmtDuration(left))),
 			app.Span().Body(app.Text("AUROC "), app.B().DataSet("testid", "train-auroc").Text(auroc)),
@@ -481,7 +481,7 @@ func trainHistSVG(ev *trainspec.Eval) string {
 	return sb.String()
 }
 
-// kernelsLabel names where the trainer's matrix products run.
+// kernelsLabel names where the trainer's hot loops run (engine.HostKernels).
 func kernelsLabel(simd bool) string {
 	if simd {
 		return "(SIMD)"
