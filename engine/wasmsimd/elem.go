@@ -26,30 +26,36 @@ func (e *ew) tmp() string {
 	return e.f.local(fmt.Sprintf("s%d", e.n), f32)
 }
 
-// konst is the constant c (in every lane).
-func (e *ew) konst(c float32) string {
+// into runs emit, which pushes one value, and keeps it in a fresh local.
+func (e *ew) into(emit func()) string {
 	r := e.tmp()
-	if e.vec {
-		e.f.v128Const(c)
-	} else {
-		e.f.f32Const(c)
-	}
+	emit()
 	e.f.set(r)
 	return r
 }
 
+// konst is the constant c (in every lane).
+func (e *ew) konst(c float32) string {
+	return e.into(func() {
+		if e.vec {
+			e.f.v128Const(c)
+		} else {
+			e.f.f32Const(c)
+		}
+	})
+}
+
 func (e *ew) op(vecCode uint32, scalar byte, args ...string) string {
-	r := e.tmp()
-	for _, a := range args {
-		e.f.get(a)
-	}
-	if e.vec {
-		e.f.simd(vecCode)
-	} else {
-		e.f.op(scalar)
-	}
-	e.f.set(r)
-	return r
+	return e.into(func() {
+		for _, a := range args {
+			e.f.get(a)
+		}
+		if e.vec {
+			e.f.simd(vecCode)
+		} else {
+			e.f.op(scalar)
+		}
+	})
 }
 
 func (e *ew) add(a, b string) string { return e.op(0xe4, 0x92, a, b) }
@@ -61,15 +67,14 @@ func (e *ew) sqrt(a string) string   { return e.op(0xe3, 0x91, a) }
 
 // load reads the element at pointer p (a local).
 func (e *ew) load(p string) string {
-	r := e.tmp()
-	e.f.get(p)
-	if e.vec {
-		e.f.v128Load(0)
-	} else {
-		e.f.f32Load(0)
-	}
-	e.f.set(r)
-	return r
+	return e.into(func() {
+		e.f.get(p)
+		if e.vec {
+			e.f.v128Load(0)
+		} else {
+			e.f.f32Load(0)
+		}
+	})
 }
 
 func (e *ew) store(p, v string) {
