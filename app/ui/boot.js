@@ -126,17 +126,29 @@
   function answer() {
     if (window.ganomalyGo) return; // mounting now: the Go program shows it
     const panel = document.querySelector(".result");
+    const note = () => {
+      const p = document.createElement("p");
+      p.className = "pending";
+      p.dataset.testid = "pending";
+      p.textContent = site.pendingText.replace("{name}", "gallery/" + early.pick);
+      return p;
+    };
     if (!panel) {
       // A click on a sample before the parser has reached the result panel
-      // (the page arrives in pieces and is drawn as it comes): answered as
-      // soon as the rest is parsed ("interactive" comes before the deferred
-      // scripts run and DOMContentLoaded).
+      // (the page arrives in pieces and is drawn as it comes): the note goes
+      // under the gallery at once, and into the panel as soon as the rest is
+      // parsed ("interactive" comes before the deferred scripts run).
+      const gallery = document.querySelector(".gallery");
+      if (early.note) early.note.replaceWith((early.note = note()));
+      else if (gallery) gallery.after((early.note = note()));
       if (document.readyState === "loading" && !early.waiting) {
         early.waiting = true;
         document.addEventListener("readystatechange", answer, { once: true });
       }
       return;
     }
+    if (early.note) early.note.remove();
+    early.note = null;
     const html = early.results && early.results[early.pick];
     if (html) {
       const t = document.createElement("template");
@@ -144,10 +156,6 @@
       panel.replaceWith(t.content.firstElementChild);
       return;
     }
-    const p = document.createElement("p");
-    p.className = "pending";
-    p.dataset.testid = "pending";
-    p.textContent = site.pendingText.replace("{name}", "gallery/" + early.pick);
-    panel.replaceChildren(p);
+    panel.replaceChildren(note());
   }
 })();

@@ -94,7 +94,7 @@ test("the pre-rendered page answers a sample click before the engine runs, then 
   await page.close();
 });
 
-test("a click on a sample before the rest of the page has arrived is answered when it arrives", async () => {
+test("a click on a sample before the rest of the page has arrived is answered at once, and in the panel once it arrives", async () => {
   // The page in two pieces: up to the gallery at once, the rest (the result
   // panel among it) only after the click; the early verdicts never come.
   const html = fs.readFileSync(path.join(siteDir, "index.html"), "utf8");
@@ -132,9 +132,15 @@ test("a click on a sample before the rest of the page has arrived is answered wh
     assert.equal(await page.$(".result"), null, "the result panel is not there yet");
     const file = await page.$eval("button.sample", (b) => b.dataset.file);
     await page.click(`button.sample[data-file="${file}"]`);
-    rest();
-    await page.waitForSelector("[data-testid=pending]", { timeout: 5000 });
+    // Answered at once, under the gallery: the panel has not arrived.
+    await page.waitForSelector(".gallery + [data-testid=pending]", { timeout: 5000 });
     assert.match(await page.textContent("[data-testid=pending]"), new RegExp("gallery/" + file));
+    assert.equal(await page.$(".result"), null, "answered before the rest of the page arrived");
+    rest();
+    // Then the note moves into the panel: one note, not two.
+    await page.waitForSelector(".result [data-testid=pending]", { timeout: 5000 });
+    assert.equal(await page.locator("[data-testid=pending]").count(), 1);
+    assert.match(await page.textContent(".result [data-testid=pending]"), new RegExp("gallery/" + file));
   } finally {
     await own.close();
     split.close();
