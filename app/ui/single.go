@@ -146,13 +146,22 @@ func (s *SingleView) renderInputs() app.UI {
 				return app.Button().Class("sample "+lbl).OnClick(s.onSample(it.File), it.File).
 					Title(title).
 					DataSet("testid", "sample").DataSet("class", it.Class).DataSet("label", sampleLabel(lbl)).DataSet("file", it.File).
-					Body(app.Img().Src(it.URL).Alt(title), app.Span().Text(labelShort(lbl)))
+					Body(sampleImage(it, title), app.Span().Text(labelShort(lbl)))
 			}),
 		),
 		app.If(len(items) > 0, app.P().Class("muted").Text(caption)),
 		app.If(grey, s.canvas),
 		app.If(!grey, app.P().Class("muted").Text("Drawing is offered for grey models only.")),
 	)
+}
+
+// sampleImage is a gallery sample's picture: its cell of the page's sprite
+// (GallerySprite) or its own image.
+func sampleImage(it GalleryItem, alt string) app.UI {
+	if it.Cell == 0 {
+		return app.Img().Src(it.URL).Alt(alt)
+	}
+	return app.I().Class("spr").Attr("role", "img").Aria("label", alt).Style("--i", strconv.Itoa(it.Cell-1))
 }
 
 // onSample shows a gallery sample, or remembers it until the model is

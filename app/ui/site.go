@@ -3,6 +3,7 @@ package ui
 import (
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -22,6 +23,9 @@ type SiteData struct {
 	// a linked stylesheet holds up the first paint by a request. url()s in
 	// it resolve against the page. Empty: the page links /web/app.css.
 	Styles string `json:"-"`
+	// Sprite is the gallery's images in one PNG, base64 (GallerySprite),
+	// or "": the head's styles give it to the samples (.sample .spr).
+	Sprite string `json:"-"`
 	// Filled in by Handler from the prefix.
 	ModelURL    string `json:"modelURL"`
 	GalleryURL  string `json:"galleryURL"`
@@ -73,8 +77,15 @@ func headElements(s SiteData) []string {
 		panic(err) // plain structs: cannot fail
 	}
 	var out []string
-	if s.Styles != "" {
-		out = append(out, "<style>"+s.Styles+"</style>")
+	css := s.Styles
+	if s.Sprite != "" {
+		// base64 and a count: nothing in it can end the element. The URL in
+		// a rule of its own, not a custom property: one substituted into 30
+		// elements' backgrounds is parsed 30 times.
+		css += fmt.Sprintf("\n.sample .spr { background-image: url(%s%s); --cells: %d; }\n", pngPrefix, s.Sprite, len(s.Gallery))
+	}
+	if css != "" {
+		out = append(out, "<style>"+css+"</style>")
 	}
 	return append(out,
 		"<script>window.ganomalySite = "+string(js)+";</script>",

@@ -47,6 +47,16 @@ test("the pre-rendered page answers a sample click before the engine runs, then 
     .filter((e) => !e.disabled && !e.closest("[inert]") && !e.matches("button.sample"))
     .map((e) => e.outerHTML.slice(0, 80)));
   assert.deepEqual(await liveControls(), [], "controls that would silently do nothing");
+  // The samples are cells of one image written into the page: each shows
+  // its own cell, none is an <img> of its own.
+  const cells = () => page.$$eval("button.sample", (bs) => bs.map((b) => {
+    const c = b.querySelector(".spr");
+    const st = c && getComputedStyle(c);
+    return c ? [st.backgroundImage.slice(0, 27), st.backgroundPositionX, st.width, b.querySelectorAll("img").length] : null;
+  }));
+  const want = (await cells()).map((_, i) => ['url("data:image/png;base64,', i ? `${-42 * i}px` : "0px", "42px", 0]);
+  assert.ok(want.length >= 10, `${want.length} samples`);
+  assert.deepEqual(await cells(), want, "the samples' cells of the sprite");
   const file = await page.$eval("button.sample", (b) => b.dataset.file);
   const cli = [...cliScores(modelPath, [path.join(root, "web/gallery", file)]).values()][0].score;
   await page.click(`button.sample[data-file="${file}"]`);
@@ -78,6 +88,7 @@ test("the pre-rendered page answers a sample click before the engine runs, then 
   assert.equal(await page.textContent(".result .name"), "gallery/" + file);
   assert.equal(Number(await page.textContent("[data-testid=score]")), cli);
   assert.equal(await page.evaluate(() => window.__lost), false, "the verdict left the screen while the page took over");
+  assert.deepEqual(await cells(), want, "the Go program's samples, as the pre-rendered page's");
   const marks = await page.evaluate(() => performance.getEntriesByType("mark").map((m) => m.name));
   for (const m of ["wasm-fetched", "wasm-compiled", "go-started", "model-loaded", "ready", "first-verdict"]) {
     assert.ok(marks.includes(m), `performance mark ${m} (have ${marks})`);

@@ -149,6 +149,9 @@ func build(out, web, wasmDir, extraModels, prefix, def, galleryDir string, galle
 		return err
 	}
 	galleryInPage(site.Gallery)
+	if b, ok := ui.GallerySprite(site.Gallery); ok {
+		site.Sprite = base64.StdEncoding.EncodeToString(b)
+	}
 	if site.HasEarly, err = earlyResults(filepath.Join(tmp, "web"), site); err != nil {
 		return err
 	}
