@@ -15,7 +15,7 @@
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { contentTypes, launch, siteFile } from "./lib.mjs";
+import { contentTypes, endTrace, launch, siteFile } from "./lib.mjs";
 
 const rounds = Number(process.argv[2]);
 const variants = process.argv.slice(3).map((a) => {
@@ -49,19 +49,6 @@ function machineCPU() {
   const t = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
   const idle = t[3] + t[4]; // idle, iowait
   return { busy: (t.reduce((x, y) => x + y, 0) - idle) * 10, idle: idle * 10 }; // clock ticks of 10 ms
-}
-
-async function readTrace(cdp) {
-  const done = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
-  await cdp.send("Tracing.end");
-  const { stream } = await done;
-  const parts = [];
-  for (;;) {
-    const r = await cdp.send("IO.read", { handle: stream, size: 1 << 20 });
-    parts.push(Buffer.from(r.data, r.base64Encoded ? "base64" : "utf8"));
-    if (r.eof) break;
-  }
-  return JSON.parse(Buffer.concat(parts).toString()).traceEvents;
 }
 
 // mainThreadCPU sums the thread time of the page's main thread's tasks from
@@ -114,7 +101,7 @@ for (let i = 0; i < rounds; i++) {
         const after = machineCPU();
         row.machineBusy = after.busy - before.busy;
         row.machineIdle = after.idle - before.idle;
-        row.mainThreadCPU = mainThreadCPU(await readTrace(cdp));
+        row.mainThreadCPU = mainThreadCPU(JSON.parse(await endTrace(cdp)).traceEvents);
       }
       await page.waitForTimeout(300); // for the paint entry of a click that came first
       row.fcp = Math.round(await page.evaluate(() => performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint")?.startTime ?? NaN));

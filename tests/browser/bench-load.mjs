@@ -44,7 +44,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import zlib from "node:zlib";
-import { siteDir, launch, contentTypes, siteFile } from "./lib.mjs";
+import { siteDir, launch, contentTypes, siteFile, endTrace } from "./lib.mjs";
 
 const loads = Number(process.env.BENCH_LOADS || 5);
 const gzipServe = process.env.BENCH_LOAD_GZIP === "1";
@@ -161,17 +161,7 @@ async function startTrace(cdp) {
   });
 }
 async function stopTrace(cdp, file) {
-  const done = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
-  await cdp.send("Tracing.end");
-  const { stream } = await done;
-  const parts = [];
-  for (;;) {
-    const r = await cdp.send("IO.read", { handle: stream, size: 1 << 20 });
-    parts.push(r.base64Encoded ? Buffer.from(r.data, "base64") : Buffer.from(r.data));
-    if (r.eof) break;
-  }
-  await cdp.send("IO.close", { handle: stream });
-  fs.writeFileSync(file, Buffer.concat(parts));
+  fs.writeFileSync(file, await endTrace(cdp));
 }
 
 const distinctGzip = (entries) => [...new Map(entries.map((e) => [e.path, e.gz])).values()].reduce((a, b) => a + b, 0);

@@ -108,3 +108,19 @@ export async function clearHttpCache(ctx, page) {
   await cdp.send("Network.clearBrowserCache");
   await cdp.detach();
 }
+
+// endTrace ends a CDP trace started with transferMode "ReturnAsStream" and
+// returns its bytes (the Chromium trace's JSON).
+export async function endTrace(cdp) {
+  const done = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
+  await cdp.send("Tracing.end");
+  const { stream } = await done;
+  const parts = [];
+  for (;;) {
+    const r = await cdp.send("IO.read", { handle: stream, size: 1 << 20 });
+    parts.push(Buffer.from(r.data, r.base64Encoded ? "base64" : "utf8"));
+    if (r.eof) break;
+  }
+  await cdp.send("IO.close", { handle: stream });
+  return Buffer.concat(parts);
+}
