@@ -230,12 +230,17 @@ func inPage(items []GalleryItem) bool {
 	return len(items) > 0
 }
 
+// maxSpritePixels bounds the sprite: a few highly compressible large
+// images fit in the page's gallery budget but would decode to hundreds of
+// megabytes side by side.
+const maxSpritePixels = 4 << 20
+
 // GallerySprite draws the images of a gallery written into the page (every
 // item's Data, from its Bytes) side by side in one PNG and sets each item's
-// Cell. The page then decodes one image for the whole gallery: a cold page
-// spent about 50 ms more before its first frame on one <img> per sample
-// (docs/app.md). false, and no Cell set, when the items are not all in the
-// page or not all decodable PNGs of one size.
+// Cell. The page then loads and decodes one image for the whole gallery
+// instead of one per sample before its first frame (docs/app.md). false,
+// and no Cell set, when the items are not all in the page, not all PNGs of
+// one size, or too many pixels together.
 func GallerySprite(items []GalleryItem) ([]byte, bool) {
 	if !inPage(items) {
 		return nil, false
@@ -243,6 +248,10 @@ func GallerySprite(items []GalleryItem) ([]byte, bool) {
 	ims := make([]image.Image, len(items))
 	gray := true
 	for i, it := range items {
+		cfg, err := png.DecodeConfig(bytes.NewReader(it.Bytes))
+		if err != nil || cfg.Width*cfg.Height > maxSpritePixels/len(items) {
+			return nil, false
+		}
 		im, err := png.Decode(bytes.NewReader(it.Bytes))
 		if err != nil || i > 0 && im.Bounds().Size() != ims[0].Bounds().Size() {
 			return nil, false

@@ -44,6 +44,7 @@ func TestGallerySprite(t *testing.T) {
 		{"grey samples", inPageItems(seven, two, seven), true},
 		{"grey and colour", inPageItems(seven, pngOf(t, rgb)), true},
 		{"two sizes", inPageItems(seven, pngOf(t, small)), false},
+		{"too many pixels together", inPageItems(pngOf(t, image.NewGray(image.Rect(0, 0, 1500, 1500))), pngOf(t, image.NewGray(image.Rect(0, 0, 1500, 1500)))), false},
 		{"not a PNG", inPageItems(seven, []byte("GIF89a")), false},
 		{"not in the page", []GalleryItem{{File: "a.png", Bytes: seven}}, false},
 		{"empty", nil, false},
