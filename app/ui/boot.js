@@ -2,16 +2,17 @@
 // data (window.ganomalySite, see SiteData). It runs while the HTML is still
 // being parsed, before go-app's app.js, and makes the pre-rendered page
 // useful before the Go program runs:
-//  - it starts downloading the default model at once, so the download runs
-//    while app.wasm downloads and compiles (the Go program takes the bytes
-//    from window.ganomalyEarly.model);
+//  - once the page has been parsed and drawn, it fetches the gallery's
+//    early verdicts, then app.wasm and the default model, so the model
+//    downloads while app.wasm compiles (the Go program takes the bytes from
+//    window.ganomalyEarly.model);
 //  - it loads app.wasm itself: a plain fetch streamed into
-//    WebAssembly.compileStreaming from the start (go-app's loader starts
-//    only once the document is parsed, and pipes the download through a
-//    JavaScript progress stream), then ganomalyInitWebAssembly, called by
-//    app.js in place of go-app's loader, instantiates it and starts Go; the
-//    phases are performance marks (wasm-fetched, wasm-compiled), and go-app's
-//    full-screen loader is not shown over the page;
+//    WebAssembly.compileStreaming (go-app's loader pipes the download
+//    through a JavaScript progress stream), then ganomalyInitWebAssembly,
+//    called by app.js in place of go-app's loader, instantiates it and
+//    starts Go; the phases are performance marks (wasm-fetched,
+//    wasm-compiled), and go-app's full-screen loader is not shown over the
+//    page;
 //  - a click on a gallery sample before the Go program has mounted the page
 //    is remembered (window.ganomalyEarly.pick) and answered with the
 //    sample's verdict drawn when the site was built (early.json,
@@ -26,28 +27,40 @@
     if (!r.ok) throw new Error("fetching " + url + ": HTTP " + r.status);
     return r.arrayBuffer();
   });
-  // First of all, the default model's verdicts for the gallery, drawn when
-  // the site was built (early.json, see ui.EarlyResults): gallery file →
-  // result panel. (Requested first: over HTTP/1.1 the browser's six
-  // connections to the host are soon taken by the big files.) early.arrived
-  // resolves once they are in early.results, or could not be had.
-  early.arrived = !site.earlyURL ? Promise.resolve() :
+  // Nothing is fetched before the page has been parsed and drawn once. On a
+  // small machine every download and every compile competes for the cores
+  // with the parser and the page's first layout, and a click is answered
+  // only once the page is laid out; the page itself needs nothing from the
+  // network (docs/app.md, "The answered click"). settled resolves after the
+  // first frame that follows DOMContentLoaded (or a second later in a
+  // hidden tab, which draws no frames).
+  const settled = new Promise((r) => {
+    const go = () => {
+      requestAnimationFrame(() => setTimeout(r, 0));
+      setTimeout(r, 1000);
+    };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", go, { once: true });
+    else go();
+  });
+  // First of all then, the default model's verdicts for the gallery, drawn
+  // when the site was built (early.json, see ui.EarlyResults): gallery file
+  // → result panel. (Requested first: over HTTP/1.1 the browser's six
+  // connections to the host are soon taken by the big files.) A click on a
+  // sample before that requests them at once. early.arrived resolves once
+  // they are in early.results, or could not be had.
+  let earlyFetch = null;
+  const fetchEarly = () => earlyFetch || (earlyFetch = !site.earlyURL ? Promise.resolve() :
     fetch(site.earlyURL, { priority: "high" }).then((r) => (r.ok ? r.json() : null)).then((j) => {
       if (!j || j.model !== site.defaultModel) return;
       early.results = j.results;
       if (early.pick) answer();
-    }).catch(() => {}); // then a click gets the note below
+    }).catch(() => {})); // then a click gets the note below
+  early.arrived = settled.then(fetchEarly);
   // Then app.wasm: compiling streams along with the download, off the main
-  // thread, while the rest of the page is parsed and the model downloads.
-  // Compiling takes both cores of a small machine for a while: it starts
-  // once the early verdicts are here and the page has been painted (or after
-  // 400 ms); the download starts now.
-  const wasmResponse = fetch(site.wasmURL);
-  const painted = new Promise((r) => {
-    requestAnimationFrame(() => setTimeout(r, 0));
-    setTimeout(r, 300); // no frames in a hidden tab
-  });
-  const firstThings = Promise.race([Promise.all([early.arrived, painted]), new Promise((r) => setTimeout(r, 400))]);
+  // thread. Compiling takes both cores of a small machine for a while: it
+  // starts once the early verdicts are here.
+  const wasmResponse = settled.then(() => fetch(site.wasmURL));
+  const firstThings = early.arrived;
   const compiled = firstThings.then(() => WebAssembly.compileStreaming(wasmResponse)).catch(
     // A host that sends .wasm without application/wasm breaks streaming.
     () => bytes(site.wasmURL).then((b) => WebAssembly.compile(b)));
@@ -61,13 +74,13 @@
   early.model = firstThings.then(() => bytes(site.modelURL));
   early.model.catch(() => {}); // the Go program reports the error when it awaits it
   // The gallery's images for the Go program (null for one that failed),
-  // all at once once the page has been painted: each fetch() costs the
+  // all at once once the page has settled: each fetch() costs the
   // page's thread a few milliseconds, and the pre-rendered page shows them
   // with <img> already.
   // (None when the site wrote the gallery into the page: SiteData's data.)
   const gallery = site.gallery || [];
   if (!gallery.length || !gallery.every((it) => it.data)) {
-    early.gallery = painted.then(() => Promise.all(gallery.map((it) => bytes(site.galleryURL + it.file, "low").catch(() => null))));
+    early.gallery = settled.then(() => Promise.all(gallery.map((it) => bytes(site.galleryURL + it.file, "low").catch(() => null))));
   }
 
   window.ganomalyInitWebAssembly = async function () {
@@ -118,6 +131,7 @@
     const s = e.target.closest && e.target.closest("button.sample");
     if (!s) return;
     early.pick = s.dataset.file;
+    fetchEarly();
     answer();
   }, true);
 

@@ -105,7 +105,7 @@ test("the pre-rendered page answers a sample click before the engine runs, then 
   await page.close();
 });
 
-test("a click on a sample before the rest of the page has arrived is answered at once, and in the panel once it arrives", async () => {
+test("a click on a sample before the rest of the page has arrived is answered at once, and in the panel once it arrives; nothing big is fetched before", async () => {
   // The page in two pieces: up to the gallery at once, the rest (the result
   // panel among it) only after the click; the early verdicts never come.
   const html = fs.readFileSync(path.join(siteDir, "index.html"), "utf8");
@@ -138,16 +138,28 @@ test("a click on a sample before the rest of the page has arrived is answered at
     page.on("pageerror", (e) => console.error("pageerror:", e.message));
     await page.route("**/web/gallery/early.json", () => {}); // never answered
     await page.route("**/web/app.wasm", () => {});
+    const asked = [];
+    page.on("request", (r) => asked.push(new URL(r.url()).pathname));
+    const big = () => asked.filter((p) => /app\.wasm$|\.safetensors$|early\.json$/.test(p));
     await page.goto(`http://127.0.0.1:${split.address().port}/`, { waitUntil: "commit" });
     await page.waitForSelector("button.sample");
     assert.equal(await page.$(".result"), null, "the result panel is not there yet");
+    // While the page is being parsed it downloads nothing big: that waits
+    // for the page to be parsed and drawn (boot.js's settled).
+    await page.waitForTimeout(300);
+    assert.deepEqual(big(), [], "fetched while the page was being parsed");
     const file = await page.$eval("button.sample", (b) => b.dataset.file);
+    const earlyAsked = page.waitForRequest("**/web/gallery/early.json", { timeout: 5000 });
     await page.click(`button.sample[data-file="${file}"]`);
+    await earlyAsked; // a click asks for the early verdicts at once
+    assert.deepEqual(big().filter((p) => !p.endsWith("early.json")), [], "app.wasm or the model fetched before the page was parsed");
     // Answered at once, under the gallery: the panel has not arrived.
     await page.waitForSelector(".gallery + [data-testid=pending]", { timeout: 5000 });
     assert.match(await page.textContent("[data-testid=pending]"), new RegExp("gallery/" + file));
     assert.equal(await page.$(".result"), null, "answered before the rest of the page arrived");
+    const wasmAsked = page.waitForRequest("**/web/app.wasm", { timeout: 10000 });
     rest();
+    await wasmAsked; // once the page is parsed and drawn
     // Then the note moves into the panel: one note, not two.
     await page.waitForSelector(".result [data-testid=pending]", { timeout: 5000 });
     assert.equal(await page.locator("[data-testid=pending]").count(), 1);
