@@ -1,7 +1,7 @@
 // The page's first script, inlined into index.html by Handler after the site
 // data (window.ganomalySite, see SiteData). It runs while the HTML is still
-// being parsed, before go-app's app.js, and makes the pre-rendered page
-// useful before the Go program runs:
+// being parsed, loads go-app's wasm_exec.js and app.js later, and makes the
+// pre-rendered page useful before the Go program runs:
 //  - once the page has been parsed and drawn, it fetches the gallery's
 //    early verdicts, then app.wasm and the default model, so the model
 //    downloads while app.wasm compiles (the Go program takes the bytes from
@@ -58,13 +58,27 @@
   early.arrived = settled.then(fetchEarly);
   // Then app.wasm: compiling streams along with the download, off the main
   // thread. Compiling takes both cores of a small machine for a while: it
-  // starts once the early verdicts are here.
+  // starts once the early verdicts are here (or a second after the page has
+  // settled, should they be slow to come).
   const wasmResponse = settled.then(() => fetch(site.wasmURL));
-  const firstThings = early.arrived;
+  const firstThings = Promise.race([early.arrived, settled.then(() => new Promise((r) => setTimeout(r, 1000)))]);
   const compiled = firstThings.then(() => WebAssembly.compileStreaming(wasmResponse)).catch(
     // A host that sends .wasm without application/wasm breaks streaming.
     () => bytes(site.wasmURL).then((b) => WebAssembly.compile(b)));
   compiled.catch(() => {}); // reported by ganomalyInitWebAssembly
+  // go-app's scripts (Go's wasm_exec.js, then app.js, which calls
+  // ganomalyInitWebAssembly) were taken out of the page (ui.DeferScripts):
+  // run before DOMContentLoaded, they kept the page from answering a click.
+  // They are needed only once app.wasm has compiled and load meanwhile.
+  firstThings.then(() => {
+    for (const src of site.scripts || []) {
+      const s = document.createElement("script");
+      s.src = src;
+      s.async = false; // in order
+      s.onerror = () => fail(new Error("loading " + src + " failed"));
+      document.head.append(s);
+    }
+  });
   // The batch view's Web Workers run the same program (as the engine only):
   // the page hands them this module, so the site ships no second wasm and
   // the workers compile nothing.
@@ -83,17 +97,20 @@
     early.gallery = settled.then(() => Promise.all(gallery.map((it) => bytes(site.galleryURL + it.file, "low").catch(() => null))));
   }
 
+  // fail says on the page's banner that the program could not start (the
+  // first reason: a missing wasm_exec.js makes app.js fail too).
+  function fail(err) {
+    console.error("the demo could not start:", err);
+    const b = document.querySelector(".banner");
+    if (b && !b.classList.contains("error-banner")) {
+      b.className = "banner error-banner";
+      b.textContent = "The demo could not start: " + String(err) + ". Reload the page; if this persists, the site was not built or served correctly (make site).";
+    }
+  }
+
   window.ganomalyInitWebAssembly = async function () {
     const loader = document.getElementById("app-wasm-loader");
     if (loader) loader.remove();
-    const fail = (err) => {
-      console.error("loading app.wasm failed:", err);
-      const b = document.querySelector(".banner");
-      if (b) {
-        b.className = "banner error-banner";
-        b.textContent = "The demo could not start: " + String(err) + ". Reload the page; if this persists, the site was not built or served correctly (make site).";
-      }
-    };
     try {
       const go = new Go();
       const mod = await compiled;

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v9/pkg/app"
@@ -33,6 +35,7 @@ func Handler(prefix, version string, cache []string, site SiteData) *app.Handler
 		site.EarlyURL = site.GalleryURL + "early.json"
 	}
 	site.PendingText = pendingText
+	site.Scripts = goappScripts(prefix)
 	prerendered = site
 	var styles []string
 	if site.Styles == "" {
@@ -78,4 +81,29 @@ func PatchAppJS(js []byte) ([]byte, error) {
 	}
 	// go-app's own loader stays the fallback should boot.js not have run.
 	return []byte(strings.Replace(s, goappLoaderCall, "\n(window.ganomalyInitWebAssembly || goappInitWebAssembly)();\n", 1)), nil
+}
+
+// goappScripts are the scripts go-app's page loads, in order: Go's
+// wasm_exec.js, then app.js, which starts the program.
+func goappScripts(prefix string) []string {
+	return []string{prefix + "/wasm_exec.js", prefix + "/app.js"}
+}
+
+// DeferScripts takes go-app's <script defer> tags for wasm_exec.js and
+// app.js out of the page go-app renders (index.html of a site served under
+// prefix): boot.js loads them once the page has settled and the early
+// verdicts are in. As deferred scripts they run before DOMContentLoaded,
+// between the page's first layout and its first answered click, and they
+// are needed only once app.wasm has compiled. It fails when the page does
+// not hold each tag exactly once (a go-app upgrade).
+func DeferScripts(html []byte, prefix string) ([]byte, error) {
+	for _, src := range goappScripts(strings.TrimSuffix(prefix, "/")) {
+		// go-app writes the attributes in either order.
+		tag := regexp.MustCompile(`<script (?:defer )?src="` + regexp.QuoteMeta(src) + `"(?: defer)?></script>\n?`)
+		if n := len(tag.FindAllIndex(html, -1)); n != 1 {
+			return nil, fmt.Errorf("the page go-app rendered has %d <script defer src=%q> tags, not 1: update ui.DeferScripts and boot.js for this go-app version", n, src)
+		}
+		html = tag.ReplaceAll(html, nil)
+	}
+	return html, nil
 }

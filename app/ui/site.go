@@ -32,6 +32,9 @@ type SiteData struct {
 	WasmURL     string `json:"wasmURL"`
 	EarlyURL    string `json:"earlyURL"` // "" without early results
 	PendingText string `json:"pendingText"`
+	// Scripts are go-app's scripts (wasm_exec.js, app.js), in order, which
+	// boot.js loads once the page has settled (see DeferScripts).
+	Scripts []string `json:"scripts"`
 }
 
 // pendingText answers a click on a sample made before the model is loaded;

@@ -555,3 +555,29 @@ func TestGalleryFollowsTheModel(t *testing.T) {
 		}
 	}
 }
+
+func TestDeferScripts(t *testing.T) {
+	page := func(a, b string) string {
+		return "<head>\n<script " + a + "></script>\n<script " + b + "></script>\n<style></style>"
+	}
+	tests := []struct {
+		name, prefix, in string
+		want             string
+		wantErr          bool
+	}{
+		{"root", "/", page(`src="/wasm_exec.js" defer`, `defer src="/app.js"`), "<head>\n<style></style>", false},
+		{"sub-path", "/ganomaly-go", page(`defer src="/ganomaly-go/wasm_exec.js"`, `src="/ganomaly-go/app.js" defer`), "<head>\n<style></style>", false},
+		{"another prefix's tags", "/x", page(`src="/wasm_exec.js" defer`, `defer src="/app.js"`), "", true},
+		{"no app.js", "/", "<head>\n<script defer src=\"/wasm_exec.js\"></script>\n", "", true},
+		{"twice", "/", page(`defer src="/wasm_exec.js"`, `defer src="/wasm_exec.js"`) + `<script defer src="/app.js"></script>`, "", true},
+	}
+	for _, tc := range tests {
+		got, err := DeferScripts([]byte(tc.in), tc.prefix)
+		if (err != nil) != tc.wantErr || string(got) != tc.want {
+			t.Errorf("%s: DeferScripts = %q, %v; want %q (error %v)", tc.name, got, err, tc.want, tc.wantErr)
+		}
+	}
+	if got := goappScripts("/p"); len(got) != 2 || got[0] != "/p/wasm_exec.js" || got[1] != "/p/app.js" {
+		t.Errorf("goappScripts(/p) = %q", got)
+	}
+}

@@ -105,7 +105,7 @@ test("the pre-rendered page answers a sample click before the engine runs, then 
   await page.close();
 });
 
-test("a click on a sample before the rest of the page has arrived is answered at once, and in the panel once it arrives; nothing big is fetched before", async () => {
+test("a click on a sample before the rest of the page has arrived is answered at once, and in the panel once it arrives; nothing else is fetched before", async () => {
   // The page in two pieces: up to the gallery at once, the rest (the result
   // panel among it) only after the click; the early verdicts never come.
   const html = fs.readFileSync(path.join(siteDir, "index.html"), "utf8");
@@ -140,19 +140,20 @@ test("a click on a sample before the rest of the page has arrived is answered at
     await page.route("**/web/app.wasm", () => {});
     const asked = [];
     page.on("request", (r) => asked.push(new URL(r.url()).pathname));
-    const big = () => asked.filter((p) => /app\.wasm$|\.safetensors$|early\.json$/.test(p));
+    // What the page loads once it has been parsed and drawn (boot.js's settled).
+    const later = () => asked.filter((p) => /app\.wasm$|\.safetensors$|early\.json$|\/wasm_exec\.js$|\/app\.js$/.test(p));
     await page.goto(`http://127.0.0.1:${split.address().port}/`, { waitUntil: "commit" });
     await page.waitForSelector("button.sample");
     assert.equal(await page.$(".result"), null, "the result panel is not there yet");
-    // While the page is being parsed it downloads nothing big: that waits
-    // for the page to be parsed and drawn (boot.js's settled).
+    // While the page is being parsed it downloads neither the engine nor
+    // the model nor go-app's scripts.
     await page.waitForTimeout(300);
-    assert.deepEqual(big(), [], "fetched while the page was being parsed");
+    assert.deepEqual(later(), [], "fetched while the page was being parsed");
     const file = await page.$eval("button.sample", (b) => b.dataset.file);
     const earlyAsked = page.waitForRequest("**/web/gallery/early.json", { timeout: 5000 });
     await page.click(`button.sample[data-file="${file}"]`);
     await earlyAsked; // a click asks for the early verdicts at once
-    assert.deepEqual(big().filter((p) => !p.endsWith("early.json")), [], "app.wasm or the model fetched before the page was parsed");
+    assert.deepEqual(later().filter((p) => !p.endsWith("early.json")), [], "fetched before the page was parsed");
     // Answered at once, under the gallery: the panel has not arrived.
     await page.waitForSelector(".gallery + [data-testid=pending]", { timeout: 5000 });
     assert.match(await page.textContent("[data-testid=pending]"), new RegExp("gallery/" + file));
@@ -167,6 +168,23 @@ test("a click on a sample before the rest of the page has arrived is answered at
   } finally {
     await own.close();
     split.close();
+  }
+});
+
+test("when the engine or go-app's scripts cannot be had, the page says so", async () => {
+  for (const missing of ["/web/app.wasm", "/app.js", "/wasm_exec.js"]) {
+    const own = await launch(); // a fresh profile: no service worker answers
+    try {
+      const page = await own.ctx.newPage();
+      await page.route("**" + missing, (route) => route.fulfill({ status: 404, body: "not found" }));
+      await page.goto(server.url);
+      await page.waitForSelector(".error-banner", { timeout: 20000 }).catch(() => {});
+      const text = await page.textContent(".banner");
+      assert.match(text, /The demo could not start/, missing);
+      assert.ok(text.includes(missing), `${missing}: the banner names what is missing: ${text}`);
+    } finally {
+      await own.close();
+    }
   }
 });
 

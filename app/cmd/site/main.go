@@ -297,12 +297,14 @@ func pageStyles(path string) (string, error) {
 	return string(b), nil
 }
 
-// fixIndex corrects three things in the index.html GenerateStaticWebsite
+// fixIndex corrects four things in the index.html GenerateStaticWebsite
 // writes: its og:url is the address of the temporary local server it renders
 // through (a static site does not know its own URL: dropped); its viewport
-// forbids zooming; and it links go-app's app.css, whose rules style only
+// forbids zooming; it links go-app's app.css, whose rules style only
 // go-app's own loader, which this page hides, while holding up the first
-// paint by a request (dropped; prefix is the site's URL path).
+// paint by a request (dropped; prefix is the site's URL path); and its
+// deferred scripts run before the page answers a click (boot.js loads them
+// later, ui.DeferScripts).
 func fixIndex(path, prefix string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -321,6 +323,9 @@ func fixIndex(path, prefix string) error {
 	default:
 		head := b[:min(len(b), 200)]
 		return fmt.Errorf("%s is not the page go-app renders (%d bytes, starting %q): run the build again", path, len(b), head)
+	}
+	if b, err = ui.DeferScripts(b, prefix); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return os.WriteFile(path, b, 0o644)
 }

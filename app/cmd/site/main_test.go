@@ -95,28 +95,33 @@ func TestModelIndex(t *testing.T) {
 
 func TestFixIndex(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "index.html")
+	// go-app's deferred scripts, which every page it renders has.
+	scripts := func(prefix string) string {
+		return "\n<script src=\"" + prefix + "/wasm_exec.js\" defer></script>\n<script defer src=\"" + prefix + "/app.js\"></script>\n"
+	}
 	goApp := "<head>\n  <meta property=\"og:url\" content=\"http://127.0.0.1:41234/\">\n" +
-		"  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1, maximum-scale=1, user-scalable=0, viewport-fit=cover\">\n  <title>x</title>"
+		"  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1, maximum-scale=1, user-scalable=0, viewport-fit=cover\">\n  <title>x</title>" + scripts("")
 	os.WriteFile(p, []byte(goApp), 0o644)
 	if err := fixIndex(p, ""); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(p)
 	if s := string(b); strings.Contains(s, "og:url") || !strings.Contains(s, "<title>x</title>") ||
-		strings.Contains(s, "user-scalable") || strings.Contains(s, "maximum-scale") || !strings.Contains(s, zoomableViewport) {
+		strings.Contains(s, "user-scalable") || strings.Contains(s, "maximum-scale") || !strings.Contains(s, zoomableViewport) ||
+		strings.Contains(s, "<script") {
 		t.Errorf("got %q", b)
 	}
 	// The same tags with their attributes the other way round, as go-app
 	// writes them as often as not.
 	os.WriteFile(p, []byte("<head>\n  <meta content=\"http://127.0.0.1:41234/\" property=\"og:url\">\n"+
-		"  <meta content=\"width=device-width, initial-scale=1, maximum-scale=1, user-scalable=0, viewport-fit=cover\" name=\"viewport\">\n  <title>x</title>"), 0o644)
+		"  <meta content=\"width=device-width, initial-scale=1, maximum-scale=1, user-scalable=0, viewport-fit=cover\" name=\"viewport\">\n  <title>x</title>"+scripts("")), 0o644)
 	if err := fixIndex(p, ""); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(p); strings.Contains(string(b), "og:url") || strings.Contains(string(b), "user-scalable") || strings.Count(string(b), `name="viewport"`) != 1 {
 		t.Errorf("attributes in the other order: got %q", b)
 	}
-	os.WriteFile(p, []byte("<html><head><title>x</title>"), 0o644)
+	os.WriteFile(p, []byte("<html><head><title>x</title>"+scripts("")), 0o644)
 	if err := fixIndex(p, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +132,7 @@ func TestFixIndex(t *testing.T) {
 	for _, prefix := range []string{"", "/ganomaly"} {
 		os.WriteFile(p, []byte("<head>\n<link type=\"text/css\" rel=\"preload\" href=\""+prefix+"/app.css\" as=\"style\">\n"+
 			"<link rel=\"icon\" href=\""+prefix+"/web/icon.svg\">\n<link type=\"text/css\" href=\""+prefix+"/app.css\" rel=\"stylesheet\">\n"+
-			"<link rel=\"stylesheet\" href=\""+prefix+"/web/app.css\">\n<title>x</title>"), 0o644)
+			"<link rel=\"stylesheet\" href=\""+prefix+"/web/app.css\">\n<title>x</title>"+scripts(prefix)), 0o644)
 		if err := fixIndex(p, prefix); err != nil {
 			t.Fatal(err)
 		}
@@ -135,6 +140,14 @@ func TestFixIndex(t *testing.T) {
 		if s := string(b); strings.Contains(s, `"`+prefix+`/app.css"`) || !strings.Contains(s, prefix+"/web/icon.svg") || !strings.Contains(s, prefix+"/web/app.css") {
 			t.Errorf("prefix %q: go-app's app.css must go, nothing else: %q", prefix, s)
 		}
+		if strings.Contains(string(b), "<script") {
+			t.Errorf("prefix %q: go-app's scripts must go (boot.js loads them): %q", prefix, b)
+		}
+	}
+	// A page without go-app's scripts is not one this build knows.
+	os.WriteFile(p, []byte(goApp[:strings.Index(goApp, "<script")]), 0o644)
+	if err := fixIndex(p, ""); err == nil || !strings.Contains(err.Error(), "wasm_exec.js") {
+		t.Errorf("a page without go-app's scripts must be refused: %v", err)
 	}
 	os.WriteFile(p, []byte("404 page not found"), 0o644)
 	if err := fixIndex(p, ""); err == nil || !strings.Contains(err.Error(), "404 page not found") {
