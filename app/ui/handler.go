@@ -79,7 +79,7 @@ func PatchAppJS(js []byte) ([]byte, error) {
 	if strings.Count(s, goappLoaderCall) != 1 {
 		return nil, errors.New("go-app's app.js does not call goappInitWebAssembly() as v9.8.0 does: update ui.PatchAppJS and boot.js for this go-app version")
 	}
-	// go-app's own loader stays the fallback should boot.js not have run.
+	// go-app's own loader stays the fallback should boot.js's be missing.
 	return []byte(strings.Replace(s, goappLoaderCall, "\n(window.ganomalyInitWebAssembly || goappInitWebAssembly)();\n", 1)), nil
 }
 
